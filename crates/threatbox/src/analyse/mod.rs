@@ -1,0 +1,108 @@
+//! Analysis: rules over the system model give findings; suppressions are
+//! applied; everything is sorted so that every output is deterministic.
+
+pub mod finding;
+pub mod rule;
+pub mod rules;
+pub mod suppress;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::discover::InputKind;
+use crate::model::System;
+use crate::source::{Diagnostic, SourceFile};
+use finding::Finding;
+use rule::{Rule, RuleMeta, Sink};
+
+/// One input file that was read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Input {
+    pub path: Arc<str>,
+    pub kind: InputKind,
+}
+
+/// The result of a run: what every report renders.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    /// Sorted; suppressed findings are kept with `suppression` set.
+    pub findings: Vec<Finding>,
+    /// Sorted problems with the input.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Sorted list of the files read.
+    pub inputs: Vec<Input>,
+    /// The rules that ran, in catalogue order.
+    pub rules: Vec<&'static RuleMeta>,
+    /// Source texts by path, so reports can quote the offending line.
+    pub sources: BTreeMap<Arc<str>, Arc<SourceFile>>,
+}
+
+impl Analysis {
+    /// Findings that count (not suppressed).
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppression.is_none())
+    }
+    pub fn suppressed(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppression.is_some())
+    }
+}
+
+/// Runs every rule over the model.
+pub fn run_rules(system: &System, rules: &[&'static dyn Rule]) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = system
+        .images
+        .par_iter()
+        .flat_map_iter(|image| {
+            let mut sink = Sink::new();
+            for rule in rules {
+                rule.check_image(image, &mut sink);
+            }
+            sink
+        })
+        .collect();
+    for rule in rules {
+        rule.check_system(system, &mut findings);
+    }
+    findings
+}
+
+/// Rules → findings → suppressions → fingerprints → deterministic order.
+pub fn analyse(
+    system: &System,
+    config: &Config,
+    strict: bool,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Finding> {
+    let rules = rules::enabled(config);
+    let mut findings = run_rules(system, &rules);
+    suppress::apply(system, config, strict, &mut findings, diagnostics);
+    for f in &mut findings {
+        f.fingerprint = fingerprint(f, system);
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    findings
+}
+
+/// A fingerprint that survives unrelated edits: rule code, path, the
+/// offending line's text with white space folded, and the message.
+fn fingerprint(f: &Finding, system: &System) -> String {
+    use sha2::{Digest, Sha256};
+    let line = system
+        .images
+        .iter()
+        .find(|i| *i.path() == f.location.path)
+        .and_then(|i| i.dockerfile.source.line_text(f.location.start_line))
+        .unwrap_or("");
+    let folded: Vec<&str> = line.split_whitespace().collect();
+    let mut h = Sha256::new();
+    for part in [f.rule.code, &f.location.path, &folded.join(" "), &f.message] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,25 @@
+//! The rule catalogue. One file per rule; this list is the only place a rule
+//! is registered, and the order here is the catalogue order.
+
+use super::rule::{Rule, RuleMeta};
+use crate::config::Config;
+
+/// Every rule, in catalogue order.
+pub fn all() -> Vec<&'static dyn Rule> {
+    vec![]
+}
+
+/// The rules the configuration leaves on.
+pub fn enabled(config: &Config) -> Vec<&'static dyn Rule> {
+    all()
+        .into_iter()
+        .filter(|r| !config.is_disabled(r.meta()))
+        .collect()
+}
+
+/// Looks a rule up by code (`TB101`) or slug, case-insensitively.
+pub fn find(code_or_slug: &str) -> Option<&'static RuleMeta> {
+    all().into_iter().map(|r| r.meta()).find(|m| {
+        m.code.eq_ignore_ascii_case(code_or_slug) || m.slug.eq_ignore_ascii_case(code_or_slug)
+    })
+}

@@ -1,0 +1,236 @@
+//! Discovery: walk the paths the user gave (in parallel, honouring
+//! `.gitignore`), and decide what kind of input each file is.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use globset::{GlobSet, GlobSetBuilder};
+use serde::Serialize;
+
+use crate::source::{Diagnostic, Location};
+
+/// Kinds of input threatbox understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    Dockerfile,
+}
+
+/// A file to read, with its kind.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    pub path: PathBuf,
+    pub kind: InputKind,
+    /// Named on the command line (taken even if ignored or oddly named).
+    pub explicit: bool,
+}
+
+/// Classifies a file by its name alone.
+pub fn kind_by_name(path: &Path) -> Option<InputKind> {
+    let name = path.file_name()?.to_str()?;
+    let lower = name.to_ascii_lowercase();
+    let is_dockerfile = lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".containerfile")
+        || (lower.starts_with("dockerfile.") && !lower.ends_with(".dockerignore"))
+        || (lower.starts_with("containerfile.") && !lower.ends_with(".dockerignore"));
+    is_dockerfile.then_some(InputKind::Dockerfile)
+}
+
+/// Classifies an explicitly named file whose name says nothing: a file whose
+/// first instruction is FROM or ARG is taken as a Dockerfile.
+pub fn kind_by_content(text: &str) -> Option<InputKind> {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    let word = first.split_whitespace().next()?.to_ascii_uppercase();
+    matches!(word.as_str(), "FROM" | "ARG").then_some(InputKind::Dockerfile)
+}
+
+/// Walks `paths`. Directories are walked in parallel honouring `.gitignore`,
+/// `.ignore` and hidden-file rules; `excludes` are globs over paths relative
+/// to the walked root and over the path as given. Files named explicitly are
+/// always taken (their kind is decided on reading when the name is silent).
+pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut set = GlobSetBuilder::new();
+    for pattern in excludes {
+        match globset::Glob::new(pattern) {
+            Ok(g) => {
+                set.add(g);
+            }
+            Err(e) => diagnostics.push(Diagnostic::error(
+                "usage-error",
+                format!("invalid --exclude glob {pattern:?}: {e}"),
+                Location::file("<command line>".into()),
+            )),
+        }
+    }
+    let excludes = set.build().unwrap_or_else(|_| GlobSet::empty());
+    let found = Mutex::new(Vec::new());
+    let errors = Mutex::new(Vec::new());
+
+    for root in paths {
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                diagnostics.push(Diagnostic::error(
+                    "read-error",
+                    format!("cannot read {}: {e}", root.display()),
+                    Location::file(root.display().to_string().into()),
+                ));
+                continue;
+            }
+        };
+        if meta.is_file() {
+            if !excluded(&excludes, root, root) {
+                let kind = kind_by_name(root).unwrap_or(InputKind::Dockerfile);
+                found.lock().unwrap().push(Candidate {
+                    path: root.clone(),
+                    kind,
+                    explicit: true,
+                });
+            }
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(root)
+            .follow_links(false)
+            .require_git(false)
+            .build_parallel();
+        walker.run(|| {
+            let found = &found;
+            let errors = &errors;
+            let excludes = &excludes;
+            Box::new(move |entry| {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(e) => {
+                        errors.lock().unwrap().push(e.to_string());
+                        return ignore::WalkState::Continue;
+                    }
+                };
+                let path = entry.path();
+                if excluded(excludes, root, path) {
+                    return if entry.file_type().is_some_and(|t| t.is_dir()) {
+                        ignore::WalkState::Skip
+                    } else {
+                        ignore::WalkState::Continue
+                    };
+                }
+                if entry.file_type().is_some_and(|t| t.is_file())
+                    && let Some(kind) = kind_by_name(path)
+                {
+                    found.lock().unwrap().push(Candidate {
+                        path: path.to_path_buf(),
+                        kind,
+                        explicit: false,
+                    });
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    }
+    for e in errors.into_inner().unwrap() {
+        diagnostics.push(Diagnostic::warning(
+            "walk-error",
+            format!("skipped while walking: {e}"),
+            Location::file("<walk>".into()),
+        ));
+    }
+    let mut found = found.into_inner().unwrap();
+    // Walk order is nondeterministic across threads: sort for stable output.
+    found.sort();
+    found.dedup_by(|a, b| a.path == b.path);
+    (found, diagnostics)
+}
+
+fn excluded(set: &GlobSet, root: &Path, path: &Path) -> bool {
+    if set.is_empty() {
+        return false;
+    }
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    set.is_match(rel) || set.is_match(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dockerfile_names() {
+        for name in [
+            "Dockerfile",
+            "dockerfile",
+            "Containerfile",
+            "api.Dockerfile",
+            "x.containerfile",
+            "Dockerfile.prod",
+            "Containerfile.dev",
+        ] {
+            assert_eq!(
+                kind_by_name(Path::new(name)),
+                Some(InputKind::Dockerfile),
+                "{name}"
+            );
+        }
+        for name in [
+            "Dockerfile.dockerignore",
+            "README.md",
+            "dockerfile-notes.txt",
+            "Makefile",
+        ] {
+            assert_eq!(kind_by_name(Path::new(name)), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn content_sniffing() {
+        assert_eq!(
+            kind_by_content("# c\n\nFROM alpine\n"),
+            Some(InputKind::Dockerfile)
+        );
+        assert_eq!(
+            kind_by_content("ARG V=1\nFROM a:$V"),
+            Some(InputKind::Dockerfile)
+        );
+        assert_eq!(kind_by_content("hello"), None);
+    }
+
+    #[test]
+    fn walks_honours_gitignore_and_excludes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("a/vendor")).unwrap();
+        std::fs::create_dir_all(root.join("b")).unwrap();
+        std::fs::write(root.join("a/Dockerfile"), "FROM x").unwrap();
+        std::fs::write(root.join("a/vendor/Dockerfile"), "FROM x").unwrap();
+        std::fs::write(root.join("b/Dockerfile"), "FROM x").unwrap();
+        std::fs::write(root.join(".gitignore"), "b/\n").unwrap();
+        let (found, diags) = discover(&[root.to_path_buf()], &["**/vendor/**".to_string()]);
+        assert!(diags.is_empty(), "{diags:?}");
+        let names: Vec<_> = found
+            .iter()
+            .map(|c| c.path.strip_prefix(root).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(names, vec![PathBuf::from("a/Dockerfile")]);
+    }
+
+    #[test]
+    fn explicit_file_is_taken_even_if_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("build.txt");
+        std::fs::write(&f, "FROM x").unwrap();
+        let (found, _) = discover(std::slice::from_ref(&f), &[]);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].explicit);
+    }
+
+    #[test]
+    fn missing_path_is_a_diagnostic() {
+        let (found, diags) = discover(&[PathBuf::from("/nonexistent/x")], &[]);
+        assert!(found.is_empty());
+        assert_eq!(diags[0].code, "read-error");
+    }
+}

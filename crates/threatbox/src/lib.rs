@@ -1,0 +1,208 @@
+//! threatbox: a threat model of a containerised system from the files that
+//! describe it.
+//!
+//! The pipeline, one module each: [`discover`] → [`parse`] → [`model`] →
+//! [`analyse`] → [`report`].
+
+pub mod analyse;
+pub mod config;
+pub mod discover;
+pub mod model;
+pub mod parse;
+pub mod report;
+pub mod source;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use analyse::{Analysis, Input};
+use config::Config;
+use discover::{Candidate, InputKind};
+use model::System;
+use model::image::BuildImage;
+use source::{Diagnostic, Location, SourceFile};
+
+/// Files larger than this are reported and skipped: no real Dockerfile,
+/// manifest or compose file comes close, and it bounds memory.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// What to scan and how.
+#[derive(Debug, Default)]
+pub struct ScanOptions {
+    pub paths: Vec<PathBuf>,
+    pub excludes: Vec<String>,
+    pub strict: bool,
+}
+
+/// Reads a text input: bounded size, no NUL bytes, UTF-8 (a BOM is dropped;
+/// invalid sequences are replaced and reported).
+pub fn read_text(path: &Path) -> Result<(String, Option<Diagnostic>), Diagnostic> {
+    let display: Arc<str> = path.display().to_string().into();
+    let err = |msg: String| Diagnostic::error("read-error", msg, Location::file(display.clone()));
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(err(format!(
+            "file is {} bytes, over the {} byte limit; skipped",
+            meta.len(),
+            MAX_FILE_BYTES
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    decode_text(bytes, display)
+}
+
+/// The decoding half of [`read_text`], for inputs already in memory.
+pub fn decode_text(
+    mut bytes: Vec<u8>,
+    path: Arc<str>,
+) -> Result<(String, Option<Diagnostic>), Diagnostic> {
+    if let Some(pos) = memchr_nul(&bytes) {
+        let line = bytes[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
+        return Err(Diagnostic::error(
+            "binary-file",
+            "file contains NUL bytes: not a text file; skipped",
+            Location {
+                path,
+                start_line: line,
+                start_column: 1,
+                end_line: line,
+                end_column: 1,
+            },
+        ));
+    }
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok((s, None)),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let warning = Diagnostic::warning(
+                "invalid-utf8",
+                "file is not valid UTF-8; invalid bytes were replaced",
+                Location {
+                    path,
+                    start_line: line,
+                    start_column: 1,
+                    end_line: line,
+                    end_column: 1,
+                },
+            );
+            Ok((text, Some(warning)))
+        }
+    }
+}
+
+fn memchr_nul(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == 0)
+}
+
+/// Reads, parses and models one candidate file.
+fn load(candidate: &Candidate) -> (Option<BuildImage>, Option<Arc<SourceFile>>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let (text, warning) = match read_text(&candidate.path) {
+        Ok(t) => t,
+        Err(d) => return (None, None, vec![d]),
+    };
+    diagnostics.extend(warning);
+    let display = candidate.path.display().to_string();
+    let kind = if candidate.explicit && discover::kind_by_name(&candidate.path).is_none() {
+        match discover::kind_by_content(&text) {
+            Some(k) => k,
+            None => {
+                diagnostics.push(Diagnostic::error(
+                    "unknown-input",
+                    "not a recognised input (expected a Dockerfile); skipped",
+                    Location::file(display.into()),
+                ));
+                return (None, None, diagnostics);
+            }
+        }
+    } else {
+        candidate.kind
+    };
+    match kind {
+        InputKind::Dockerfile => {
+            let source = Arc::new(SourceFile::new(display, text));
+            let dockerfile = parse::dockerfile::parse(source.clone());
+            diagnostics.extend(dockerfile.diagnostics.iter().cloned());
+            let ignore = parse::dockerignore::find_for(&candidate.path);
+            let (dockerignore, ignore_diags) = match ignore {
+                Some(Ok(ig)) => (Some(ig), vec![]),
+                Some(Err(d)) => (None, vec![d]),
+                None => (None, vec![]),
+            };
+            diagnostics.extend(ignore_diags);
+            let image = model::build::build_image(dockerfile, dockerignore);
+            (Some(image), Some(source), diagnostics)
+        }
+    }
+}
+
+/// The whole pipeline: discover → parse → model → analyse.
+pub fn scan(options: &ScanOptions, config: &Config) -> Analysis {
+    let paths = if options.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        options.paths.clone()
+    };
+    let (candidates, mut diagnostics) = discover::discover(&paths, &options.excludes);
+
+    let loaded: Vec<_> = candidates.par_iter().map(load).collect();
+    let mut system = System::default();
+    let mut inputs = Vec::new();
+    let mut sources = std::collections::BTreeMap::new();
+    for (candidate, (image, source, diags)) in candidates.iter().zip(loaded) {
+        diagnostics.extend(diags);
+        if let Some(source) = source {
+            inputs.push(Input {
+                path: source.path.clone(),
+                kind: candidate.kind,
+            });
+            sources.insert(source.path.clone(), source);
+        }
+        system.images.extend(image);
+    }
+
+    let findings = analyse::analyse(&system, config, options.strict, &mut diagnostics);
+    diagnostics.sort();
+    diagnostics.dedup();
+    inputs.sort();
+    Analysis {
+        findings,
+        diagnostics,
+        inputs,
+        rules: analyse::rules::enabled(config)
+            .iter()
+            .map(|r| r.meta())
+            .collect(),
+        sources,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_bytes_are_rejected_with_their_line() {
+        let err = decode_text(b"FROM a\nRUN \0".to_vec(), "f".into()).unwrap_err();
+        assert_eq!(err.code, "binary-file");
+        assert_eq!(err.location.start_line, 2);
+    }
+
+    #[test]
+    fn bom_is_dropped_and_invalid_utf8_replaced() {
+        let (t, w) = decode_text(b"\xEF\xBB\xBFFROM a".to_vec(), "f".into()).unwrap();
+        assert_eq!(t, "FROM a");
+        assert!(w.is_none());
+        let (t, w) = decode_text(b"FROM a\nRUN \xFF".to_vec(), "f".into()).unwrap();
+        assert!(t.contains('\u{FFFD}'));
+        assert_eq!(w.unwrap().location.start_line, 2);
+    }
+}

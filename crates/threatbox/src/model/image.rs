@@ -1,0 +1,126 @@
+//! Images built from a Dockerfile: build stages, what each is based on, the
+//! variables in scope, the user each stage runs as, and which stage ships.
+
+use std::ops::Range;
+
+use crate::parse::dockerfile::{Dockerfile, Instruction};
+use crate::parse::dockerignore::DockerIgnore;
+use crate::source::{Location, Span};
+
+/// An image as described by one Dockerfile.
+#[derive(Debug)]
+pub struct BuildImage {
+    pub dockerfile: Dockerfile,
+    pub stages: Vec<BuildStage>,
+    /// Indices of `ARG` instructions before the first `FROM`.
+    pub global_args: Vec<usize>,
+    /// The `.dockerignore` of the build context (next to the Dockerfile, or
+    /// `<Dockerfile>.dockerignore`), when there is one.
+    pub dockerignore: Option<DockerIgnore>,
+}
+
+/// One `FROM` … up to the next `FROM`.
+#[derive(Debug)]
+pub struct BuildStage {
+    pub index: usize,
+    /// The `AS name`, lower-cased as BuildKit does.
+    pub name: Option<String>,
+    /// Index of the `FROM` instruction.
+    pub from: usize,
+    /// Indices of the instructions after `FROM` that belong to this stage.
+    pub body: Range<usize>,
+    pub base: BaseImage,
+    /// The last stage (or the `--target`) is what ships.
+    pub is_final: bool,
+    /// The final stage copies files from this one (directly or through other
+    /// stages), or is based on it.
+    pub feeds_final: bool,
+    /// The user the stage's process runs as at its end: its own last `USER`,
+    /// or the one inherited from a parent stage. `None`: never set (root
+    /// unless the base image sets one).
+    pub user: Option<UserSetting>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserSetting {
+    /// As written, with variables expanded where known.
+    pub value: String,
+    /// Index of the `USER` instruction.
+    pub instruction: usize,
+    /// Set by a parent stage (`FROM <stage>`), not this one.
+    pub inherited: bool,
+}
+
+impl UserSetting {
+    /// `root`, `0`, `root:…`, `0:…` (the group does not lower privilege).
+    pub fn is_root(&self) -> bool {
+        let user = self.value.split(':').next().unwrap_or("").trim();
+        user == "root" || user == "0"
+    }
+}
+
+/// What a stage's `FROM` points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaseImage {
+    /// `FROM scratch`.
+    Scratch,
+    /// An earlier stage of the same Dockerfile, by index.
+    Stage(usize),
+    /// A registry image.
+    Image(ImageRef),
+    /// Depends on a build argument with no default: cannot be judged.
+    Unresolved { raw: String },
+}
+
+/// A parsed image reference, e.g. `registry.example.com:5000/team/app:1.2@sha256:…`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    /// The reference after variable expansion.
+    pub text: String,
+    /// `None` means Docker Hub.
+    pub registry: Option<String>,
+    /// Path without registry, e.g. `library/python` or `team/app`.
+    pub repository: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+    /// The reference came (partly) from build arguments.
+    pub from_variables: bool,
+}
+
+/// The result of expanding `$VAR`, `${VAR}`, `${VAR:-default}`,
+/// `${VAR:+alt}` against the ARG/ENV values in scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expanded {
+    pub value: String,
+    /// `false` when some variable had no known value (it was left as written).
+    pub complete: bool,
+}
+
+impl BuildImage {
+    pub fn instruction(&self, index: usize) -> &Instruction {
+        &self.dockerfile.instructions[index]
+    }
+
+    pub fn final_stage(&self) -> Option<&BuildStage> {
+        self.stages.iter().find(|s| s.is_final)
+    }
+
+    /// The instructions of a stage (after its `FROM`) with their indices.
+    pub fn stage_instructions<'a>(
+        &'a self,
+        stage: &BuildStage,
+    ) -> impl Iterator<Item = (usize, &'a Instruction)> + 'a {
+        stage
+            .body
+            .clone()
+            .map(move |i| (i, &self.dockerfile.instructions[i]))
+    }
+
+    pub fn location(&self, span: &Span) -> Location {
+        self.dockerfile.source.location(span)
+    }
+
+    pub fn path(&self) -> &std::sync::Arc<str> {
+        &self.dockerfile.source.path
+    }
+}

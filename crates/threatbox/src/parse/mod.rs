@@ -1,0 +1,5 @@
+//! Parsers: bytes → spanned syntax trees plus diagnostics. Nothing here
+//! knows about threats; see `model` and `analyse`.
+
+pub mod dockerfile;
+pub mod dockerignore;

@@ -1,0 +1,4 @@
+//! sarif report (placeholder).
+pub fn render(_a: &crate::analyse::Analysis) -> String {
+    String::new()
+}
