@@ -1,12 +1,16 @@
 //! The rule catalogue. One file per rule; this list is the only place a rule
 //! is registered, and the order here is the catalogue order.
 
+mod tb108_sudo_in_run;
+#[cfg(test)]
+pub mod testing;
+
 use super::rule::{Rule, RuleMeta};
 use crate::config::Config;
 
 /// Every rule, in catalogue order.
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![]
+    vec![&tb108_sudo_in_run::SudoInRun]
 }
 
 /// The rules the configuration leaves on.
