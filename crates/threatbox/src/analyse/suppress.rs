@@ -81,7 +81,11 @@ fn parse_pragma(text: &str) -> Option<(Vec<String>, Option<String>, bool)> {
     if codes.is_empty() {
         return None;
     }
-    Some((codes, (!reason.is_empty()).then(|| reason.to_string()), file_level))
+    Some((
+        codes,
+        (!reason.is_empty()).then(|| reason.to_string()),
+        file_level,
+    ))
 }
 
 fn inline_suppressions(system: &System) -> Vec<Inline> {
@@ -93,10 +97,18 @@ fn inline_suppressions(system: &System) -> Vec<Inline> {
         let ranges: Vec<(usize, usize)> = df
             .instructions
             .iter()
-            .map(|i| (src.line_col(i.span.start).0, src.line_col(i.span.end.saturating_sub(1).max(i.span.start)).0))
+            .map(|i| {
+                (
+                    src.line_col(i.span.start).0,
+                    src.line_col(i.span.end.saturating_sub(1).max(i.span.start))
+                        .0,
+                )
+            })
             .collect();
         for comment in &df.comments {
-            let Some((codes, reason, file_level)) = parse_pragma(&comment.text) else { continue };
+            let Some((codes, reason, file_level)) = parse_pragma(&comment.text) else {
+                continue;
+            };
             let scope = if file_level {
                 Scope::File
             } else {
@@ -134,7 +146,12 @@ pub fn today() -> String {
         return d;
     }
     let now = time::OffsetDateTime::now_utc().date();
-    format!("{:04}-{:02}-{:02}", now.year(), u8::from(now.month()), now.day())
+    format!(
+        "{:04}-{:02}-{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day()
+    )
 }
 
 /// Marks suppressed findings and reports suppressions that lack a reason,
@@ -181,7 +198,10 @@ fn apply_on(
         if !known(&e.rule) {
             diagnostics.push(Diagnostic::warning(
                 "unknown-rule",
-                format!("[[ignore]] names {:?}, which matches no threatbox rule or peer id", e.rule),
+                format!(
+                    "[[ignore]] names {:?}, which matches no threatbox rule or peer id",
+                    e.rule
+                ),
                 e.location.clone(),
             ));
         }
@@ -197,7 +217,10 @@ fn apply_on(
         {
             diagnostics.push(Diagnostic::warning(
                 "suppression-expired",
-                format!("[[ignore]] for {} expired on {exp}; it no longer applies", e.rule),
+                format!(
+                    "[[ignore]] for {} expired on {exp}; it no longer applies",
+                    e.rule
+                ),
                 e.location.clone(),
             ));
         }
@@ -238,7 +261,11 @@ mod tests {
     fn pragma_forms() {
         assert_eq!(
             parse_pragma(" threatbox:ignore=TB101,TB201 legacy image"),
-            Some((vec!["TB101".into(), "TB201".into()], Some("legacy image".into()), false))
+            Some((
+                vec!["TB101".into(), "TB201".into()],
+                Some("legacy image".into()),
+                false
+            ))
         );
         assert_eq!(
             parse_pragma("threatbox:ignore-file=TB203"),
@@ -246,7 +273,11 @@ mod tests {
         );
         assert_eq!(
             parse_pragma("hadolint ignore=DL3002,DL3008 # base sets user"),
-            Some((vec!["DL3002".into(), "DL3008".into()], Some("base sets user".into()), false))
+            Some((
+                vec!["DL3002".into(), "DL3008".into()],
+                Some("base sets user".into()),
+                false
+            ))
         );
         assert_eq!(
             parse_pragma("hadolint global ignore=DL3057"),
@@ -254,9 +285,16 @@ mod tests {
         );
         assert_eq!(
             parse_pragma("checkov:skip=CKV_DOCKER_3: user set by base"),
-            Some((vec!["CKV_DOCKER_3".into()], Some("user set by base".into()), false))
+            Some((
+                vec!["CKV_DOCKER_3".into()],
+                Some("user set by base".into()),
+                false
+            ))
         );
-        assert_eq!(parse_pragma("trivy:ignore:DS-0002"), Some((vec!["DS-0002".into()], None, false)));
+        assert_eq!(
+            parse_pragma("trivy:ignore:DS-0002"),
+            Some((vec!["DS-0002".into()], None, false))
+        );
         assert_eq!(parse_pragma("just a comment"), None);
         assert_eq!(parse_pragma("threatbox:ignore="), None);
     }
