@@ -1,6 +1,7 @@
 //! Analysis: rules over the system model give findings; suppressions are
 //! applied; everything is sorted so that every output is deterministic.
 
+pub mod cwe;
 pub mod finding;
 pub mod rule;
 pub mod rules;

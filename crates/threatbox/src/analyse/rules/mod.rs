@@ -1,6 +1,8 @@
 //! The rule catalogue. One file per rule; this list is the only place a rule
 //! is registered, and the order here is the catalogue order.
 
+#[cfg(test)]
+mod catalogue_tests;
 mod tb108_sudo_in_run;
 #[cfg(test)]
 pub mod testing;
