@@ -23,9 +23,11 @@ pub fn enabled(config: &Config) -> Vec<&'static dyn Rule> {
         .collect()
 }
 
-/// Looks a rule up by code (`TB101`) or slug, case-insensitively.
-pub fn find(code_or_slug: &str) -> Option<&'static RuleMeta> {
-    all().into_iter().map(|r| r.meta()).find(|m| {
-        m.code.eq_ignore_ascii_case(code_or_slug) || m.slug.eq_ignore_ascii_case(code_or_slug)
-    })
+/// Looks a rule up by code (`TB101`), slug or a peer's id (`DL3002`),
+/// case-insensitively. A peer id shared by several rules gives the first.
+pub fn find(name: &str) -> Option<&'static RuleMeta> {
+    let metas = || all().into_iter().map(|r| r.meta());
+    metas()
+        .find(|m| m.code.eq_ignore_ascii_case(name) || m.slug.eq_ignore_ascii_case(name))
+        .or_else(|| metas().find(|m| m.peers.iter().any(|p| p.eq_ignore_ascii_case(name))))
 }
