@@ -331,6 +331,17 @@ fn json_report_matches_the_published_schema() {
 }
 
 #[test]
+fn json_example_in_the_docs_matches_the_schema() {
+    let schema = parse(&std::fs::read_to_string(repo_file("docs/threatbox.schema.json")).unwrap());
+    let docs = std::fs::read_to_string(repo_file("docs/json-schema.md")).unwrap();
+    let start = docs.find("```json\n").expect("docs have a JSON example") + "```json\n".len();
+    let len = docs[start..].find("```").expect("example is closed");
+    let example = parse(&docs[start..start + len]);
+    let errors = validate(&schema, &example);
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
 fn json_counts_are_consistent() {
     let doc = parse(&report::render(&sample(), Format::Json, false));
     let s = &doc["summary"];
