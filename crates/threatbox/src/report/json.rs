@@ -143,12 +143,15 @@ struct Summary {
 }
 
 fn location(l: &Location) -> JsonLocation<'_> {
+    // Same normalisation as SARIF, so the documented invariants (1-based,
+    // end not before start) hold even for a malformed location.
+    let (start_line, start_column, end_line, end_column) = super::sarif::positions(l);
     JsonLocation {
         path: &l.path,
-        start_line: l.start_line,
-        start_column: l.start_column,
-        end_line: l.end_line,
-        end_column: l.end_column,
+        start_line,
+        start_column,
+        end_line,
+        end_column,
     }
 }
 

@@ -182,11 +182,26 @@ fn snippet(a: &Analysis, l: &Location) -> Option<String> {
     if l.end_column <= 1 && last > l.start_line {
         last -= 1;
     }
-    let last = last.min(l.start_line + MAX_SNIPPET_LINES - 1);
+    let last = last.min(l.start_line.saturating_add(MAX_SNIPPET_LINES - 1));
     let lines: Vec<&str> = (l.start_line..=last)
         .map_while(|n| source.line_text(n))
         .collect();
     (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+/// Start line, start column, end line, end column of a location, made valid
+/// for consumers that require it (SARIF does): 1-based, and the end not
+/// before the start. Well-formed locations pass unchanged.
+pub(crate) fn positions(l: &Location) -> (usize, usize, usize, usize) {
+    let start_line = l.start_line.max(1);
+    let start_column = l.start_column.max(1);
+    let end_line = l.end_line.max(start_line);
+    let end_column = if end_line == start_line {
+        l.end_column.max(start_column)
+    } else {
+        l.end_column.max(1)
+    };
+    (start_line, start_column, end_line, end_column)
 }
 
 fn to_i64(n: usize) -> i64 {
@@ -201,11 +216,12 @@ fn physical(a: &Analysis, l: &Location) -> PhysicalLocation {
     let region = if file_level {
         a.sources.get(&l.path).map(|source| whole_file(source))
     } else {
+        let (start_line, start_column, end_line, end_column) = positions(l);
         Some(Region {
-            start_line: Some(to_i64(l.start_line)),
-            start_column: Some(to_i64(l.start_column)),
-            end_line: Some(to_i64(l.end_line.max(l.start_line))),
-            end_column: Some(to_i64(l.end_column)),
+            start_line: Some(to_i64(start_line)),
+            start_column: Some(to_i64(start_column)),
+            end_line: Some(to_i64(end_line)),
+            end_column: Some(to_i64(end_column)),
             snippet: snippet(a, l).map(|t| ArtifactContent {
                 text: Some(t),
                 ..Default::default()

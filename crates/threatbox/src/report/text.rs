@@ -117,14 +117,16 @@ fn write_finding(out: &mut String, f: &Finding, source: Option<&SourceFile>, p: 
     let sev = severity_style(f.severity);
     let bold = Style::new().bold();
     let dim = Style::new().dimmed();
-    let mut tags = format!("[{}]", f.rule.stride_letters());
+    let mut tags = Vec::new();
+    if !f.rule.stride.is_empty() {
+        tags.push(format!("[{}]", f.rule.stride_letters()));
+    }
     let cwe: Vec<String> = f.rule.cwe_ids().collect();
     if !cwe.is_empty() {
-        tags.push(' ');
-        tags.push_str(&cwe.join(","));
+        tags.push(cwe.join(","));
     }
-    let _ = writeln!(
-        out,
+    let tags = tags.join(" ");
+    let header = format!(
         "{}  {}  {} {}  {}",
         p.paint(
             bold,
@@ -135,6 +137,7 @@ fn write_finding(out: &mut String, f: &Finding, source: Option<&SourceFile>, p: 
         f.rule.slug,
         p.paint(dim, &tags),
     );
+    let _ = writeln!(out, "{}", header.trim_end());
     let _ = writeln!(out, "  {}", clean(&f.message));
 
     let line = source
@@ -164,17 +167,17 @@ fn write_finding(out: &mut String, f: &Finding, source: Option<&SourceFile>, p: 
             clean(&r.message)
         );
     }
-    let _ = writeln!(
-        out,
-        "  {} {}",
-        p.paint(Style::new().fg_color(Some(AnsiColor::Green.into())), "fix:"),
-        // Remediation is one paragraph: fold it onto one line.
-        f.rule
-            .remediation
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    // Remediation is one paragraph: fold it onto one line.
+    let fix = f
+        .rule
+        .remediation
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !fix.is_empty() {
+        let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
+        let _ = writeln!(out, "  {} {}", p.paint(green, "fix:"), fix);
+    }
 }
 
 /// Renders the analysis for a terminal or a log.
