@@ -474,6 +474,21 @@ fn sarif_results_point_at_their_rules_and_places() {
         assert!(tags.contains(&t), "{t} missing from {tags:?}");
     }
 
+    // CWE ids also as a taxonomy that rules relate to.
+    let cwe = &run["taxonomies"][0];
+    assert_eq!(cwe["name"], "CWE");
+    let taxa: Vec<&str> = cwe["taxa"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(taxa, ["250", "269", "754", "798", "1164"]);
+    let sudo_rel = &rules[4]["relationships"];
+    assert_eq!(sudo_rel[1]["target"]["id"], "269");
+    assert_eq!(sudo_rel[1]["target"]["toolComponent"]["name"], "CWE");
+    assert_eq!(sudo_rel[1]["kinds"], serde_json::json!(["superset"]));
+
     let invocation = &run["invocations"][0];
     assert_eq!(invocation["executionSuccessful"], false);
     let notes = invocation["toolExecutionNotifications"].as_array().unwrap();

@@ -15,7 +15,8 @@ use serde_sarif::sarif::{
     Artifact, ArtifactContent, ArtifactLocation, Invocation, Location as SarifLocation, Message,
     MultiformatMessageString, Notification, PhysicalLocation, PropertyBag, Region,
     ReportingConfiguration, ReportingDescriptor, ReportingDescriptorReference,
-    Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
+    ReportingDescriptorRelationship, Result as SarifResult, ResultLevel, Run, Sarif, Suppression,
+    Tool, ToolComponent, ToolComponentReference,
 };
 
 use crate::analyse::Analysis;
@@ -150,7 +151,7 @@ fn rule_descriptor(m: &RuleMeta) -> ReportingDescriptor {
     props.insert("precision".to_string(), json!("high"));
     props.insert("severity".to_string(), json!(m.severity.as_str()));
 
-    ReportingDescriptor::builder()
+    let mut descriptor = ReportingDescriptor::builder()
         .id(m.code)
         .name(m.slug)
         .short_description(text(m.title))
@@ -171,6 +172,54 @@ fn rule_descriptor(m: &RuleMeta) -> ReportingDescriptor {
             tags: Some(tags),
             additional_properties: props,
         })
+        .build();
+    if !m.cwe.is_empty() {
+        descriptor.relationships = Some(m.cwe.iter().map(|n| cwe_relationship(*n)).collect());
+    }
+    descriptor
+}
+
+/// A rule is a special case of each CWE entry it names: a `superset`
+/// relationship to that entry in the CWE taxonomy (`run.taxonomies[0]`).
+fn cwe_relationship(n: u32) -> ReportingDescriptorRelationship {
+    ReportingDescriptorRelationship::builder()
+        .target(ReportingDescriptorReference {
+            id: Some(n.to_string()),
+            tool_component: Some(cwe_reference()),
+            ..Default::default()
+        })
+        .kinds(vec!["superset".to_string()])
+        .build()
+}
+
+fn cwe_reference() -> ToolComponentReference {
+    ToolComponentReference {
+        name: Some("CWE".to_string()),
+        index: Some(0),
+        ..Default::default()
+    }
+}
+
+/// The CWE taxonomy with the entries our rules name, sorted by number.
+fn cwe_taxonomy(rules: &[&RuleMeta]) -> ToolComponent {
+    let mut ids: Vec<u32> = rules.iter().flat_map(|r| r.cwe.iter().copied()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let taxa: Vec<ReportingDescriptor> = ids
+        .iter()
+        .map(|n| {
+            ReportingDescriptor::builder()
+                .id(n.to_string())
+                .help_uri(format!("https://cwe.mitre.org/data/definitions/{n}.html"))
+                .build()
+        })
+        .collect();
+    ToolComponent::builder()
+        .name("CWE")
+        .organization("MITRE")
+        .short_description(text("The MITRE Common Weakness Enumeration"))
+        .information_uri("https://cwe.mitre.org/")
+        .taxa(taxa)
         .build()
 }
 
@@ -378,6 +427,7 @@ pub fn log(a: &Analysis) -> Sarif {
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .rules(rules.iter().map(|m| rule_descriptor(m)).collect::<Vec<_>>())
+        .supported_taxonomies(vec![cwe_reference()])
         .build();
     let repository = env!("CARGO_PKG_REPOSITORY");
     if !repository.is_empty() {
@@ -416,6 +466,7 @@ pub fn log(a: &Analysis) -> Sarif {
         .results(results)
         .invocations(vec![invocation])
         .column_kind(json!("unicodeCodePoints"))
+        .taxonomies(vec![cwe_taxonomy(&rules)])
         .build();
     if !artifacts.is_empty() {
         run.artifacts = Some(artifacts);
