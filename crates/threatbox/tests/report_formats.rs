@@ -627,3 +627,42 @@ fn every_format_is_deterministic() {
         assert!(first.ends_with('\n'));
     }
 }
+
+/// The real binary, end to end: `scan` writes each format, twice
+/// byte-identically, and the JSON matches the published schema.
+#[test]
+fn scan_cli_writes_every_format_deterministically() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM debian:12\nRUN sudo true\n",
+    )
+    .unwrap();
+    let run = |format: &str| {
+        let out = assert_cmd::Command::cargo_bin("threatbox")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["scan", ".", "--color", "never", "--format", format])
+            .output()
+            .unwrap();
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for format in ["text", "json", "sarif"] {
+        let first = run(format);
+        assert_eq!(first, run(format), "{format} output differs between runs");
+        assert!(first.ends_with('\n'));
+    }
+    let schema = parse(&std::fs::read_to_string(repo_file("docs/threatbox.schema.json")).unwrap());
+    let json = parse(&run("json"));
+    let errors = validate(&schema, &json);
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(json["inputs"][0]["path"], "./Dockerfile");
+    let sarif = parse(&run("sarif"));
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(
+        sarif["runs"][0]["artifacts"][0]["location"]["uri"],
+        "Dockerfile"
+    );
+    assert!(run("text").lines().last().unwrap().contains("in 1 file;"));
+}

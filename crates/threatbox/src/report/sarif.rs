@@ -7,6 +7,9 @@
 //! partial fingerprint, and — for suppressed findings — `suppressions`.
 //! Input diagnostics become `invocations[0].toolExecutionNotifications`.
 //! Columns are Unicode code points (`run.columnKind`), as in the analysis.
+//! CWE ids appear twice: as tags (what GitHub reads) and as `superset`
+//! relationships to a CWE taxonomy in `run.taxonomies` (what SARIF viewers
+//! read). Validate a log with `scripts/validate-sarif.sh`.
 
 use std::collections::BTreeMap;
 
