@@ -144,14 +144,28 @@ fn write_finding(out: &mut String, f: &Finding, source: Option<&SourceFile>, p: 
         .filter(|_| !is_file_level(l))
         .and_then(|s| s.line_text(l.start_line));
     if let Some(line) = line {
-        let end_col = (l.end_line <= l.start_line).then_some(l.end_column);
+        // A span ending at column 1 of the next line ends with this one.
+        let last_line = if l.end_column <= 1 && l.end_line > l.start_line {
+            l.end_line - 1
+        } else {
+            l.end_line
+        };
+        let end_col = (last_line <= l.start_line).then_some(l.end_column);
         let (shown, marker) = excerpt(line, l.start_column, end_col);
         let number = l.start_line.to_string();
         let gutter = " ".repeat(number.len());
+        let continues = if last_line > l.start_line {
+            format!(
+                " {}",
+                p.paint(dim, &format!("(continues to line {last_line})"))
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(out, "  {} {}", p.paint(dim, &format!("{number} |")), shown);
         let _ = writeln!(
             out,
-            "  {} {}",
+            "  {} {}{continues}",
             p.paint(dim, &format!("{gutter} |")),
             p.paint(sev, &marker)
         );
