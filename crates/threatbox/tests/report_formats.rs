@@ -576,8 +576,16 @@ fn malformed_locations_never_panic() {
     let json = parse(&report::render(&a, Format::Json, false));
     let errors = validate(&schema, &json);
     assert!(errors.is_empty(), "{errors:#?}");
+    a.findings
+        .push(finding(&SUDO, at("Dockerfile", (6, 5), (6, 9)), "", ""));
     let sarif = parse(&report::render(&a, Format::Sarif, false));
-    for r in sarif["runs"][0]["results"].as_array().unwrap() {
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(
+        results.last().unwrap()["message"]["text"],
+        "sudo used in RUN",
+        "an empty message falls back to the rule's title"
+    );
+    for r in results {
         let Some(region) = r["locations"][0]["physicalLocation"].get("region") else {
             continue;
         };

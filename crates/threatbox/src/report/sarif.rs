@@ -346,7 +346,12 @@ fn result(a: &Analysis, f: &Finding, rule_index: usize) -> SarifResult {
         .rule_id(f.rule.code)
         .rule_index(to_i64(rule_index))
         .level(level(f.severity))
-        .message(message(&f.message))
+        // SARIF consumers expect a non-empty message; fall back to the title.
+        .message(message(if f.message.is_empty() {
+            f.rule.title
+        } else {
+            &f.message
+        }))
         .locations(vec![location(a, &f.location)])
         .properties(props)
         .build();
