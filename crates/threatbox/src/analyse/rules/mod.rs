@@ -1,7 +1,17 @@
 //! The rule catalogue. One file per rule; this list is the only place a rule
 //! is registered, and the order here is the catalogue order.
 
+pub mod scope;
 mod tb108_sudo_in_run;
+mod tb109_insecure_build_privileges;
+mod tb110_add_instead_of_copy;
+mod tb113_copy_whole_stage_filesystem;
+mod tb201_runs_as_root;
+mod tb203_missing_healthcheck;
+mod tb206_user_not_numeric;
+mod tb301_base_image_unpinned;
+mod tb302_base_image_not_digest_pinned;
+mod tb303_base_image_untrusted_source;
 #[cfg(test)]
 pub mod testing;
 
@@ -10,7 +20,18 @@ use crate::config::Config;
 
 /// Every rule, in catalogue order.
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![&tb108_sudo_in_run::SudoInRun]
+    vec![
+        &tb108_sudo_in_run::SudoInRun,
+        &tb109_insecure_build_privileges::InsecureBuildPrivileges,
+        &tb110_add_instead_of_copy::AddInsteadOfCopy,
+        &tb113_copy_whole_stage_filesystem::CopyWholeStageFilesystem,
+        &tb201_runs_as_root::RunsAsRoot,
+        &tb203_missing_healthcheck::MissingHealthcheck,
+        &tb206_user_not_numeric::UserNotNumeric,
+        &tb301_base_image_unpinned::BaseImageUnpinned,
+        &tb302_base_image_not_digest_pinned::BaseImageNotDigestPinned,
+        &tb303_base_image_untrusted_source::BaseImageUntrustedSource,
+    ]
 }
 
 /// The rules the configuration leaves on.
@@ -26,4 +47,32 @@ pub fn find(code_or_slug: &str) -> Option<&'static RuleMeta> {
     all().into_iter().map(|r| r.meta()).find(|m| {
         m.code.eq_ignore_ascii_case(code_or_slug) || m.slug.eq_ignore_ascii_case(code_or_slug)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_is_in_code_order_with_unique_codes_and_slugs() {
+        let metas: Vec<&RuleMeta> = all().into_iter().map(|r| r.meta()).collect();
+        for pair in metas.windows(2) {
+            assert!(
+                pair[0].code < pair[1].code,
+                "{} before {}",
+                pair[0].code,
+                pair[1].code
+            );
+        }
+        let mut slugs: Vec<&str> = metas.iter().map(|m| m.slug).collect();
+        slugs.sort();
+        slugs.dedup();
+        assert_eq!(slugs.len(), metas.len());
+        for m in &metas {
+            assert!(!m.stride.is_empty(), "{}", m.code);
+            assert!(!m.cwe.is_empty(), "{}", m.code);
+            assert!(m.docs.contains("**Why it is a threat.**"), "{}", m.code);
+            assert!(m.docs.contains("**Fix.**"), "{}", m.code);
+        }
+    }
 }

@@ -1,0 +1,143 @@
+//! Which build stages end up in the shipped image. Shared by the rules that
+//! judge the final image rather than every stage: a multi-stage build whose
+//! builder runs as root, or installs a compiler, ships neither.
+
+use crate::model::image::{BaseImage, BuildImage, BuildStage};
+use crate::parse::dockerfile::{InstrKind, Instruction};
+
+/// How a stage relates to the image that ships.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageRole {
+    /// The stage that ships (the last one, or the `--target`).
+    Final,
+    /// The final stage is built `FROM` this one (directly or through other
+    /// stages): its layers, user, ports and health check are in the image.
+    Parent,
+    /// The final image copies files from this stage, but not its layers.
+    Feeds,
+    /// Nothing of this stage reaches the final image.
+    Unused,
+}
+
+impl StageRole {
+    /// Its layers are part of the shipped image.
+    pub fn ships(self) -> bool {
+        matches!(self, StageRole::Final | StageRole::Parent)
+    }
+}
+
+/// The role of every stage, indexed like `image.stages`.
+pub fn roles(image: &BuildImage) -> Vec<StageRole> {
+    let mut roles: Vec<StageRole> = image
+        .stages
+        .iter()
+        .map(|s| {
+            if s.feeds_final {
+                StageRole::Feeds
+            } else {
+                StageRole::Unused
+            }
+        })
+        .collect();
+    let chain = final_chain(image);
+    for (n, stage) in chain.iter().rev().enumerate() {
+        if let Some(role) = position(image, stage).and_then(|i| roles.get_mut(i)) {
+            *role = if n == 0 {
+                StageRole::Final
+            } else {
+                StageRole::Parent
+            };
+        }
+    }
+    roles
+}
+
+fn position(image: &BuildImage, stage: &BuildStage) -> Option<usize> {
+    image.stages.iter().position(|s| std::ptr::eq(s, stage))
+}
+
+/// The final stage and the stages it is built `FROM`, oldest ancestor first:
+/// the Dockerfile part of the shipped image's history. Empty when no stage
+/// is final.
+pub fn final_chain(image: &BuildImage) -> Vec<&BuildStage> {
+    let mut chain = Vec::new();
+    let mut current = image.final_stage();
+    // A parent always comes earlier in the file; the bound guards against a
+    // malformed model all the same.
+    while let Some(stage) = current {
+        if chain.len() > image.stages.len() {
+            break;
+        }
+        chain.push(stage);
+        current = match &stage.base {
+            BaseImage::Stage(i) if *i != stage.index => image.stages.get(*i),
+            _ => None,
+        };
+    }
+    chain.reverse();
+    chain
+}
+
+/// The first stage of the final chain: the one whose `FROM` names the
+/// external base image (or `scratch`) of the shipped image.
+pub fn root_of_final(image: &BuildImage) -> Option<&BuildStage> {
+    final_chain(image).into_iter().next()
+}
+
+/// One instruction of a stage, with `ONBUILD` triggers unwrapped.
+#[derive(Debug, Clone, Copy)]
+pub struct StageInstruction<'a> {
+    pub stage: &'a BuildStage,
+    pub role: StageRole,
+    /// Index of the instruction in the Dockerfile (of the `ONBUILD` for a
+    /// trigger).
+    pub index: usize,
+    pub instr: &'a Instruction,
+    /// The instruction is an `ONBUILD` trigger: it runs when another image
+    /// is built `FROM` this one, not in this build.
+    pub onbuild: bool,
+}
+
+/// Every instruction after a `FROM`, in file order, `ONBUILD` triggers
+/// replaced by the instruction they carry.
+pub fn instructions(image: &BuildImage) -> Vec<StageInstruction<'_>> {
+    let roles = roles(image);
+    let mut out = Vec::new();
+    for (n, stage) in image.stages.iter().enumerate() {
+        let role = roles.get(n).copied().unwrap_or(StageRole::Unused);
+        for index in stage.body.clone() {
+            let Some(instr) = image.dockerfile.instructions.get(index) else {
+                continue;
+            };
+            let (instr, onbuild) = match &instr.kind {
+                InstrKind::Onbuild(inner) => (inner.as_ref(), true),
+                _ => (instr, false),
+            };
+            out.push(StageInstruction {
+                stage,
+                role,
+                index,
+                instr,
+                onbuild,
+            });
+        }
+    }
+    out
+}
+
+/// The instructions that build the shipped image (final stage and its
+/// parents), in order, without `ONBUILD` triggers.
+pub fn shipped_instructions(image: &BuildImage) -> Vec<StageInstruction<'_>> {
+    instructions(image)
+        .into_iter()
+        .filter(|i| i.role.ships() && !i.onbuild)
+        .collect()
+}
+
+/// How a stage is named in messages: `stage "builder"` or `stage 2`.
+pub fn stage_label(stage: &BuildStage) -> String {
+    match &stage.name {
+        Some(name) => format!("stage \"{name}\""),
+        None => format!("stage {}", stage.index + 1),
+    }
+}
