@@ -4,6 +4,8 @@
 pub mod finding;
 pub mod rule;
 pub mod rules;
+pub mod secrets;
+pub mod shell;
 pub mod suppress;
 
 use std::collections::BTreeMap;
