@@ -4,7 +4,7 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
 use crate::analyse::rules::scope::{self, StageRole};
-use crate::model::image::{BaseImage, BuildImage, ImageRef};
+use crate::model::image::{BaseImage, BuildImage};
 use crate::parse::dockerfile::InstrKind;
 
 pub struct BaseImageUntrustedSource;
@@ -58,23 +58,6 @@ trusted-registries = ["docker.io/library/*", "registry.example.com/base/*"]
 "#,
 };
 
-/// `registry/repository` with Docker Hub's defaults filled in, the form the
-/// `trusted-registries` globs are written against.
-fn qualified_repository(reference: &ImageRef) -> String {
-    let registry = match reference.registry.as_deref() {
-        None | Some("index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com") => {
-            "docker.io"
-        }
-        Some(r) => r,
-    };
-    let repository = reference.repository.as_str();
-    if registry == "docker.io" && !repository.contains('/') {
-        format!("docker.io/library/{repository}")
-    } else {
-        format!("{registry}/{repository}")
-    }
-}
-
 impl Rule for BaseImageUntrustedSource {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -91,7 +74,7 @@ impl Rule for BaseImageUntrustedSource {
                 Some(StageRole::Feeds) => META.severity.lowered(),
                 _ => continue,
             };
-            let qualified = qualified_repository(reference);
+            let qualified = reference.qualified_repository();
             if ctx.config.is_trusted_registry(&qualified) {
                 continue;
             }
