@@ -1,11 +1,13 @@
 //! The rule catalogue. One file per rule; this list is the only place a rule
 //! is registered, and the order here is the catalogue order.
 
+pub mod packages;
 pub mod scope;
 mod tb108_sudo_in_run;
 mod tb109_insecure_build_privileges;
 mod tb110_add_instead_of_copy;
 mod tb113_copy_whole_stage_filesystem;
+mod tb114_unpinned_packages;
 mod tb201_runs_as_root;
 mod tb203_missing_healthcheck;
 mod tb206_user_not_numeric;
@@ -25,6 +27,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb109_insecure_build_privileges::InsecureBuildPrivileges,
         &tb110_add_instead_of_copy::AddInsteadOfCopy,
         &tb113_copy_whole_stage_filesystem::CopyWholeStageFilesystem,
+        &tb114_unpinned_packages::UnpinnedPackages,
         &tb201_runs_as_root::RunsAsRoot,
         &tb203_missing_healthcheck::MissingHealthcheck,
         &tb206_user_not_numeric::UserNotNumeric,
