@@ -10,6 +10,7 @@ mod tb113_copy_whole_stage_filesystem;
 mod tb114_unpinned_packages;
 mod tb201_runs_as_root;
 mod tb203_missing_healthcheck;
+mod tb204_package_manager_hygiene;
 mod tb206_user_not_numeric;
 mod tb301_base_image_unpinned;
 mod tb302_base_image_not_digest_pinned;
@@ -30,6 +31,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb114_unpinned_packages::UnpinnedPackages,
         &tb201_runs_as_root::RunsAsRoot,
         &tb203_missing_healthcheck::MissingHealthcheck,
+        &tb204_package_manager_hygiene::PackageManagerHygiene,
         &tb206_user_not_numeric::UserNotNumeric,
         &tb301_base_image_unpinned::BaseImageUnpinned,
         &tb302_base_image_not_digest_pinned::BaseImageNotDigestPinned,
