@@ -219,18 +219,17 @@ impl Rule for PackageManagerHygiene {
                                 ),
                             );
                         }
-                        (Manager::Apk, Action::Install) => {
+                        (Manager::Apk, Action::Install)
                             if !pm.has_option(&["--no-cache"])
-                                && !cleanup.covers(&["/var/cache/apk"])
-                            {
-                                report(
-                                    span_of(sub, pm),
-                                    Severity::Info,
-                                    format!(
-                                        "{what} without `--no-cache` leaves the package index in the layer"
-                                    ),
-                                );
-                            }
+                                && !cleanup.covers(&["/var/cache/apk"]) =>
+                        {
+                            report(
+                                span_of(sub, pm),
+                                Severity::Info,
+                                format!(
+                                    "{what} without `--no-cache` leaves the package index in the layer"
+                                ),
+                            );
                         }
                         (Manager::Rpm | Manager::Zypper, Action::Install) => {
                             let cache_dirs = [
@@ -250,19 +249,18 @@ impl Rule for PackageManagerHygiene {
                                 );
                             }
                         }
-                        (Manager::Pip, Action::Install) => {
+                        (Manager::Pip, Action::Install)
                             if !pm.has_option(&["--no-cache-dir"])
                                 && !pip_cache_off
-                                && !cleanup.covers(&["/root/.cache", "/root/.cache/pip"])
-                            {
-                                report(
-                                    span_of(sub, pm),
-                                    Severity::Info,
-                                    format!(
-                                        "{what} without `--no-cache-dir` leaves pip's download cache in the layer"
-                                    ),
-                                );
-                            }
+                                && !cleanup.covers(&["/root/.cache"]) =>
+                        {
+                            report(
+                                span_of(sub, pm),
+                                Severity::Info,
+                                format!(
+                                    "{what} without `--no-cache-dir` leaves pip's download cache in the layer"
+                                ),
+                            );
                         }
                         _ => {}
                     }
