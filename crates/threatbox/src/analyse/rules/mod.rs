@@ -11,6 +11,7 @@ mod tb114_unpinned_packages;
 mod tb201_runs_as_root;
 mod tb203_missing_healthcheck;
 mod tb204_package_manager_hygiene;
+mod tb205_build_tools_in_final_image;
 mod tb206_user_not_numeric;
 mod tb301_base_image_unpinned;
 mod tb302_base_image_not_digest_pinned;
@@ -32,6 +33,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb201_runs_as_root::RunsAsRoot,
         &tb203_missing_healthcheck::MissingHealthcheck,
         &tb204_package_manager_hygiene::PackageManagerHygiene,
+        &tb205_build_tools_in_final_image::BuildToolsInFinalImage,
         &tb206_user_not_numeric::UserNotNumeric,
         &tb301_base_image_unpinned::BaseImageUnpinned,
         &tb302_base_image_not_digest_pinned::BaseImageNotDigestPinned,
