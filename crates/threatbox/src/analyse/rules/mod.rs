@@ -9,6 +9,7 @@ mod tb110_add_instead_of_copy;
 mod tb113_copy_whole_stage_filesystem;
 mod tb114_unpinned_packages;
 mod tb201_runs_as_root;
+mod tb202_ssh_server_in_image;
 mod tb203_missing_healthcheck;
 mod tb204_package_manager_hygiene;
 mod tb205_build_tools_in_final_image;
@@ -31,6 +32,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb113_copy_whole_stage_filesystem::CopyWholeStageFilesystem,
         &tb114_unpinned_packages::UnpinnedPackages,
         &tb201_runs_as_root::RunsAsRoot,
+        &tb202_ssh_server_in_image::SshServerInImage,
         &tb203_missing_healthcheck::MissingHealthcheck,
         &tb204_package_manager_hygiene::PackageManagerHygiene,
         &tb205_build_tools_in_final_image::BuildToolsInFinalImage,
