@@ -6,6 +6,7 @@ pub mod scope;
 mod tb108_sudo_in_run;
 mod tb109_insecure_build_privileges;
 mod tb110_add_instead_of_copy;
+mod tb111_world_writable_permissions;
 mod tb113_copy_whole_stage_filesystem;
 mod tb114_unpinned_packages;
 mod tb201_runs_as_root;
@@ -29,6 +30,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb108_sudo_in_run::SudoInRun,
         &tb109_insecure_build_privileges::InsecureBuildPrivileges,
         &tb110_add_instead_of_copy::AddInsteadOfCopy,
+        &tb111_world_writable_permissions::WorldWritablePermissions,
         &tb113_copy_whole_stage_filesystem::CopyWholeStageFilesystem,
         &tb114_unpinned_packages::UnpinnedPackages,
         &tb201_runs_as_root::RunsAsRoot,
