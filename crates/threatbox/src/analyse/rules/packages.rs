@@ -202,7 +202,7 @@ fn action_of(manager: Manager, sub: &str) -> Action {
         (Manager::Apt, "upgrade" | "dist-upgrade" | "full-upgrade") => Action::Upgrade,
         (Manager::Apt, "remove" | "purge") => Action::Remove,
         (Manager::Apt, "autoremove" | "autopurge") => Action::AutoRemove,
-        (Manager::Apt, "clean" | "autoclean") => Action::Clean,
+        (Manager::Apt, "clean" | "autoclean" | "dist-clean") => Action::Clean,
         (Manager::Apk, "add") => Action::Install,
         (Manager::Apk, "update") => Action::Update,
         (Manager::Apk, "upgrade") => Action::Upgrade,
@@ -246,6 +246,7 @@ fn is_python(name: &str) -> bool {
 pub fn classify(command: &SimpleCommand) -> Option<PackageCommand<'_>> {
     let name = command.name()?;
     let mut args = command.args();
+    let mut program = basename(&command.name_word()?.value).to_string();
     let manager = match name {
         "apt-get" | "apt" | "aptitude" => Manager::Apt,
         "apk" => Manager::Apk,
@@ -262,6 +263,7 @@ pub fn classify(command: &SimpleCommand) -> Option<PackageCommand<'_>> {
             if !is_pip(&module.value) {
                 return None;
             }
+            program = format!("{program} -m {}", module.value);
             args = args.get(m + 2..).unwrap_or(&[]);
             Manager::Pip
         }
@@ -326,7 +328,7 @@ pub fn classify(command: &SimpleCommand) -> Option<PackageCommand<'_>> {
     Some(PackageCommand {
         manager,
         action,
-        program: basename(&command.name_word()?.value).to_string(),
+        program,
         subcommand,
         operands,
         virtual_name,

@@ -207,6 +207,11 @@ mod tests {
         assert!(f[0].message.contains("`curl`, `git`"), "{}", f[0].message);
         assert!(f[1].message.contains("`gcc`") && !f[1].message.contains(".deps"));
         assert!(f[2].message.contains("`requests`") && !f[2].message.contains("flask"));
+        assert!(
+            f[3].message.contains("`python3 -m pip install`"),
+            "{}",
+            f[3].message
+        );
         assert!(f[3].message.contains("`pip`"));
         assert!(f[4].message.contains("`pnpm`") && !f[4].message.contains("yarn"));
         assert!(f[7].message.contains("`nginx`") && !f[7].message.contains("httpd"));

@@ -125,8 +125,10 @@ impl Rule for SshServerInImage {
                                     &META,
                                     image.location(&script.source_span(w.range.clone())),
                                     format!(
-                                        "`{} {}` installs an SSH server in the shipped image",
-                                        pm.program, w.value
+                                        "`{} {} {}` installs an SSH server in the shipped image",
+                                        pm.program,
+                                        pm.subcommand.map_or("", |s| s.value.as_str()),
+                                        w.value
                                     ),
                                 ));
                             }
@@ -179,6 +181,12 @@ mod tests {
         assert_eq!(f[0].location.start_column, 42);
         assert_eq!(f[1].location.start_column, 13);
         assert_eq!(f[2].location.start_column, 7);
+        assert!(
+            f[0].message
+                .contains("`apt-get install openssh-server=1:9.6`"),
+            "{}",
+            f[0].message
+        );
         assert!(f.iter().all(|f| f.severity == Severity::Medium));
     }
 

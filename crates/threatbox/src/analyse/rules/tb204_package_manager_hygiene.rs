@@ -163,6 +163,11 @@ impl Rule for PackageManagerHygiene {
                     pms.iter()
                         .any(|p| p.action == Action::Install && family.contains(&p.manager))
                 };
+                // `apt-get dist-clean` (apt 2.7+) also removes the lists.
+                let dist_clean = pms.iter().any(|p| {
+                    p.manager == Manager::Apt
+                        && p.subcommand.is_some_and(|w| w.value == "dist-clean")
+                });
                 let cleans = |manager: Manager| {
                     pms.iter()
                         .any(|p| p.action == Action::Clean && p.manager == manager)
@@ -199,6 +204,7 @@ impl Rule for PackageManagerHygiene {
                                     ),
                                 );
                             } else if pm.manager == Manager::Apt
+                                && !dist_clean
                                 && !cleanup.covers(&["/var/lib/apt/lists", "/var/lib/apt"])
                             {
                                 report(
@@ -318,6 +324,7 @@ mod tests {
              RUN --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y -o APT::Install-Recommends=false git\n\
              RUN apk add --no-cache curl && apk update && apk add jq && rm -rf /var/cache/apk/*\n\
              RUN dnf install -y nginx && dnf clean all\n\
+             RUN apt-get update; apt-get install -y --no-install-recommends tzdata; apt-get dist-clean\n\
              RUN pip install flask==3.0.0\n",
         );
         assert!(f.is_empty(), "{:?}", messages(&f));

@@ -29,8 +29,9 @@ final image. Without a configuration the trusted set is the Docker Official
 Images (`docker.io/library/*`) and the official registries of major vendors
 (Microsoft, Google distroless, Red Hat, AWS's mirror of the official images,
 Chainguard, Oracle, Kubernetes). References from build-argument defaults are
-judged on the default; unresolvable ones, `scratch` and stage references are
-not.
+judged on the default; unresolvable ones, `scratch`, stage references and
+`localhost/…` images (built on the same machine, usually from another
+Dockerfile of the project) are not.
 
 **Why it is a threat.** The base image is code that runs in every
 container built from it. An image from a personal Docker Hub account or an
@@ -75,7 +76,11 @@ impl Rule for BaseImageUntrustedSource {
                 _ => continue,
             };
             let qualified = reference.qualified_repository();
-            if ctx.config.is_trusted_registry(&qualified) {
+            // `localhost/…` names an image built on this machine (often from
+            // another Dockerfile of the same project), not a remote source.
+            let local = matches!(reference.registry.as_deref(), Some(r)
+                if r == "localhost" || r.starts_with("localhost:") || r.starts_with("127.0.0.1"));
+            if local || ctx.config.is_trusted_registry(&qualified) {
                 continue;
             }
             let from = image.instruction(stage.from);
@@ -128,6 +133,8 @@ mod tests {
             "FROM gcr.io/distroless/static-debian12\n",
             "FROM scratch\n",
             "ARG BASE\nFROM $BASE\n",
+            "FROM localhost/oracle/database:19.3.0\n",
+            "FROM localhost:5000/team/app:1.0\n",
         ] {
             assert!(check(&BaseImageUntrustedSource, text).is_empty(), "{text}");
         }
