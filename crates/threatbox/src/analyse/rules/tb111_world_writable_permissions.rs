@@ -91,6 +91,15 @@ fn is_world_writable(mode: &str) -> bool {
     writable && !sticky
 }
 
+/// A mode that sets all bits (numeric, or `=` for every class), so that it
+/// undoes an earlier world-writable mode.
+fn is_absolute_mode(mode: &str) -> bool {
+    let mode = mode.trim();
+    (!mode.is_empty() && mode.bytes().all(|b| (b'0'..=b'7').contains(&b)))
+        || mode.starts_with("a=")
+        || mode.starts_with("ugo=")
+}
+
 /// The mode word of a `chmod`, `mkdir -m` or `install -m` command and the
 /// paths it applies to.
 fn mode_of(command: &SimpleCommand) -> Option<(&shell::ShellWord, String, Vec<String>)> {
@@ -163,11 +172,23 @@ impl Rule for WorldWritablePermissions {
                 }
                 InstrKind::Run(_) => {
                     for script in shell::run_scripts(item.instr) {
-                        for command in script.commands() {
-                            let Some((word, mode, paths)) = mode_of(&command) else {
+                        let commands = script.commands();
+                        let modes: Vec<_> = commands.iter().filter_map(mode_of).collect();
+                        for (n, (word, mode, paths)) in modes.iter().enumerate() {
+                            if !is_world_writable(mode) {
                                 continue;
-                            };
-                            if !is_world_writable(&mode) {
+                            }
+                            // `chmod 666 /etc/sudoers && … && chmod 440 /etc/sudoers`:
+                            // the layer keeps the last mode set in the same RUN.
+                            let restored = !paths.is_empty()
+                                && paths.iter().all(|p| {
+                                    modes.iter().skip(n + 1).any(|(_, m, later)| {
+                                        is_absolute_mode(m)
+                                            && !is_world_writable(m)
+                                            && later.contains(p)
+                                    })
+                                });
+                            if restored {
                                 continue;
                             }
                             let on = match paths.as_slice() {
@@ -181,7 +202,7 @@ impl Rule for WorldWritablePermissions {
                                 Finding::new(
                                     &META,
                                     image.location(&script.source_span(word.range.clone())),
-                                    format!("`{} {mode}`{on}{trigger} makes them writable by every user (no sticky bit)", command.name().unwrap_or("chmod")),
+                                    format!("mode `{mode}`{on}{trigger} makes them writable by every user (no sticky bit)"),
                                 )
                                 .with_severity(severity),
                             );
@@ -243,6 +264,21 @@ mod tests {
             let f = check(&WorldWritablePermissions, text);
             assert!(f.is_empty(), "{text}: {f:?}");
         }
+    }
+
+    #[test]
+    fn mode_restored_later_in_the_same_run_is_not_reported() {
+        let f = check(
+            &WorldWritablePermissions,
+            "FROM debian:12
+\
+             RUN chmod 666 /etc/sudoers && echo 'x ALL=(ALL) ALL' >> /etc/sudoers && chmod 440 /etc/sudoers
+\
+             RUN chmod 666 /a /b && chmod 644 /a
+",
+        );
+        // `/b` keeps 666.
+        assert_eq!(lines(&f), vec![3]);
     }
 
     #[test]
