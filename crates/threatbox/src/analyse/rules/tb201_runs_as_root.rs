@@ -44,6 +44,9 @@ sockets) to escape to the host. A non-root user turns many container-escape
 bugs into non-issues and is required by Kubernetes `runAsNonRoot` and the
 restricted Pod Security Standard.
 
+Windows images: `USER ContainerAdministrator` counts as root, and with no
+`USER` the message says that the container runs as ContainerAdministrator.
+
 **Limitations.** Users set by the base image are not known (no registry
 access): images known to run as non-root by their tag
 (`gcr.io/distroless/*:nonroot`, `*:debug-nonroot`, any `*-nonroot` tag) are
@@ -90,12 +93,15 @@ struct UserInstr<'a> {
 
 impl UserInstr<'_> {
     fn is_root(&self) -> bool {
-        UserSetting {
-            value: self.value.clone(),
-            instruction: 0,
-            inherited: false,
-        }
-        .is_root()
+        let user = self.value.split(':').next().unwrap_or("").trim();
+        // Windows containers: the administrator account is root's equivalent.
+        user.eq_ignore_ascii_case("ContainerAdministrator")
+            || UserSetting {
+                value: self.value.clone(),
+                instruction: 0,
+                inherited: false,
+            }
+            .is_root()
     }
 }
 
@@ -132,12 +138,15 @@ impl Rule for RunsAsRoot {
             if matches!(root.base, BaseImage::Scratch) || base_is_non_root(&root.base) {
                 return;
             }
-            let mut finding = Finding::new(
-                &META,
-                image.location(&from_span),
-                "no USER in the final stage or its parents: the container runs as root unless the base image sets a user",
-            )
-            .with_severity(Severity::Medium);
+            let windows = matches!(&root.base, BaseImage::Image(r)
+                if r.repository.to_ascii_lowercase().contains("windows"));
+            let message = if windows {
+                "no USER in the final stage or its parents: a Windows container runs as ContainerAdministrator unless the base image sets a user"
+            } else {
+                "no USER in the final stage or its parents: the container runs as root unless the base image sets a user"
+            };
+            let mut finding = Finding::new(&META, image.location(&from_span), message)
+                .with_severity(Severity::Medium);
             // A USER in a stage that does not ship is a common misreading.
             for item in scope::instructions(image) {
                 if item.role.ships() || item.onbuild {
@@ -213,6 +222,25 @@ mod tests {
             assert_eq!(f[0].severity, Severity::High);
             assert_eq!(f[0].location.start_column, 6);
         }
+    }
+
+    #[test]
+    fn windows_administrator_is_root() {
+        let f = check(
+            &RunsAsRoot,
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nUSER ContainerAdministrator\n",
+        );
+        assert_eq!(lines(&f), vec![2]);
+        let f = check(
+            &RunsAsRoot,
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN echo\n",
+        );
+        assert!(f[0].message.contains("ContainerAdministrator"));
+        let f = check(
+            &RunsAsRoot,
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nUSER ContainerUser\n",
+        );
+        assert!(f.is_empty(), "{f:?}");
     }
 
     #[test]

@@ -21,7 +21,9 @@ pub static META: RuleMeta = RuleMeta {
     docs: r#"
 **What it detects.** The last `USER` of the shipped image (final stage, or
 inherited from the stage it is built `FROM`) names a user, e.g. `USER app`,
-instead of giving a numeric UID. `root` is left to TB201.
+instead of giving a numeric UID. `root` is left to TB201; the Windows
+accounts `ContainerUser` and `ContainerAdministrator` are names by design and
+are not reported.
 
 **Why it is a threat.** Kubernetes' `runAsNonRoot: true` (and the restricted
 Pod Security Standard, and most admission policies) can only verify a
@@ -68,7 +70,12 @@ impl Rule for UserNotNumeric {
         };
         let name = user.value.split(':').next().unwrap_or("").trim();
         // Unresolved variables and root (TB201's) are not judged here.
+        // Windows accounts are names by design (Kubernetes checks
+        // `runAsUserName` there, not a UID).
+        let windows_account = name.eq_ignore_ascii_case("ContainerUser")
+            || name.eq_ignore_ascii_case("ContainerAdministrator");
         if name.is_empty()
+            || windows_account
             || name.contains('$')
             || user.is_root()
             || name.bytes().all(|b| b.is_ascii_digit())
@@ -117,6 +124,7 @@ mod tests {
             "FROM debian:12-slim\nUSER root\n",
             "FROM debian:12 AS build\nUSER builder\nFROM debian:12-slim\nUSER 10001\n",
             "FROM debian:12-slim\nRUN true\n",
+            "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nUSER ContainerUser\n",
         ] {
             assert!(check(&UserNotNumeric, text).is_empty(), "{text}");
         }
