@@ -254,14 +254,26 @@ pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
 
     let max_rounds = MAX_RECOVERIES.min(source.line_count() + 1);
     let mut instructions = Vec::new();
+    let mut problems = Vec::new();
+    // Instructions rebuilt here that the parser rejects (`ENTRYPOINT []`).
+    let mut recovered = Vec::new();
     for round in 0.. {
         let pass = parse_pass(prefix, &work, escape);
         instructions = pass.instructions;
+        problems = pass.problems;
         let Some(error) = pass.error else { break };
         let line = error.line.clamp(1, source.line_count());
-        let mut location = source.line_location(line);
-        location.start_column = error.column.max(1).min(location.end_column);
-        diagnostics.push(Diagnostic::error("parse-error", error.message, location));
+        let range = failed_range(&work, error.resume_from, line, escape);
+        if let Some(entrypoint) = range
+            .as_ref()
+            .and_then(|r| empty_entrypoint(&work, r, escape))
+        {
+            recovered.push(entrypoint);
+        } else {
+            let mut location = source.line_location(line);
+            location.start_column = error.column.max(1).min(location.end_column);
+            diagnostics.push(Diagnostic::error("parse-error", error.message, location));
+        }
         if round + 1 >= max_rounds {
             diagnostics.push(Diagnostic::error(
                 "parse-error",
@@ -270,12 +282,23 @@ pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
             ));
             break;
         }
-        if !blank_failed_instruction(&mut work, error.resume_from, line, escape) {
+        if !blank_failed_instruction(&mut work, range) {
             // Nothing left to blank: another round would fail the same way.
             break;
         }
     }
 
+    if !recovered.is_empty() {
+        instructions.extend(recovered);
+        instructions.sort_by_key(|i| i.span.start);
+    }
+    for (span, message) in problems {
+        diagnostics.push(Diagnostic::error(
+            "parse-error",
+            message,
+            source.location(&span),
+        ));
+    }
     check_structure(&source, &instructions, &mut diagnostics);
     let comments = collect_comments(&source, &instructions, &directives.lines);
     Dockerfile {
@@ -348,6 +371,8 @@ fn scan_directives(text: &str) -> Directives {
 /// The outcome of one parse of the working copy.
 struct Pass {
     instructions: Vec<Instruction>,
+    /// Semantic problems in instructions that did parse.
+    problems: Vec<(Span, String)>,
     error: Option<PassError>,
 }
 
@@ -367,6 +392,7 @@ fn parse_pass(prefix: &str, work: &str, escape: char) -> Pass {
     let prefix_lines = prefix.matches('\n').count();
     let ctx = Ctx {
         text: work,
+        problems: Default::default(),
         base: prefix.len(),
         escape,
     };
@@ -403,7 +429,7 @@ fn parse_pass(prefix: &str, work: &str, escape: char) -> Pass {
         }),
         Err(_) => {
             // Point at the instruction after the last good one.
-            let line = first_instruction_line(work, resume_from, escape)
+            let line = first_instruction_line(work, resume_from)
                 .unwrap_or_else(|| line_of(work, resume_from));
             Some(PassError {
                 message: "internal parser failure on this instruction".to_string(),
@@ -415,6 +441,7 @@ fn parse_pass(prefix: &str, work: &str, escape: char) -> Pass {
     };
     Pass {
         instructions,
+        problems: ctx.problems.into_inner(),
         error,
     }
 }
@@ -460,14 +487,13 @@ fn ends_with_continuation(line: &str, escape: char) -> bool {
 }
 
 /// The first line after `offset` that could start an instruction.
-fn first_instruction_line(text: &str, offset: usize, escape: char) -> Option<usize> {
+fn first_instruction_line(text: &str, offset: usize) -> Option<usize> {
     let lines = line_ranges(text);
     let from = if offset == 0 {
         1
     } else {
         line_of(text, offset) + 1
     };
-    let _ = escape;
     (from..=lines.len()).find(|&l| {
         lines
             .get(l - 1)
@@ -476,17 +502,63 @@ fn first_instruction_line(text: &str, offset: usize, escape: char) -> Option<usi
     })
 }
 
-/// Blanks the lines of the instruction that failed: from its first line
-/// through its continuation lines and at least through the error line.
+/// Blanks the lines of the instruction that failed (see [`failed_range`]).
 /// Returns `false` when nothing could be blanked (no progress possible).
-fn blank_failed_instruction(
-    work: &mut String,
+fn blank_failed_instruction(work: &mut String, range: Option<Range<usize>>) -> bool {
+    let Some(range) = range else { return false };
+    let Some(old) = work.get(range.clone()) else {
+        return false;
+    };
+    if old.trim().is_empty() {
+        return false;
+    }
+    let blank: String = old
+        .chars()
+        .flat_map(|c| {
+            let keep = if c == '\n' { '\n' } else { ' ' };
+            // Keep byte lengths: a multi-byte char becomes as many spaces.
+            std::iter::repeat_n(keep, if c == '\n' { 1 } else { c.len_utf8() })
+        })
+        .collect();
+    work.replace_range(range, &blank);
+    true
+}
+
+/// `ENTRYPOINT []` (reset the entrypoint) is valid for BuildKit but the
+/// underlying parser rejects it: rebuild it from the failed range.
+fn empty_entrypoint(work: &str, range: &Range<usize>, escape: char) -> Option<Instruction> {
+    let logical = join_continuations(work, range.clone(), escape);
+    let text = logical.text.trim();
+    let keyword = text.get(..10)?;
+    let rest = text.get(10..)?;
+    if !keyword.eq_ignore_ascii_case("ENTRYPOINT")
+        || !rest.starts_with([' ', '\t'])
+        || rest.trim().replace([' ', '\t'], "") != "[]"
+    {
+        return None;
+    }
+    let lead = logical.text.len() - logical.text.trim_start().len();
+    let start = logical.source_offset(lead);
+    let end = logical.source_offset(logical.text.trim_end().len().saturating_sub(1)) + 1;
+    Some(Instruction {
+        kind: InstrKind::Entrypoint(Command::Exec(Vec::new())),
+        keyword_span: start..start + 10,
+        span: start..end.max(start + 10),
+        flags: Vec::new(),
+    })
+}
+
+/// The byte range of the lines of the instruction that failed: from its
+/// first line through its continuation lines and at least through the error
+/// line.
+fn failed_range(
+    work: &str,
     resume_from: usize,
     error_line: usize,
     escape: char,
-) -> bool {
+) -> Option<Range<usize>> {
     let lines = line_ranges(work);
-    let start = match first_instruction_line(work, resume_from, escape) {
+    let start = match first_instruction_line(work, resume_from) {
         Some(l) if l <= error_line => l,
         _ => error_line,
     };
@@ -506,29 +578,9 @@ fn blank_failed_instruction(
         l += 1;
     }
     let end = end.max(error_line).min(lines.len());
-    let (Some(first), Some(last)) = (
-        lines.get(start.saturating_sub(1)),
-        lines.get(end.saturating_sub(1)),
-    ) else {
-        return false;
-    };
-    let range = first.start..last.end;
-    let Some(old) = work.get(range.clone()) else {
-        return false;
-    };
-    if old.trim().is_empty() {
-        return false;
-    }
-    let blank: String = old
-        .chars()
-        .flat_map(|c| {
-            let keep = if c == '\n' { '\n' } else { ' ' };
-            // Keep byte lengths: a multi-byte char becomes as many spaces.
-            std::iter::repeat_n(keep, if c == '\n' { 1 } else { c.len_utf8() })
-        })
-        .collect();
-    work.replace_range(range, &blank);
-    true
+    let first = lines.get(start.saturating_sub(1))?;
+    let last = lines.get(end.saturating_sub(1))?;
+    Some(first.start..last.end)
 }
 
 /// Checks BuildKit would make after parsing: a `FROM` before other
@@ -649,6 +701,9 @@ fn collect_comments(
 struct Ctx<'a> {
     /// The working copy (same offsets as the source).
     text: &'a str,
+    /// Instructions the parser accepted that BuildKit would reject (e.g.
+    /// `ENV KEY` without a value): span and message.
+    problems: std::cell::RefCell<Vec<(Span, String)>>,
     /// Length of the injected prefix.
     base: usize,
     escape: char,
@@ -762,11 +817,11 @@ impl Ctx<'_> {
             }
             I::Env(e) => {
                 let text = join_continuations(self.text, self.span(&e.arguments.span), self.escape);
-                (&e.env, InstrKind::Env(key_values(&text, self.escape)))
+                (&e.env, InstrKind::Env(self.key_values(&text, "ENV")))
             }
             I::Label(l) => {
                 let text = join_continuations(self.text, self.span(&l.arguments.span), self.escape);
-                (&l.label, InstrKind::Label(key_values(&text, self.escape)))
+                (&l.label, InstrKind::Label(self.key_values(&text, "LABEL")))
             }
             I::Arg(a) => {
                 let text = join_continuations(self.text, self.span(&a.arguments.span), self.escape);
@@ -828,6 +883,17 @@ impl Ctx<'_> {
         };
         instruction.span.end = self.end_of(&instruction).max(keyword_span.end);
         Some(instruction)
+    }
+
+    /// Key/value pairs, noting the forms BuildKit rejects.
+    fn key_values(&self, text: &ShellText, keyword: &str) -> Vec<KeyValue> {
+        let (pairs, problem) = key_values(text, self.escape);
+        if let Some(problem) = problem {
+            self.problems
+                .borrow_mut()
+                .push((text.span.clone(), format!("{keyword} {problem}")));
+        }
+        pairs
     }
 
     /// The furthest source offset covered by an instruction's parts.
@@ -923,6 +989,10 @@ pub(crate) fn join_continuations(text: &str, span: Span, escape: char) -> ShellT
         out.push(c);
         i += c.len_utf8();
     }
+    // A continuation at the very end leaves the blanks before it: drop them.
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    segments.retain(|&(l, _)| l < trimmed || l == 0);
     ShellText {
         text: out,
         span: start..end,
@@ -1065,33 +1135,47 @@ fn shell_word(text: &ShellText, range: Range<usize>, escape: char) -> Word {
     }
 }
 
-/// `KEY=value …` or the legacy `KEY value with spaces` (ENV, LABEL).
-fn key_values(text: &ShellText, escape: char) -> Vec<KeyValue> {
+/// `KEY=value …` or the legacy `KEY value with spaces` (ENV, LABEL), plus
+/// what BuildKit would reject in it.
+fn key_values(text: &ShellText, escape: char) -> (Vec<KeyValue>, Option<String>) {
     let words = split_words(&text.text, escape);
     let Some(first) = words.first() else {
-        return Vec::new();
+        return (Vec::new(), Some("requires at least one argument".into()));
     };
     let first_raw = text.text.get(first.clone()).unwrap_or("");
     if !first_raw.contains('=') {
         // Legacy form: the value is the rest of the line, spaces included.
-        let value_start = words.get(1).map_or(first.end, |w| w.start);
-        let value_end = text.text.trim_end().len().max(value_start);
-        return vec![KeyValue {
+        let Some(second) = words.get(1) else {
+            return (
+                Vec::new(),
+                Some(format!("{first_raw} has no value: use KEY=value")),
+            );
+        };
+        let value_end = text.text.trim_end().len().max(second.start);
+        let pair = KeyValue {
             key: shell_word(text, first.clone(), escape),
-            value: shell_word(text, value_start..value_end, escape),
-        }];
+            value: shell_word(text, second.start..value_end, escape),
+        };
+        return (vec![pair], None);
     }
-    words
+    let mut problem = None;
+    let pairs = words
         .into_iter()
         .filter_map(|w| {
             let raw = text.text.get(w.clone())?;
-            let eq = raw.find('=')?;
+            let Some(eq) = raw.find('=') else {
+                problem.get_or_insert_with(|| {
+                    format!("syntax error: no '=' in {raw:?}; use KEY=value")
+                });
+                return None;
+            };
             Some(KeyValue {
                 key: shell_word(text, w.start..w.start + eq, escape),
                 value: shell_word(text, w.start + eq + 1..w.end, escape),
             })
         })
-        .collect()
+        .collect();
+    (pairs, problem)
 }
 
 /// `ARG NAME[=default] …`.
@@ -1414,6 +1498,45 @@ mod tests {
         assert_eq!(errs[0].0, 2);
         let d = parse_str("ARG V=1\n");
         assert_eq!(errors(&d).len(), 1);
+    }
+
+    #[test]
+    fn env_without_value_is_an_error_but_kept_going() {
+        let d = parse_str("FROM a\nENV PATH\nLABEL a=1 b\nUSER x\n");
+        assert_eq!(keywords(&d), ["FROM", "ENV", "LABEL", "USER"]);
+        let lines: Vec<_> = errors(&d).iter().map(|e| e.0).collect();
+        assert_eq!(lines, [2, 3]);
+        let InstrKind::Label(kv) = &d.instructions[2].kind else {
+            panic!()
+        };
+        assert_eq!(kv.len(), 1);
+    }
+
+    #[test]
+    fn continuation_at_end_of_file() {
+        let d = parse_str("FROM a\nRUN something \\");
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        let InstrKind::Run(RunInstr {
+            command: Command::Shell(sh),
+            ..
+        }) = &d.instructions[1].kind
+        else {
+            panic!()
+        };
+        assert_eq!(sh.text, "something");
+    }
+
+    #[test]
+    fn empty_entrypoint_resets_without_error() {
+        let text = "FROM a\nENTRYPOINT [ ]\nCMD [\"x\"]\nentrypoint \\\n  []\n";
+        let d = parse_str(text);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert_eq!(keywords(&d), ["FROM", "ENTRYPOINT", "CMD", "ENTRYPOINT"]);
+        assert!(
+            matches!(&d.instructions[1].kind, InstrKind::Entrypoint(Command::Exec(w)) if w.is_empty())
+        );
+        assert_eq!(&text[d.instructions[1].span.clone()], "ENTRYPOINT [ ]");
+        assert_eq!(&text[d.instructions[3].span.clone()], "entrypoint \\\n  []");
     }
 
     #[test]
