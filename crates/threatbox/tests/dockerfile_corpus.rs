@@ -91,6 +91,8 @@ fn real_dockerfiles_parse_without_panic() {
         if !errs.is_empty() {
             with_errors += 1;
             let name = path.strip_prefix(&root).unwrap_or(path);
+            let prefix = format!("{}/", root.display());
+            let errs = errs.iter().map(|e| e.replace(&prefix, "")).collect();
             all_errors.push((name.display().to_string(), errs));
         }
         let image = build_image(d, None);

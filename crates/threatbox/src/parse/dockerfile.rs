@@ -252,6 +252,11 @@ pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
         "FROM scratch\n"
     };
 
+    // Here-documents the parser does not read itself (not first in a RUN,
+    // or after the first): their bodies are blanked for it and attached
+    // below.
+    let run_heredocs = prescan_heredocs(&mut work, escape);
+
     let max_rounds = MAX_RECOVERIES.min(source.line_count() + 1);
     let mut instructions = Vec::new();
     let mut problems = Vec::new();
@@ -292,6 +297,7 @@ pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
         instructions.extend(recovered);
         instructions.sort_by_key(|i| i.span.start);
     }
+    attach_heredocs(&mut instructions, run_heredocs);
     for (span, message) in problems {
         diagnostics.push(Diagnostic::error(
             "parse-error",
@@ -500,6 +506,169 @@ fn first_instruction_line(text: &str, offset: usize) -> Option<usize> {
             .and_then(|r| text.get(r.clone()))
             .is_some_and(|s| !is_blank_or_comment(s))
     })
+}
+
+/// Here-documents of one RUN found by [`prescan_heredocs`].
+struct RunHeredocs {
+    /// Source offset of the instruction keyword (`RUN`, or `ONBUILD`).
+    start: usize,
+    heredocs: Vec<Heredoc>,
+    /// End of the last closing delimiter line.
+    end: usize,
+}
+
+/// A here-document opener `<<[-]DELIM` (quotes around DELIM turn off
+/// expansion): (delimiter, strip leading tabs, expand).
+fn heredoc_marker(word: &str, escape: char) -> Option<(String, bool, bool)> {
+    let rest = word.strip_prefix("<<")?;
+    let (strip_tabs, rest) = match rest.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    let expand = !rest.contains(['"', '\'']);
+    let delim = unquote(rest, escape);
+    if delim.is_empty() || delim.contains(['<', ' ', '\t']) {
+        return None;
+    }
+    Some((delim, strip_tabs, expand))
+}
+
+/// Finds the here-documents of RUN, COPY and ADD with a line scan (so that
+/// their bodies are never taken for instructions). For RUN, the parser only
+/// reads one here-document and only when the command starts with it: the
+/// bodies it would not read are blanked in `work` and returned, to be
+/// attached to their RUN after parsing.
+fn prescan_heredocs(work: &mut String, escape: char) -> Vec<RunHeredocs> {
+    let lines = line_ranges(work);
+    let mut found = Vec::new();
+    let mut to_blank: Vec<Range<usize>> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = work.get(lines[i].clone()).unwrap_or("");
+        if is_blank_or_comment(line) {
+            i += 1;
+            continue;
+        }
+        // The logical instruction: this line and its continuation lines.
+        let mut end = i;
+        while let Some(r) = lines.get(end) {
+            let text = work.get(r.clone()).unwrap_or("");
+            let continues = ends_with_continuation(text, escape);
+            // Inside a continuation, comment and blank lines do not end it.
+            let inside = end != i && is_blank_or_comment(text);
+            if continues || inside {
+                end += 1;
+                continue;
+            }
+            break;
+        }
+        let end = end.min(lines.len() - 1);
+        let logical = join_continuations(work, lines[i].start..lines[end].end, escape);
+        let words = split_words(&logical.text, escape);
+        let word = |k: usize| {
+            words
+                .get(k)
+                .and_then(|w| logical.text.get(w.clone()))
+                .unwrap_or("")
+        };
+        let mut k = 0;
+        if word(k).eq_ignore_ascii_case("ONBUILD") {
+            k += 1;
+        }
+        let keyword = word(k).to_ascii_uppercase();
+        if !matches!(keyword.as_str(), "RUN" | "COPY" | "ADD") {
+            i = end + 1;
+            continue;
+        }
+        k += 1;
+        while word(k).starts_with("--") {
+            k += 1;
+        }
+        let first_is_heredoc = word(k).starts_with("<<");
+        let markers: Vec<_> = (k..words.len())
+            .filter_map(|k| heredoc_marker(word(k), escape))
+            .collect();
+        // Bodies follow the instruction, one after the other.
+        let mut next = end + 1;
+        let mut heredocs = Vec::new();
+        for (delim, strip_tabs, expand) in &markers {
+            let close = (next..lines.len()).find(|&l| {
+                let text = work.get(lines[l].clone()).unwrap_or("");
+                let text = if *strip_tabs {
+                    text.trim_start_matches('\t')
+                } else {
+                    text
+                };
+                text == delim
+            });
+            let Some(close) = close else { break };
+            let span = lines[next.min(close)].start..lines[close].start;
+            let raw = work.get(span.clone()).unwrap_or("");
+            let body = if *strip_tabs {
+                raw.split_inclusive('\n')
+                    .map(|l| l.trim_start_matches('\t'))
+                    .collect()
+            } else {
+                raw.to_string()
+            };
+            heredocs.push((
+                Heredoc {
+                    span,
+                    expand: *expand,
+                    body,
+                },
+                lines[close].end,
+            ));
+            next = close + 1;
+        }
+        if heredocs.len() < markers.len() {
+            // Unterminated: the parser reports it.
+            i = end + 1;
+            continue;
+        }
+        if keyword == "RUN" && !heredocs.is_empty() {
+            let handled = usize::from(first_is_heredoc);
+            for (h, close_end) in heredocs.iter().skip(handled) {
+                to_blank.push(h.span.start..*close_end);
+            }
+            if heredocs.len() > handled {
+                let lead = line.len() - line.trim_start().len();
+                found.push(RunHeredocs {
+                    start: lines[i].start + lead,
+                    end: heredocs.last().map_or(0, |h| h.1),
+                    heredocs: heredocs.into_iter().map(|(h, _)| h).collect(),
+                });
+            }
+        }
+        i = next.max(end + 1);
+    }
+    for range in to_blank {
+        blank_failed_instruction(work, Some(range));
+    }
+    found
+}
+
+/// Puts the here-documents found by [`prescan_heredocs`] on their RUN.
+fn attach_heredocs(instructions: &mut [Instruction], found: Vec<RunHeredocs>) {
+    for f in found {
+        let Some(instr) = instructions
+            .iter_mut()
+            .find(|i| i.keyword_span.start == f.start)
+        else {
+            continue;
+        };
+        instr.span.end = instr.span.end.max(f.end);
+        let target = match &mut instr.kind {
+            InstrKind::Onbuild(inner) => {
+                inner.span.end = inner.span.end.max(f.end);
+                &mut inner.kind
+            }
+            kind => kind,
+        };
+        if let InstrKind::Run(run) = target {
+            run.heredocs = f.heredocs;
+        }
+    }
 }
 
 /// Blanks the lines of the instruction that failed (see [`failed_range`]).
@@ -1537,6 +1706,35 @@ mod tests {
         );
         assert_eq!(&text[d.instructions[1].span.clone()], "ENTRYPOINT [ ]");
         assert_eq!(&text[d.instructions[3].span.clone()], "entrypoint \\\n  []");
+    }
+
+    #[test]
+    fn heredocs_anywhere_in_run() {
+        let text = "FROM a\nRUN cat <<EOF > /etc/conf && \\\n    cat <<-'END' >> /x\nport=1\n# body, not a comment\nEOF\n\tline\n\tEND\nUSER app\nRUN <<ONE <<TWO\nfirst\nONE\nsecond\nTWO\nCMD x\n";
+        let d = parse_str(text);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert_eq!(keywords(&d), ["FROM", "RUN", "USER", "RUN", "CMD"]);
+        let InstrKind::Run(r) = &d.instructions[1].kind else {
+            panic!()
+        };
+        assert_eq!(r.heredocs.len(), 2);
+        assert_eq!(r.heredocs[0].body, "port=1\n# body, not a comment\n");
+        assert!(r.heredocs[0].expand);
+        assert_eq!(r.heredocs[1].body, "line\n");
+        assert!(!r.heredocs[1].expand);
+        assert_eq!(line(&d, &r.heredocs[0].span), 4);
+        assert!(text[d.instructions[1].span.clone()].ends_with("\tEND"));
+        let InstrKind::Run(r) = &d.instructions[3].kind else {
+            panic!()
+        };
+        let bodies: Vec<_> = r.heredocs.iter().map(|h| h.body.as_str()).collect();
+        assert_eq!(bodies, ["first\n", "second\n"]);
+        assert!(text[d.instructions[3].span.clone()].ends_with("TWO"));
+        assert!(d.comments.is_empty(), "{:?}", d.comments);
+        // `<<<` is a here-string, and `<<` inside quotes is no opener.
+        let d = parse_str("FROM a\nRUN cat <<<x && echo \"<<EOF\"\nUSER b\n");
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert_eq!(keywords(&d), ["FROM", "RUN", "USER"]);
     }
 
     #[test]
