@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use threatbox::model::build::build_image;
+use threatbox::model::image::BaseImage;
 use threatbox::parse::dockerfile::{Command, Dockerfile, InstrKind, parse};
 use threatbox::source::{DiagnosticLevel, SourceFile};
 
@@ -82,6 +83,11 @@ fn real_dockerfiles_parse_without_panic() {
     let started = Instant::now();
     let (mut parsed, mut with_errors, mut instructions, mut stages, mut comments) = (0, 0, 0, 0, 0);
     let mut all_errors: Vec<(String, Vec<String>)> = Vec::new();
+    let mut counts_agree = 0;
+    // scratch, stage, image via ARG, image, unresolved
+    let mut bases = [0usize; 5];
+    let (mut finals, mut final_users) = (0, 0);
+    let mut count_mismatches = Vec::new();
     for path in &files {
         let Some(d) = parse_file(path) else { continue };
         parsed += 1;
@@ -95,8 +101,34 @@ fn real_dockerfiles_parse_without_panic() {
             let errs = errs.iter().map(|e| e.replace(&prefix, "")).collect();
             all_errors.push((name.display().to_string(), errs));
         }
+        check_spans(&d);
+        if naive_instruction_count(&d) == d.instructions.len() {
+            counts_agree += 1;
+        } else {
+            let name = path.strip_prefix(&root).unwrap_or(path);
+            count_mismatches.push(format!(
+                "{}: parser {} vs line scan {}",
+                name.display(),
+                d.instructions.len(),
+                naive_instruction_count(&d)
+            ));
+        }
         let image = build_image(d, None);
         stages += image.stages.len();
+        for stage in &image.stages {
+            let kind = match &stage.base {
+                BaseImage::Scratch => 0,
+                BaseImage::Stage(_) => 1,
+                BaseImage::Image(r) if r.from_variables => 2,
+                BaseImage::Image(_) => 3,
+                BaseImage::Unresolved { .. } => 4,
+            };
+            bases[kind] += 1;
+        }
+        if let Some(f) = image.final_stage() {
+            finals += 1;
+            final_users += usize::from(f.user.is_some());
+        }
     }
     println!("corpus: {}", root.display());
     println!(
@@ -105,6 +137,15 @@ fn real_dockerfiles_parse_without_panic() {
         all_errors.iter().map(|(_, e)| e.len()).sum::<usize>()
     );
     println!("instructions: {instructions}, stages: {stages}, comments: {comments}");
+    println!(
+        "bases: {} scratch, {} stage, {} image (expanded from ARG), {} image, {} unresolved",
+        bases[0], bases[1], bases[2], bases[3], bases[4]
+    );
+    println!("final stages with a USER (own or inherited): {final_users}/{finals}");
+    println!("instruction count equal to an independent line scan: {counts_agree}/{parsed} files");
+    for m in &count_mismatches {
+        println!("  {m}");
+    }
     println!("time: {:?}", started.elapsed());
     for (file, errs) in &all_errors {
         println!("  {file}: {} errors, first: {}", errs.len(), errs[0]);
@@ -113,6 +154,74 @@ fn real_dockerfiles_parse_without_panic() {
         }
     }
     assert!(parsed > 0);
+}
+
+/// Every keyword span holds the keyword, and every character of a
+/// shell-form text maps back to the same character in the source.
+fn check_spans(d: &Dockerfile) {
+    let text = &d.source.text;
+    for i in &d.instructions {
+        let kw = text.get(i.keyword_span.clone()).unwrap_or("");
+        assert!(
+            kw.eq_ignore_ascii_case(i.keyword()),
+            "{}: keyword span {kw:?} for {}",
+            d.source.path,
+            i.keyword()
+        );
+        let command = match &i.kind {
+            InstrKind::Run(r) => &r.command,
+            InstrKind::Cmd(c) | InstrKind::Entrypoint(c) | InstrKind::Healthcheck(Some(c)) => c,
+            _ => continue,
+        };
+        if let Command::Shell(sh) = command {
+            for (at, c) in sh.text.char_indices() {
+                let src = sh.source_offset(at);
+                assert_eq!(
+                    text.get(src..).and_then(|s| s.chars().next()),
+                    Some(c),
+                    "{}: logical offset {at} of {:?}",
+                    d.source.path,
+                    sh.text
+                );
+            }
+        }
+    }
+}
+
+/// Counts instructions the simple way: a line that is not blank, not a
+/// comment and not inside a line continuation starts one. Here-documents are
+/// skipped through the parser's spans. An independent check on the parser.
+fn naive_instruction_count(d: &Dockerfile) -> usize {
+    let mut heredoc_lines = Vec::new();
+    for i in &d.instructions {
+        let docs = match &i.kind {
+            InstrKind::Run(r) => &r.heredocs,
+            InstrKind::Copy(c) | InstrKind::Add(c) => &c.heredocs,
+            _ => continue,
+        };
+        for h in docs {
+            let first = d.source.line_col(h.span.start).0;
+            // The body and its closing delimiter line.
+            let last = d.source.line_col(h.span.end).0;
+            heredoc_lines.push(first..=last);
+        }
+    }
+    let mut count = 0;
+    let mut continued = false;
+    for (n, line) in d.source.text.lines().enumerate() {
+        if heredoc_lines.iter().any(|r| r.contains(&(n + 1))) {
+            continue;
+        }
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if !continued {
+            count += 1;
+        }
+        continued = t.ends_with(d.escape);
+    }
+    count
 }
 
 /// Decodes the Go `%q` strings of a BuildKit result line.
@@ -178,6 +287,7 @@ fn buildkit_parser_testfiles_agree() {
             report.push(format!("{case}: unreadable"));
             continue;
         };
+        check_spans(&d);
         if is_negative {
             negative += 1;
             let empty = d.diagnostics.iter().any(|x| x.code == "empty-dockerfile");
