@@ -1738,6 +1738,22 @@ mod tests {
     }
 
     #[test]
+    fn onbuild_run_heredocs() {
+        let text = "FROM a\nONBUILD RUN cat <<EOF > /x\nhello\nEOF\nUSER b\n";
+        let d = parse_str(text);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert_eq!(keywords(&d), ["FROM", "ONBUILD", "USER"]);
+        let InstrKind::Onbuild(inner) = &d.instructions[1].kind else {
+            panic!()
+        };
+        let InstrKind::Run(r) = &inner.kind else {
+            panic!()
+        };
+        assert_eq!(r.heredocs[0].body, "hello\n");
+        assert!(text[d.instructions[1].span.clone()].ends_with("EOF"));
+    }
+
+    #[test]
     fn empty_file_is_a_warning() {
         for text in ["", "\n\n", "# just a comment\n  \n"] {
             let d = parse_str(text);
