@@ -951,8 +951,9 @@ enum SpanMap {
     /// Escaped text: every range maps to the whole span.
     Whole(Span),
     /// Exec form: each element's range in the joined text, its source span,
-    /// and whether the element is a verbatim copy (no JSON escapes).
-    Exec(Vec<(Range<usize>, Span, bool)>),
+    /// and where its value starts in the source when it is a verbatim copy
+    /// (no JSON escapes).
+    Exec(Vec<(Range<usize>, Span, Option<usize>)>),
 }
 
 /// A script that a `RUN` executes, with the way back to source spans.
@@ -981,8 +982,7 @@ impl RunScript {
                     .iter()
                     .find(|(r, _, _)| r.start <= range.start && range.start <= r.end);
                 match found {
-                    Some((r, span, true)) if range.end <= r.end => {
-                        let base = span.start + 1; // after the JSON quote
+                    Some((r, _, Some(base))) if range.end <= r.end => {
                         base + (range.start - r.start)..base + (range.end - r.start)
                     }
                     Some((_, span, _)) => span.clone(),
@@ -1083,8 +1083,17 @@ fn has_foreign_shebang(body: &str) -> bool {
 }
 
 fn exec_script(words: &[Word]) -> RunScript {
-    // Verbatim when the JSON string had no escapes: span = quotes + value.
-    let verbatim = |w: &Word| w.span.len() == w.value.len() + 2;
+    // Where the value starts in the source when the JSON string had no
+    // escapes (the span may or may not include the quotes).
+    let verbatim = |w: &Word| {
+        if w.span.len() == w.value.len() {
+            Some(w.span.start)
+        } else if w.span.len() == w.value.len() + 2 {
+            Some(w.span.start + 1)
+        } else {
+            None
+        }
+    };
     let first = words.first().map(|w| basename(&w.value)).unwrap_or("");
     if is_shell(first) {
         let args: Vec<ShellWord> = words
@@ -1096,16 +1105,15 @@ fn exec_script(words: &[Word]) -> RunScript {
             })
             .collect();
         if let Some(script) = shell_c_arg(&args) {
-            let map = if verbatim(&Word {
+            let map = match verbatim(&Word {
                 value: script.value.clone(),
                 span: script.range.clone(),
             }) {
-                SpanMap::Offset {
-                    base: script.range.start + 1,
+                Some(base) => SpanMap::Offset {
+                    base,
                     within: script.range.clone(),
-                }
-            } else {
-                SpanMap::Whole(script.range.clone())
+                },
+                None => SpanMap::Whole(script.range.clone()),
             };
             return RunScript {
                 text: script.value.clone(),
@@ -1573,5 +1581,40 @@ mod tests {
             flags: vec![],
         };
         assert_eq!(run_scripts(&onbuild).len(), 1);
+    }
+
+    /// Scripts of every RUN of a real parse, with the source text of a word.
+    fn parsed(text: &str) -> (std::sync::Arc<crate::source::SourceFile>, Vec<RunScript>) {
+        let source = std::sync::Arc::new(crate::source::SourceFile::new(
+            "Dockerfile",
+            text.to_string(),
+        ));
+        let df = crate::parse::dockerfile::parse(source.clone());
+        let scripts = df.instructions.iter().flat_map(run_scripts).collect();
+        (source, scripts)
+    }
+
+    fn flag_source(source: &crate::source::SourceFile, scripts: &[RunScript]) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in scripts {
+            for cmd in s.commands() {
+                if let Some(w) = cmd.find_flag(Some('k'), "insecure") {
+                    let span = s.source_span(w.range.clone());
+                    let (line, _) = source.line_col(span.start);
+                    out.push(format!("{line}:{}", &source.text[span]));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn with_the_dockerfile_parser() {
+        let text = "FROM a\nRUN apt-get update && \\\n    curl -k x\nRUN [\"sh\", \"-c\", \"curl --insecure y\"]\nRUN <<EOF\nset -e\ncurl -k z\nEOF\nONBUILD RUN curl -k w\n";
+        let (source, scripts) = parsed(text);
+        assert_eq!(
+            flag_source(&source, &scripts),
+            vec!["3:-k", "4:--insecure", "7:-k", "9:-k"]
+        );
     }
 }
