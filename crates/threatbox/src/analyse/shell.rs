@@ -384,9 +384,15 @@ pub fn parse(script: &str) -> Vec<Pipeline> {
 /// Ranges of inner-script commands point into `script`: exactly when the
 /// argument was written without escapes, else at the whole argument.
 pub fn commands(script: &str) -> impl Iterator<Item = SimpleCommand> {
+    all_pipelines(script).into_iter().flat_map(|p| p.commands)
+}
+
+/// Every pipeline of a script: the top-level ones, then those inside
+/// substitutions and inner scripts, as [`commands`] walks them.
+pub fn all_pipelines(script: &str) -> Vec<Pipeline> {
     let mut out = Vec::new();
     flatten(script, &parse(script), 0, &|r| r, &mut out);
-    out.into_iter()
+    out
 }
 
 fn flatten(
@@ -394,11 +400,13 @@ fn flatten(
     pipelines: &[Pipeline],
     depth: usize,
     map: &dyn Fn(Range<usize>) -> Range<usize>,
-    out: &mut Vec<SimpleCommand>,
+    out: &mut Vec<Pipeline>,
 ) {
     for pipeline in pipelines {
+        out.push(Pipeline {
+            commands: pipeline.commands.iter().map(|c| remap(c, map)).collect(),
+        });
         for cmd in &pipeline.commands {
-            out.push(remap(cmd, map));
             flatten(text, &cmd.substitutions, depth, map, out);
             if depth >= MAX_DEPTH {
                 continue;
@@ -1002,11 +1010,24 @@ impl RunScript {
         }
     }
 
-    /// Every command, flattened as [`commands`] does.
-    pub fn commands(&self) -> Vec<SimpleCommand> {
+    /// Every pipeline, flattened as [`all_pipelines`] does.
+    pub fn all_pipelines(&self) -> Vec<Pipeline> {
         let mut out = Vec::new();
         flatten(&self.text, &self.pipelines(), 0, &|r| r, &mut out);
         out
+    }
+
+    /// Every command, flattened as [`commands`] does.
+    pub fn commands(&self) -> Vec<SimpleCommand> {
+        self.all_pipelines()
+            .into_iter()
+            .flat_map(|p| p.commands)
+            .collect()
+    }
+
+    /// Source span of a word of this script.
+    pub fn word_span(&self, word: &ShellWord) -> Span {
+        self.source_span(word.range.clone())
     }
 }
 

@@ -1,6 +1,7 @@
 //! The rule catalogue. One file per rule; this list is the only place a rule
 //! is registered, and the order here is the catalogue order.
 
+pub mod support;
 mod tb108_sudo_in_run;
 #[cfg(test)]
 pub mod testing;
