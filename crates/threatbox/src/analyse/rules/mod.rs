@@ -2,6 +2,7 @@
 //! is registered, and the order here is the catalogue order.
 
 pub mod support;
+mod tb104_remote_script_piped_to_shell;
 mod tb108_sudo_in_run;
 #[cfg(test)]
 pub mod testing;
@@ -11,7 +12,10 @@ use crate::config::Config;
 
 /// Every rule, in catalogue order.
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![&tb108_sudo_in_run::SudoInRun]
+    vec![
+        &tb104_remote_script_piped_to_shell::RemoteScriptPipedToShell,
+        &tb108_sudo_in_run::SudoInRun,
+    ]
 }
 
 /// The rules the configuration leaves on.
