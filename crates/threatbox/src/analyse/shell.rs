@@ -1052,41 +1052,73 @@ pub fn command_scripts(command: &Command, heredocs: &[Heredoc]) -> Vec<RunScript
     let mut scripts = Vec::new();
     match command {
         Command::Shell(shell) => {
-            // Which heredoc markers of the text feed a shell, in order.
-            let mut markers = Vec::new();
-            for cmd in parse(&shell.text).iter().flat_map(|p| &p.commands) {
-                let feeds_shell = cmd.name().is_none() || cmd.is_shell_reading_stdin();
-                let heredocs = cmd.redirects.iter().filter(|r| r.is_heredoc()).count();
-                markers.extend(std::iter::repeat_n(feeds_shell, heredocs));
-            }
             scripts.push(RunScript {
                 text: shell.text.clone(),
                 kind: ScriptKind::Shell,
                 map: SpanMap::Shell(shell.clone()),
                 exec: None,
             });
-            for (i, doc) in heredocs.iter().enumerate() {
-                let feeds_shell = match markers.get(i) {
-                    Some(&f) => f,
-                    // No marker seen: a bare `RUN <<EOF` runs its body.
-                    None => markers.is_empty() && shell.text.trim().is_empty(),
-                };
-                if feeds_shell && !has_foreign_shebang(&doc.body) {
-                    scripts.push(RunScript {
-                        text: doc.body.clone(),
-                        kind: ScriptKind::Heredoc,
-                        map: SpanMap::Offset {
-                            base: doc.span.start,
-                            within: doc.span.clone(),
-                        },
-                        exec: None,
-                    });
-                }
+            let feeds = heredocs_fed_to_shell(command, heredocs);
+            for (doc, _) in heredocs.iter().zip(feeds).filter(|(_, fed)| *fed) {
+                scripts.push(RunScript {
+                    text: doc.body.clone(),
+                    kind: ScriptKind::Heredoc,
+                    map: SpanMap::Offset {
+                        base: doc.span.start,
+                        within: doc.span.clone(),
+                    },
+                    exec: None,
+                });
             }
         }
         Command::Exec(words) => scripts.push(exec_script(words)),
     }
     scripts
+}
+
+/// For each heredoc of a `RUN`, whether a shell runs it (else it is data
+/// for another program, e.g. `cat <<EOF > /etc/x`).
+fn heredocs_fed_to_shell(command: &Command, heredocs: &[Heredoc]) -> Vec<bool> {
+    let Command::Shell(shell) = command else {
+        return vec![false; heredocs.len()];
+    };
+    // Which heredoc markers of the text feed a shell, in order.
+    let mut markers = Vec::new();
+    for cmd in parse(&shell.text).iter().flat_map(|p| &p.commands) {
+        let feeds_shell = cmd.name().is_none() || cmd.is_shell_reading_stdin();
+        let count = cmd.redirects.iter().filter(|r| r.is_heredoc()).count();
+        markers.extend(std::iter::repeat_n(feeds_shell, count));
+    }
+    heredocs
+        .iter()
+        .enumerate()
+        .map(|(i, doc)| {
+            let fed = match markers.get(i) {
+                Some(&f) => f,
+                // No marker seen: a bare `RUN <<EOF` runs its body.
+                None => markers.is_empty() && shell.text.trim().is_empty(),
+            };
+            fed && !has_foreign_shebang(&doc.body)
+        })
+        .collect()
+}
+
+/// Heredoc bodies an instruction writes as data rather than runs: those of
+/// `RUN cat <<EOF > /etc/x` (and other non-shell consumers) and every
+/// heredoc of `COPY`/`ADD` (also under `ONBUILD`).
+pub fn data_heredocs(instr: &Instruction) -> Vec<&Heredoc> {
+    match &instr.kind {
+        InstrKind::Run(run) => run
+            .heredocs
+            .iter()
+            .zip(heredocs_fed_to_shell(&run.command, &run.heredocs))
+            .filter(|(_, fed)| !fed)
+            .map(|(doc, _)| doc)
+            .collect(),
+        InstrKind::Copy(c) | InstrKind::Add(c) => c.heredocs.iter().collect(),
+        InstrKind::Onbuild(inner) => data_heredocs(inner),
+        _ => Vec::new(),
+    }
 }
 
 /// `#!/usr/bin/env python3` and the like: the body is not a shell script.
@@ -1576,6 +1608,8 @@ mod tests {
             let scripts = run_scripts(&run(shell(text, 4), vec![doc(start)]));
             let heredoc = scripts.iter().find(|s| s.kind == ScriptKind::Heredoc);
             assert_eq!(heredoc.is_some(), fed, "{text}");
+            let instr = run(shell(text, 4), vec![doc(start)]);
+            assert_eq!(data_heredocs(&instr).len(), usize::from(!fed), "{text}");
             if let Some(h) = heredoc {
                 let cmd = &h.commands()[0];
                 let k = cmd.find_flag(Some('k'), "").unwrap();

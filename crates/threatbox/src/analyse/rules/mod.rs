@@ -3,6 +3,7 @@
 
 pub mod support;
 mod tb104_remote_script_piped_to_shell;
+mod tb106_tls_verification_disabled;
 mod tb108_sudo_in_run;
 #[cfg(test)]
 pub mod testing;
@@ -14,6 +15,7 @@ use crate::config::Config;
 pub fn all() -> Vec<&'static dyn Rule> {
     vec![
         &tb104_remote_script_piped_to_shell::RemoteScriptPipedToShell,
+        &tb106_tls_verification_disabled::TlsVerificationDisabled,
         &tb108_sudo_in_run::SudoInRun,
     ]
 }
