@@ -4,6 +4,7 @@
 pub mod support;
 mod tb104_remote_script_piped_to_shell;
 mod tb106_tls_verification_disabled;
+mod tb107_package_signature_check_disabled;
 mod tb108_sudo_in_run;
 #[cfg(test)]
 pub mod testing;
@@ -16,6 +17,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
     vec![
         &tb104_remote_script_piped_to_shell::RemoteScriptPipedToShell,
         &tb106_tls_verification_disabled::TlsVerificationDisabled,
+        &tb107_package_signature_check_disabled::PackageSignatureCheckDisabled,
         &tb108_sudo_in_run::SudoInRun,
     ]
 }
