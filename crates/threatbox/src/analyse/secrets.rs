@@ -425,6 +425,99 @@ pub fn redact(value: &str) -> String {
     format!("{prefix}…({n} chars, redacted)")
 }
 
+/// What kind of secret file a path names, if any: private keys, credential
+/// stores of package managers and clouds, `.env` files, Git metadata,
+/// Terraform state. Example and public files are not secrets (`.env.example`,
+/// `id_rsa.pub`, `ca.pem`, `known_hosts`).
+pub fn secret_file_kind(path: &str) -> Option<&'static str> {
+    let path = path.trim().trim_end_matches('/');
+    let lower = path.to_ascii_lowercase();
+    let parts: Vec<&str> = lower.split('/').filter(|p| !p.is_empty()).collect();
+    let base = *parts.last()?;
+    let parent = parts
+        .len()
+        .checked_sub(2)
+        .and_then(|i| parts.get(i))
+        .copied();
+    let examples = [
+        "example", "sample", "template", "dist", "defaults", "default", "tmpl", "tpl",
+    ];
+    let is_example = examples.iter().any(|e| base.contains(e));
+
+    // Directories whose content is secret.
+    if parts.contains(&".git") {
+        return Some("Git metadata (the history may hold secrets)");
+    }
+    if parts.contains(&".gnupg") {
+        return Some("GnuPG keyring");
+    }
+    if let Some(i) = parts.iter().position(|p| *p == ".ssh") {
+        let inside = parts.get(i + 1).copied();
+        return match inside {
+            None => Some("SSH directory"),
+            Some("known_hosts" | "authorized_keys" | "config") => None,
+            Some(f) if f.ends_with(".pub") => None,
+            Some(_) => Some("SSH key"),
+        };
+    }
+    match (parent, base) {
+        (Some(".aws"), "credentials" | "config") => return Some("AWS credentials"),
+        (Some(".kube"), "config") => return Some("Kubernetes credentials"),
+        (Some(".docker"), "config.json") => return Some("Docker registry credentials"),
+        (Some(".config"), "gcloud") => return Some("Google Cloud credentials"),
+        _ => {}
+    }
+    if is_example {
+        return None;
+    }
+    let kind = match base {
+        ".env" => "dotenv file",
+        "id_rsa" | "id_dsa" | "id_ecdsa" | "id_ed25519" | "id_ecdsa_sk" | "id_ed25519_sk" => {
+            "SSH private key"
+        }
+        ".npmrc" => "npm credentials (.npmrc)",
+        ".pypirc" => "PyPI credentials (.pypirc)",
+        ".netrc" | "_netrc" => "netrc credentials",
+        ".git-credentials" => "Git credentials",
+        ".htpasswd" => "htpasswd file",
+        ".dockercfg" => "Docker registry credentials",
+        "kubeconfig" => "Kubernetes credentials",
+        "credentials.json" | "service-account.json" | "service_account.json" => "credentials file",
+        "secrets.yml" | "secrets.yaml" => "secrets file",
+        _ if base.starts_with(".env.") => "dotenv file",
+        _ if base.ends_with(".tfstate") || base.ends_with(".tfstate.backup") => "Terraform state",
+        _ if base.ends_with(".key") && !base.ends_with(".pub.key") && !base.contains("public") => {
+            "private key"
+        }
+        _ if base.ends_with(".p12") || base.ends_with(".pfx") => "PKCS#12 key store",
+        _ if base.ends_with(".jks") && base.contains("keystore") => "Java key store",
+        _ if base.ends_with(".pem") => {
+            // Certificates and CA bundles are public; key files usually say so.
+            let public = [
+                "ca",
+                "cert",
+                "chain",
+                "bundle",
+                "public",
+                "pub",
+                "root",
+                "fullchain",
+            ];
+            let stem = base.trim_end_matches(".pem");
+            let words: Vec<&str> = stem.split(['-', '_', '.']).collect();
+            if words
+                .iter()
+                .any(|w| public.contains(w) || w.starts_with("cert"))
+            {
+                return None;
+            }
+            "PEM key"
+        }
+        _ => return None,
+    };
+    Some(kind)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -606,5 +699,60 @@ mod tests {
         assert_eq!(redact("hunter2"), "…(7 chars, redacted)");
         assert_eq!(redact("é".repeat(20).as_str()), "éééé…(20 chars, redacted)");
         assert!(!redact(token).contains("0123"));
+    }
+
+    #[test]
+    fn secret_files() {
+        for path in [
+            ".env",
+            "./.env.production",
+            "config/.env.local",
+            "id_rsa",
+            "/root/.ssh/id_ed25519",
+            "~/.ssh",
+            ".ssh/",
+            "deploy.key",
+            "server.pem",
+            "tls-key.pem",
+            "cert.p12",
+            ".npmrc",
+            "/root/.pypirc",
+            ".netrc",
+            ".git-credentials",
+            ".git",
+            ".git/config",
+            ".aws/credentials",
+            "/root/.kube/config",
+            "kubeconfig",
+            "/root/.docker/config.json",
+            "terraform.tfstate",
+            ".htpasswd",
+            "credentials.json",
+            "config/secrets.yml",
+        ] {
+            assert!(secret_file_kind(path).is_some(), "{path}");
+        }
+        for path in [
+            ".env.example",
+            ".env.sample",
+            "id_rsa.pub",
+            ".ssh/known_hosts",
+            ".ssh/authorized_keys",
+            "ca.pem",
+            "cert.pem",
+            "ca-bundle.pem",
+            "fullchain.pem",
+            ".github/workflows",
+            ".gitignore",
+            "package.json",
+            "environment.yml",
+            "requirements.txt",
+            "truststore.jks",
+            "public.key",
+            "keys",
+            ".",
+        ] {
+            assert_eq!(secret_file_kind(path), None, "{path}");
+        }
     }
 }

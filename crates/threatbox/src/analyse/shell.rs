@@ -384,9 +384,15 @@ pub fn parse(script: &str) -> Vec<Pipeline> {
 /// Ranges of inner-script commands point into `script`: exactly when the
 /// argument was written without escapes, else at the whole argument.
 pub fn commands(script: &str) -> impl Iterator<Item = SimpleCommand> {
+    all_pipelines(script).into_iter().flat_map(|p| p.commands)
+}
+
+/// Every pipeline of a script: the top-level ones, then those inside
+/// substitutions and inner scripts, as [`commands`] walks them.
+pub fn all_pipelines(script: &str) -> Vec<Pipeline> {
     let mut out = Vec::new();
     flatten(script, &parse(script), 0, &|r| r, &mut out);
-    out.into_iter()
+    out
 }
 
 fn flatten(
@@ -394,11 +400,13 @@ fn flatten(
     pipelines: &[Pipeline],
     depth: usize,
     map: &dyn Fn(Range<usize>) -> Range<usize>,
-    out: &mut Vec<SimpleCommand>,
+    out: &mut Vec<Pipeline>,
 ) {
     for pipeline in pipelines {
+        out.push(Pipeline {
+            commands: pipeline.commands.iter().map(|c| remap(c, map)).collect(),
+        });
         for cmd in &pipeline.commands {
-            out.push(remap(cmd, map));
             flatten(text, &cmd.substitutions, depth, map, out);
             if depth >= MAX_DEPTH {
                 continue;
@@ -951,8 +959,9 @@ enum SpanMap {
     /// Escaped text: every range maps to the whole span.
     Whole(Span),
     /// Exec form: each element's range in the joined text, its source span,
-    /// and whether the element is a verbatim copy (no JSON escapes).
-    Exec(Vec<(Range<usize>, Span, bool)>),
+    /// and where its value starts in the source when it is a verbatim copy
+    /// (no JSON escapes).
+    Exec(Vec<(Range<usize>, Span, Option<usize>)>),
 }
 
 /// A script that a `RUN` executes, with the way back to source spans.
@@ -981,8 +990,7 @@ impl RunScript {
                     .iter()
                     .find(|(r, _, _)| r.start <= range.start && range.start <= r.end);
                 match found {
-                    Some((r, span, true)) if range.end <= r.end => {
-                        let base = span.start + 1; // after the JSON quote
+                    Some((r, _, Some(base))) if range.end <= r.end => {
                         base + (range.start - r.start)..base + (range.end - r.start)
                     }
                     Some((_, span, _)) => span.clone(),
@@ -1002,11 +1010,24 @@ impl RunScript {
         }
     }
 
-    /// Every command, flattened as [`commands`] does.
-    pub fn commands(&self) -> Vec<SimpleCommand> {
+    /// Every pipeline, flattened as [`all_pipelines`] does.
+    pub fn all_pipelines(&self) -> Vec<Pipeline> {
         let mut out = Vec::new();
         flatten(&self.text, &self.pipelines(), 0, &|r| r, &mut out);
         out
+    }
+
+    /// Every command, flattened as [`commands`] does.
+    pub fn commands(&self) -> Vec<SimpleCommand> {
+        self.all_pipelines()
+            .into_iter()
+            .flat_map(|p| p.commands)
+            .collect()
+    }
+
+    /// Source span of a word of this script.
+    pub fn word_span(&self, word: &ShellWord) -> Span {
+        self.source_span(word.range.clone())
     }
 }
 
@@ -1031,41 +1052,73 @@ pub fn command_scripts(command: &Command, heredocs: &[Heredoc]) -> Vec<RunScript
     let mut scripts = Vec::new();
     match command {
         Command::Shell(shell) => {
-            // Which heredoc markers of the text feed a shell, in order.
-            let mut markers = Vec::new();
-            for cmd in parse(&shell.text).iter().flat_map(|p| &p.commands) {
-                let feeds_shell = cmd.name().is_none() || cmd.is_shell_reading_stdin();
-                let heredocs = cmd.redirects.iter().filter(|r| r.is_heredoc()).count();
-                markers.extend(std::iter::repeat_n(feeds_shell, heredocs));
-            }
             scripts.push(RunScript {
                 text: shell.text.clone(),
                 kind: ScriptKind::Shell,
                 map: SpanMap::Shell(shell.clone()),
                 exec: None,
             });
-            for (i, doc) in heredocs.iter().enumerate() {
-                let feeds_shell = match markers.get(i) {
-                    Some(&f) => f,
-                    // No marker seen: a bare `RUN <<EOF` runs its body.
-                    None => markers.is_empty() && shell.text.trim().is_empty(),
-                };
-                if feeds_shell && !has_foreign_shebang(&doc.body) {
-                    scripts.push(RunScript {
-                        text: doc.body.clone(),
-                        kind: ScriptKind::Heredoc,
-                        map: SpanMap::Offset {
-                            base: doc.span.start,
-                            within: doc.span.clone(),
-                        },
-                        exec: None,
-                    });
-                }
+            let feeds = heredocs_fed_to_shell(command, heredocs);
+            for (doc, _) in heredocs.iter().zip(feeds).filter(|(_, fed)| *fed) {
+                scripts.push(RunScript {
+                    text: doc.body.clone(),
+                    kind: ScriptKind::Heredoc,
+                    map: SpanMap::Offset {
+                        base: doc.span.start,
+                        within: doc.span.clone(),
+                    },
+                    exec: None,
+                });
             }
         }
         Command::Exec(words) => scripts.push(exec_script(words)),
     }
     scripts
+}
+
+/// For each heredoc of a `RUN`, whether a shell runs it (else it is data
+/// for another program, e.g. `cat <<EOF > /etc/x`).
+fn heredocs_fed_to_shell(command: &Command, heredocs: &[Heredoc]) -> Vec<bool> {
+    let Command::Shell(shell) = command else {
+        return vec![false; heredocs.len()];
+    };
+    // Which heredoc markers of the text feed a shell, in order.
+    let mut markers = Vec::new();
+    for cmd in parse(&shell.text).iter().flat_map(|p| &p.commands) {
+        let feeds_shell = cmd.name().is_none() || cmd.is_shell_reading_stdin();
+        let count = cmd.redirects.iter().filter(|r| r.is_heredoc()).count();
+        markers.extend(std::iter::repeat_n(feeds_shell, count));
+    }
+    heredocs
+        .iter()
+        .enumerate()
+        .map(|(i, doc)| {
+            let fed = match markers.get(i) {
+                Some(&f) => f,
+                // No marker seen: a bare `RUN <<EOF` runs its body.
+                None => markers.is_empty() && shell.text.trim().is_empty(),
+            };
+            fed && !has_foreign_shebang(&doc.body)
+        })
+        .collect()
+}
+
+/// Heredoc bodies an instruction writes as data rather than runs: those of
+/// `RUN cat <<EOF > /etc/x` (and other non-shell consumers) and every
+/// heredoc of `COPY`/`ADD` (also under `ONBUILD`).
+pub fn data_heredocs(instr: &Instruction) -> Vec<&Heredoc> {
+    match &instr.kind {
+        InstrKind::Run(run) => run
+            .heredocs
+            .iter()
+            .zip(heredocs_fed_to_shell(&run.command, &run.heredocs))
+            .filter(|(_, fed)| !fed)
+            .map(|(doc, _)| doc)
+            .collect(),
+        InstrKind::Copy(c) | InstrKind::Add(c) => c.heredocs.iter().collect(),
+        InstrKind::Onbuild(inner) => data_heredocs(inner),
+        _ => Vec::new(),
+    }
 }
 
 /// `#!/usr/bin/env python3` and the like: the body is not a shell script.
@@ -1083,8 +1136,17 @@ fn has_foreign_shebang(body: &str) -> bool {
 }
 
 fn exec_script(words: &[Word]) -> RunScript {
-    // Verbatim when the JSON string had no escapes: span = quotes + value.
-    let verbatim = |w: &Word| w.span.len() == w.value.len() + 2;
+    // Where the value starts in the source when the JSON string had no
+    // escapes (the span may or may not include the quotes).
+    let verbatim = |w: &Word| {
+        if w.span.len() == w.value.len() {
+            Some(w.span.start)
+        } else if w.span.len() == w.value.len() + 2 {
+            Some(w.span.start + 1)
+        } else {
+            None
+        }
+    };
     let first = words.first().map(|w| basename(&w.value)).unwrap_or("");
     if is_shell(first) {
         let args: Vec<ShellWord> = words
@@ -1096,16 +1158,15 @@ fn exec_script(words: &[Word]) -> RunScript {
             })
             .collect();
         if let Some(script) = shell_c_arg(&args) {
-            let map = if verbatim(&Word {
+            let map = match verbatim(&Word {
                 value: script.value.clone(),
                 span: script.range.clone(),
             }) {
-                SpanMap::Offset {
-                    base: script.range.start + 1,
+                Some(base) => SpanMap::Offset {
+                    base,
                     within: script.range.clone(),
-                }
-            } else {
-                SpanMap::Whole(script.range.clone())
+                },
+                None => SpanMap::Whole(script.range.clone()),
             };
             return RunScript {
                 text: script.value.clone(),
@@ -1547,6 +1608,8 @@ mod tests {
             let scripts = run_scripts(&run(shell(text, 4), vec![doc(start)]));
             let heredoc = scripts.iter().find(|s| s.kind == ScriptKind::Heredoc);
             assert_eq!(heredoc.is_some(), fed, "{text}");
+            let instr = run(shell(text, 4), vec![doc(start)]);
+            assert_eq!(data_heredocs(&instr).len(), usize::from(!fed), "{text}");
             if let Some(h) = heredoc {
                 let cmd = &h.commands()[0];
                 let k = cmd.find_flag(Some('k'), "").unwrap();
@@ -1573,5 +1636,40 @@ mod tests {
             flags: vec![],
         };
         assert_eq!(run_scripts(&onbuild).len(), 1);
+    }
+
+    /// Scripts of every RUN of a real parse, with the source text of a word.
+    fn parsed(text: &str) -> (std::sync::Arc<crate::source::SourceFile>, Vec<RunScript>) {
+        let source = std::sync::Arc::new(crate::source::SourceFile::new(
+            "Dockerfile",
+            text.to_string(),
+        ));
+        let df = crate::parse::dockerfile::parse(source.clone());
+        let scripts = df.instructions.iter().flat_map(run_scripts).collect();
+        (source, scripts)
+    }
+
+    fn flag_source(source: &crate::source::SourceFile, scripts: &[RunScript]) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in scripts {
+            for cmd in s.commands() {
+                if let Some(w) = cmd.find_flag(Some('k'), "insecure") {
+                    let span = s.source_span(w.range.clone());
+                    let (line, _) = source.line_col(span.start);
+                    out.push(format!("{line}:{}", &source.text[span]));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn with_the_dockerfile_parser() {
+        let text = "FROM a\nRUN apt-get update && \\\n    curl -k x\nRUN [\"sh\", \"-c\", \"curl --insecure y\"]\nRUN <<EOF\nset -e\ncurl -k z\nEOF\nONBUILD RUN curl -k w\n";
+        let (source, scripts) = parsed(text);
+        assert_eq!(
+            flag_source(&source, &scripts),
+            vec!["3:-k", "4:--insecure", "7:-k", "9:-k"]
+        );
     }
 }

@@ -3,6 +3,10 @@
 
 pub mod packages;
 pub mod scope;
+pub mod support;
+mod tb104_remote_script_piped_to_shell;
+mod tb106_tls_verification_disabled;
+mod tb107_package_signature_check_disabled;
 mod tb108_sudo_in_run;
 mod tb109_insecure_build_privileges;
 mod tb110_add_instead_of_copy;
@@ -27,6 +31,9 @@ use crate::config::Config;
 /// Every rule, in catalogue order.
 pub fn all() -> Vec<&'static dyn Rule> {
     vec![
+        &tb104_remote_script_piped_to_shell::RemoteScriptPipedToShell,
+        &tb106_tls_verification_disabled::TlsVerificationDisabled,
+        &tb107_package_signature_check_disabled::PackageSignatureCheckDisabled,
         &tb108_sudo_in_run::SudoInRun,
         &tb109_insecure_build_privileges::InsecureBuildPrivileges,
         &tb110_add_instead_of_copy::AddInsteadOfCopy,
