@@ -2,8 +2,9 @@
 //! judge the final image rather than every stage: a multi-stage build whose
 //! builder runs as root, or installs a compiler, ships neither.
 
-use crate::model::image::{BaseImage, BuildImage, BuildStage};
+use crate::model::image::{BaseImage, BuildImage, BuildStage, ImageRef};
 use crate::parse::dockerfile::{InstrKind, Instruction};
+use crate::source::Span;
 
 /// How a stage relates to the image that ships.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,4 +141,109 @@ pub fn stage_label(stage: &BuildStage) -> String {
         Some(name) => format!("stage \"{name}\""),
         None => format!("stage {}", stage.index + 1),
     }
+}
+
+/// How a registry image enters the build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageUse {
+    /// `FROM image`.
+    Base,
+    /// `COPY --from=image` or `RUN --mount=from=image`.
+    CopyFrom,
+}
+
+/// A registry image the build pulls, with where it is named.
+#[derive(Debug, Clone)]
+pub struct ExternalImage<'a> {
+    pub reference: ImageRef,
+    /// The image word of the `FROM`, or the `--from`/`--mount` flag.
+    pub span: Span,
+    /// The stage that uses it.
+    pub stage: &'a BuildStage,
+    pub role: StageRole,
+    pub via: ImageUse,
+}
+
+impl ExternalImage<'_> {
+    /// `base image `x` of stage "build"` / `image `x` of COPY --from in stage 2`.
+    pub fn describe(&self) -> String {
+        match self.via {
+            ImageUse::Base => format!(
+                "base image `{}` of {}",
+                self.reference.text,
+                stage_label(self.stage)
+            ),
+            ImageUse::CopyFrom => format!(
+                "image `{}` that {} copies or mounts files from",
+                self.reference.text,
+                stage_label(self.stage)
+            ),
+        }
+    }
+}
+
+/// Every registry image the build pulls: resolved `FROM` bases (not
+/// `scratch`, stages or unresolvable references) and `COPY --from` /
+/// `RUN --mount=from=` values that name no stage. References whose
+/// variables cannot be resolved are left out.
+pub fn external_images(image: &BuildImage) -> Vec<ExternalImage<'_>> {
+    let roles = roles(image);
+    let mut out = Vec::new();
+    for (n, stage) in image.stages.iter().enumerate() {
+        let role = roles.get(n).copied().unwrap_or(StageRole::Unused);
+        if let BaseImage::Image(reference) = &stage.base {
+            let from = image.instruction(stage.from);
+            let span = match &from.kind {
+                InstrKind::From(f) => f.image.span.clone(),
+                _ => from.span.clone(),
+            };
+            out.push(ExternalImage {
+                reference: reference.clone(),
+                span,
+                stage,
+                role,
+                via: ImageUse::Base,
+            });
+        }
+        for index in stage.body.clone() {
+            let Some(instr) = image.dockerfile.instructions.get(index) else {
+                continue;
+            };
+            for flag in &instr.flags {
+                let Some(value) = flag.value.as_deref() else {
+                    continue;
+                };
+                let named = match (&instr.kind, flag.name.to_ascii_lowercase().as_str()) {
+                    (InstrKind::Copy(_) | InstrKind::Add(_), "from") => Some(value.to_string()),
+                    (InstrKind::Run(_), "mount") => value.split(',').find_map(|kv| {
+                        let (k, v) = kv.split_once('=')?;
+                        k.trim()
+                            .eq_ignore_ascii_case("from")
+                            .then(|| v.trim().to_string())
+                    }),
+                    _ => None,
+                };
+                let Some(named) = named else {
+                    continue;
+                };
+                let expanded = image.expand(stage.index, index, &named);
+                let text = expanded.value.trim();
+                if !expanded.complete
+                    || text.is_empty()
+                    || text.eq_ignore_ascii_case("scratch")
+                    || image.stage_by_reference(text, image.stages.len()).is_some()
+                {
+                    continue;
+                }
+                out.push(ExternalImage {
+                    reference: ImageRef::parse(text, text != named.trim()),
+                    span: flag.span.clone(),
+                    stage,
+                    role,
+                    via: ImageUse::CopyFrom,
+                });
+            }
+        }
+    }
+    out
 }

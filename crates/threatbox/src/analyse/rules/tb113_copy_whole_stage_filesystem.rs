@@ -87,10 +87,9 @@ impl Rule for CopyWholeStageFilesystem {
                     format!("`COPY --from={from_name} {}` copies the whole filesystem of `{from_name}`, with its tools, caches and any secret left on disk", source.value),
                 )
                 .with_severity(severity);
-                let source_stage = image.stages.iter().find(|s| {
-                    s.name.as_deref() == Some(from_name.to_ascii_lowercase().as_str())
-                        || from_name.parse::<usize>().ok() == Some(s.index)
-                });
+                let source_stage = image
+                    .stage_by_reference(from_name, item.stage.index)
+                    .and_then(|i| image.stages.get(i));
                 if let Some(stage) = source_stage {
                     let from_instr = image.instruction(stage.from);
                     finding = finding.with_related(

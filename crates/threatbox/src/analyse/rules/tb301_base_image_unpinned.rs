@@ -3,8 +3,7 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::scope::{self, StageRole};
-use crate::model::image::{BaseImage, BuildImage};
-use crate::parse::dockerfile::InstrKind;
+use crate::model::image::BuildImage;
 
 pub struct BaseImageUnpinned;
 
@@ -23,7 +22,8 @@ pub static META: RuleMeta = RuleMeta {
 **What it detects.** A `FROM` of a registry image with no tag (which means
 `:latest`) or with the `:latest` tag, and no `@sha256:` digest, in the final
 stage (or the stage it is built from) and in stages whose files are copied
-into the final image. References built from build arguments are judged on
+into the final image; likewise a registry image named by `COPY --from=` or
+`RUN --mount=from=` in those stages. References built from build arguments are judged on
 their default values (`ARG BASE=python:latest`); a reference whose argument
 has no default cannot be judged and is not reported. `scratch` and
 references to earlier stages are never reported.
@@ -60,16 +60,13 @@ impl Rule for BaseImageUnpinned {
     }
 
     fn check_image(&self, image: &BuildImage, sink: &mut Sink) {
-        let roles = scope::roles(image);
-        for (n, stage) in image.stages.iter().enumerate() {
-            let BaseImage::Image(reference) = &stage.base else {
-                continue;
+        for used in scope::external_images(image) {
+            let severity = match used.role {
+                StageRole::Final | StageRole::Parent => META.severity,
+                StageRole::Feeds => META.severity.lowered(),
+                StageRole::Unused => continue,
             };
-            let severity = match roles.get(n) {
-                Some(StageRole::Final | StageRole::Parent) => META.severity,
-                Some(StageRole::Feeds) => META.severity.lowered(),
-                _ => continue,
-            };
+            let reference = &used.reference;
             if reference.digest.is_some() {
                 continue;
             }
@@ -77,11 +74,6 @@ impl Rule for BaseImageUnpinned {
                 None => "has no tag, so it means `:latest`",
                 Some(t) if t.eq_ignore_ascii_case("latest") => "uses the `:latest` tag",
                 Some(_) => continue,
-            };
-            let from = image.instruction(stage.from);
-            let span = match &from.kind {
-                InstrKind::From(f) => f.image.span.clone(),
-                _ => from.span.clone(),
             };
             let via = if reference.from_variables {
                 " (from build-argument defaults)"
@@ -91,11 +83,10 @@ impl Rule for BaseImageUnpinned {
             sink.push(
                 Finding::new(
                     &META,
-                    image.location(&span),
+                    image.location(&used.span),
                     format!(
-                        "base image `{}`{via} of {} {what}: every build may pull a different image",
-                        reference.text,
-                        scope::stage_label(stage)
+                        "{}{via} {what}: every build may pull a different image",
+                        used.describe()
                     ),
                 )
                 .with_severity(severity),
@@ -123,6 +114,21 @@ mod tests {
             (f[1].location.start_column, f[1].location.end_column),
             (6, 10)
         );
+    }
+
+    #[test]
+    fn flags_images_copied_or_mounted_from_but_not_stages() {
+        let f = check(
+            &BaseImageUnpinned,
+            "FROM alpine:3.20 AS build\nFROM debian:12\nCOPY --from=nginx /etc/nginx /etc/nginx\nCOPY --from=build /a /a\nRUN --mount=type=bind,from=busybox:latest,target=/bb true\n",
+        );
+        assert_eq!(lines(&f), vec![3, 5]);
+        assert!(
+            f[0].message.contains("image `nginx` that stage 2 copies"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[0].location.start_column, 6);
     }
 
     #[test]

@@ -3,8 +3,7 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::scope::{self, StageRole};
-use crate::model::image::{BaseImage, BuildImage};
-use crate::parse::dockerfile::InstrKind;
+use crate::model::image::BuildImage;
 
 pub struct BaseImageNotDigestPinned;
 
@@ -23,7 +22,8 @@ pub static META: RuleMeta = RuleMeta {
 **What it detects.** A `FROM` of a registry image that names a tag (other
 than `latest`, which is TB301's) but no `@sha256:` digest, in the final stage
 (or the stage it is built from) and in stages whose files are copied into the
-final image. References from build-argument defaults are judged on the
+final image; likewise a registry image named by `COPY --from=` or
+`RUN --mount=from=` in those stages. References from build-argument defaults are judged on the
 default; unresolvable ones, `scratch` and stage references are not.
 
 **Why it is a threat.** A tag is a mutable pointer: the publisher, anyone
@@ -59,16 +59,13 @@ impl Rule for BaseImageNotDigestPinned {
     }
 
     fn check_image(&self, image: &BuildImage, sink: &mut Sink) {
-        let roles = scope::roles(image);
-        for (n, stage) in image.stages.iter().enumerate() {
-            let BaseImage::Image(reference) = &stage.base else {
-                continue;
+        for used in scope::external_images(image) {
+            let severity = match used.role {
+                StageRole::Final | StageRole::Parent => META.severity,
+                StageRole::Feeds => META.severity.lowered(),
+                StageRole::Unused => continue,
             };
-            let severity = match roles.get(n) {
-                Some(StageRole::Final | StageRole::Parent) => META.severity,
-                Some(StageRole::Feeds) => META.severity.lowered(),
-                _ => continue,
-            };
+            let reference = &used.reference;
             // No tag or `latest` is TB301's finding; one is enough.
             let Some(tag) = reference.tag.as_deref() else {
                 continue;
@@ -76,19 +73,13 @@ impl Rule for BaseImageNotDigestPinned {
             if reference.digest.is_some() || tag.eq_ignore_ascii_case("latest") {
                 continue;
             }
-            let from = image.instruction(stage.from);
-            let span = match &from.kind {
-                InstrKind::From(f) => f.image.span.clone(),
-                _ => from.span.clone(),
-            };
             sink.push(
                 Finding::new(
                     &META,
-                    image.location(&span),
+                    image.location(&used.span),
                     format!(
-                        "base image `{}` of {} is pinned by tag only: the tag can be re-pointed to other content; pin its digest and verify its signature",
-                        reference.text,
-                        scope::stage_label(stage)
+                        "{} is pinned by tag only: the tag can be re-pointed to other content; pin its digest and verify its signature",
+                        used.describe()
                     ),
                 )
                 .with_severity(severity),
@@ -112,6 +103,16 @@ mod tests {
         assert_eq!(f[0].severity, Severity::Info);
         assert_eq!(f[1].severity, Severity::Low);
         assert_eq!(f[1].location.start_column, 6);
+    }
+
+    #[test]
+    fn flags_copy_from_images() {
+        let f = check(
+            &BaseImageNotDigestPinned,
+            "FROM scratch\nCOPY --from=busybox:1.36 /bin/busybox /busybox\n",
+        );
+        assert_eq!(lines(&f), vec![2]);
+        assert_eq!(f[0].location.start_column, 6);
     }
 
     #[test]

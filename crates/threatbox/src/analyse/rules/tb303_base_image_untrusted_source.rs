@@ -4,8 +4,7 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
 use crate::analyse::rules::scope::{self, StageRole};
-use crate::model::image::{BaseImage, BuildImage};
-use crate::parse::dockerfile::InstrKind;
+use crate::model::image::BuildImage;
 
 pub struct BaseImageUntrustedSource;
 
@@ -25,10 +24,11 @@ pub static META: RuleMeta = RuleMeta {
 repository (`registry/path`, e.g. `docker.io/someuser/node`) matches none of
 the `trusted-registries` globs of the configuration, in the final stage (or
 the stage it is built from) and in stages whose files are copied into the
-final image. Without a configuration the trusted set is the Docker Official
-Images (`docker.io/library/*`) and the official registries of major vendors
-(Microsoft, Google distroless, Red Hat, AWS's mirror of the official images,
-Chainguard, Oracle, Kubernetes). References from build-argument defaults are
+final image; likewise a registry image named by `COPY --from=` or
+`RUN --mount=from=` in those stages. Without a configuration the trusted
+set is the Docker Official Images (`docker.io/library/*`) and the official
+registries of major vendors (Microsoft, Google distroless, Red Hat, AWS's
+mirror of the official images, Chainguard, Oracle, Kubernetes). References from build-argument defaults are
 judged on the default; unresolvable ones, `scratch`, stage references and
 `localhost/…` images (built on the same machine, usually from another
 Dockerfile of the project) are not.
@@ -65,16 +65,13 @@ impl Rule for BaseImageUntrustedSource {
     }
 
     fn check_image_with(&self, image: &BuildImage, ctx: &RuleContext<'_>, sink: &mut Sink) {
-        let roles = scope::roles(image);
-        for (n, stage) in image.stages.iter().enumerate() {
-            let BaseImage::Image(reference) = &stage.base else {
-                continue;
+        for used in scope::external_images(image) {
+            let severity = match used.role {
+                StageRole::Final | StageRole::Parent => META.severity,
+                StageRole::Feeds => META.severity.lowered(),
+                StageRole::Unused => continue,
             };
-            let severity = match roles.get(n) {
-                Some(StageRole::Final | StageRole::Parent) => META.severity,
-                Some(StageRole::Feeds) => META.severity.lowered(),
-                _ => continue,
-            };
+            let reference = &used.reference;
             let qualified = reference.qualified_repository();
             // `localhost/…` names an image built on this machine (often from
             // another Dockerfile of the same project), not a remote source.
@@ -83,19 +80,13 @@ impl Rule for BaseImageUntrustedSource {
             if local || ctx.config.is_trusted_registry(&qualified) {
                 continue;
             }
-            let from = image.instruction(stage.from);
-            let span = match &from.kind {
-                InstrKind::From(f) => f.image.span.clone(),
-                _ => from.span.clone(),
-            };
             sink.push(
                 Finding::new(
                     &META,
-                    image.location(&span),
+                    image.location(&used.span),
                     format!(
-                        "base image `{}` of {} comes from `{qualified}`, which no trusted-registries pattern matches",
-                        reference.text,
-                        scope::stage_label(stage)
+                        "{} comes from `{qualified}`, which no trusted-registries pattern matches",
+                        used.describe()
                     ),
                 )
                 .with_severity(severity),
@@ -122,6 +113,16 @@ mod tests {
         assert_eq!(f[1].severity, Severity::Medium);
         assert!(f[1].message.contains("quay.io/acme/runtime"));
         assert_eq!(f[1].location.start_column, 6);
+    }
+
+    #[test]
+    fn flags_untrusted_copy_from_images() {
+        let f = check(
+            &BaseImageUntrustedSource,
+            "FROM python:3.12\nCOPY --from=someone/tools:1.0 /bin/tool /usr/local/bin/tool\n",
+        );
+        assert_eq!(lines(&f), vec![2]);
+        assert!(f[0].message.contains("docker.io/someone/tools"));
     }
 
     #[test]
