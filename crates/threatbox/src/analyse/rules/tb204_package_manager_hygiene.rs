@@ -159,9 +159,12 @@ impl Rule for PackageManagerHygiene {
                         Finding::new(&META, image.location(&span), message).with_severity(severity),
                     );
                 };
-                let installs = |family: &[Manager]| {
-                    pms.iter()
-                        .any(|p| p.action == Action::Install && family.contains(&p.manager))
+                // An install or upgrade in the same RUN uses the fresh index.
+                let uses_index = |manager: Manager| {
+                    pms.iter().any(|p| {
+                        matches!(p.action, Action::Install | Action::Upgrade)
+                            && p.manager == manager
+                    })
                 };
                 // `apt-get dist-clean` (apt 2.7+) also removes the lists.
                 let dist_clean = pms.iter().any(|p| {
@@ -195,7 +198,7 @@ impl Rule for PackageManagerHygiene {
                             }
                         }
                         (Manager::Apt | Manager::Apk, Action::Update) => {
-                            if !installs(&[pm.manager]) {
+                            if !uses_index(pm.manager) {
                                 report(
                                     span_of(sub, pm),
                                     Severity::Low,
@@ -325,7 +328,8 @@ mod tests {
              RUN apk add --no-cache curl && apk update && apk add jq && rm -rf /var/cache/apk/*\n\
              RUN dnf install -y nginx && dnf clean all\n\
              RUN apt-get update; apt-get install -y --no-install-recommends tzdata; apt-get dist-clean\n\
-             RUN pip install flask==3.0.0\n",
+             RUN pip install flask==3.0.0\n\
+             RUN apk update && apk upgrade --no-cache\n",
         );
         assert!(f.is_empty(), "{:?}", messages(&f));
     }
