@@ -355,3 +355,64 @@ pub fn package_name(manager: Manager, operand: &str) -> String {
         None => operand.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::shell;
+
+    fn first(script: &str) -> SimpleCommand {
+        shell::commands(script).next().unwrap_or_default()
+    }
+
+    fn operands(script: &str) -> (Manager, Action, Vec<String>) {
+        let cmd = first(script);
+        let pm = classify(&cmd).expect("a package command");
+        let ops = pm.operands.iter().map(|w| w.value.clone()).collect();
+        (pm.manager, pm.action, ops)
+    }
+
+    #[test]
+    fn options_with_values_are_not_operands() {
+        assert_eq!(
+            operands(
+                "apt-get -o Dpkg::Options::=--force-confold -t bookworm-backports install -y curl"
+            ),
+            (Manager::Apt, Action::Install, vec!["curl".to_string()])
+        );
+        assert_eq!(
+            operands("apk add --virtual .deps --repository http://x gcc"),
+            (Manager::Apk, Action::Install, vec!["gcc".to_string()])
+        );
+        assert_eq!(
+            operands("python3 -m pip install -r req.txt -i https://pypi.org/simple flask"),
+            (Manager::Pip, Action::Install, vec!["flask".to_string()])
+        );
+        let cmd = first("apk add -t .deps gcc");
+        assert_eq!(
+            classify(&cmd).and_then(|p| p.virtual_name),
+            Some(".deps".to_string())
+        );
+    }
+
+    #[test]
+    fn actions_and_names() {
+        assert_eq!(
+            operands("apt-get purge -y --auto-remove gcc").1,
+            Action::AutoRemove
+        );
+        assert_eq!(operands("apt-get dist-upgrade").1, Action::Upgrade);
+        assert_eq!(operands("zypper -n in vim").1, Action::Install);
+        assert!(classify(&first("make install")).is_none());
+        assert!(classify(&first("python3 setup.py install")).is_none());
+        assert_eq!(
+            package_name(Manager::Apt, "openssh-server=1:9.6"),
+            "openssh-server"
+        );
+        assert_eq!(package_name(Manager::Npm, "@scope/x@1.2"), "@scope/x");
+        assert_eq!(
+            package_name(Manager::Pip, "requests[socks]==2.0"),
+            "requests"
+        );
+    }
+}

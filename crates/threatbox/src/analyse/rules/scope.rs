@@ -247,3 +247,59 @@ pub fn external_images(image: &BuildImage) -> Vec<ExternalImage<'_>> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::rules::testing::image;
+
+    #[test]
+    fn roles_follow_from_and_copy_edges() {
+        let img = image(
+            "FROM alpine:3.20 AS base\n\
+             FROM golang:1.23 AS build\n\
+             FROM alpine:3.20 AS lint\n\
+             FROM base\n\
+             COPY --from=build /app /app\n",
+        );
+        assert_eq!(
+            roles(&img),
+            vec![
+                StageRole::Parent,
+                StageRole::Feeds,
+                StageRole::Unused,
+                StageRole::Final
+            ]
+        );
+        let chain: Vec<usize> = final_chain(&img).iter().map(|s| s.index).collect();
+        assert_eq!(chain, vec![0, 3]);
+        assert_eq!(root_of_final(&img).map(|s| s.index), Some(0));
+    }
+
+    #[test]
+    fn onbuild_triggers_are_unwrapped_but_not_shipped() {
+        let img = image("FROM alpine:3.20\nONBUILD RUN true\nRUN true\n");
+        let all = instructions(&img);
+        assert_eq!(all.len(), 2);
+        assert!(all[0].onbuild && matches!(all[0].instr.kind, InstrKind::Run(_)));
+        assert_eq!(shipped_instructions(&img).len(), 1);
+    }
+
+    #[test]
+    fn external_images_skip_stages_scratch_and_unknown_variables() {
+        let img = image(
+            "ARG TOOLS\nFROM alpine:3.20 AS build\nFROM scratch\nCOPY --from=build /a /a\nCOPY --from=busybox:1.36 /b /b\nCOPY --from=${TOOLS} /c /c\n",
+        );
+        let names: Vec<(String, ImageUse)> = external_images(&img)
+            .into_iter()
+            .map(|e| (e.reference.text, e.via))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("alpine:3.20".to_string(), ImageUse::Base),
+                ("busybox:1.36".to_string(), ImageUse::CopyFrom)
+            ]
+        );
+    }
+}

@@ -45,8 +45,8 @@ pub static META: RuleMeta = RuleMeta {
 it is built `FROM`, `ONBUILD` triggers included), one finding per case:
 - `apt-get install` without `--no-install-recommends` (low): every
   "recommended" package is installed too;
-- `apt-get update` alone in a `RUN`, with no install in the same `RUN`
-  (low; also `apk update`);
+- `apt-get update` alone in a `RUN`, with no install or upgrade in the
+  same `RUN` (low; also `apk update`);
 - `apt-get update` whose package lists are not removed in the same `RUN`
   (`rm -rf /var/lib/apt/lists/*`) (info);
 - `apk add` without `--no-cache` and no `rm -rf /var/cache/apk/*` (info);
