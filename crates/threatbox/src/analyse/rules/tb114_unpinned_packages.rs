@@ -34,7 +34,9 @@ every stage (also inside `ONBUILD`):
   local paths are not judged),
 - `npm install [-g] pkg` (pinned: `pkg@1.2.3`; `@latest`/`@next` are not pins),
 - `gem install pkg` (pinned: `-v`, `pkg:version`),
-- `go install pkg@latest` (or `@master`/`@main`/`@HEAD`).
+- `go install example.com/cmd/x` with no `@version`, or `@latest`
+  (`@master`/`@main`/`@HEAD`); local packages (`./cmd/x`) are built from the
+  current module and are not judged.
 
 Operands built from variables, local files (`.deb`, `.rpm`, `.whl`, paths)
 and URLs are not judged. One finding per command, at its first unpinned
@@ -107,10 +109,11 @@ fn is_pinned(install: &PackageCommand<'_>, operand: &str) -> bool {
             None => false,
         },
         Manager::Gem => install.has_option(&["-v", "--version"]) || operand.contains(':'),
-        // Without `@` the version comes from the current module's go.mod.
+        // A remote module path (`example.com/x/cmd`) needs `@version`;
+        // `./cmd/x` and other local packages come from the current module.
         Manager::Go => match operand.rsplit_once('@') {
             Some((_, version)) => !matches!(version, "latest" | "master" | "main" | "HEAD" | ""),
-            None => true,
+            None => !operand.split('/').next().unwrap_or("").contains('.'),
         },
     }
 }
@@ -198,7 +201,7 @@ mod tests {
              RUN python3 -m pip install -U pip\n\
              RUN npm install -g pnpm yarn@1.22.22\n\
              RUN gem install bundler\n\
-             RUN go install golang.org/x/tools/gopls@latest\n\
+             RUN go install golang.org/x/tools/gopls@latest github.com/x/y\n\
              RUN dnf install -y httpd-2.4.62 nginx\n",
         );
         assert_eq!(lines(&f), vec![3, 4, 5, 6, 7, 8, 9, 10]);
@@ -214,6 +217,11 @@ mod tests {
         );
         assert!(f[3].message.contains("`pip`"));
         assert!(f[4].message.contains("`pnpm`") && !f[4].message.contains("yarn"));
+        assert!(
+            f[6].message.contains("gopls@latest`, `github.com/x/y`"),
+            "{}",
+            f[6].message
+        );
         assert!(f[7].message.contains("`nginx`") && !f[7].message.contains("httpd"));
         assert!(f.iter().all(|f| f.severity == Severity::Info));
     }
