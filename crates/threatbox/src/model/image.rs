@@ -79,12 +79,83 @@ pub struct ImageRef {
     pub text: String,
     /// `None` means Docker Hub.
     pub registry: Option<String>,
-    /// Path without registry, e.g. `library/python` or `team/app`.
+    /// Path without registry as written, e.g. `python` or `team/app` (no
+    /// `library/` is added for Docker Hub; see [`ImageRef::qualified_repository`]).
     pub repository: String,
     pub tag: Option<String>,
     pub digest: Option<String>,
     /// The reference came (partly) from build arguments.
     pub from_variables: bool,
+}
+
+impl ImageRef {
+    /// Parses an (expanded) image reference. The first path component is a
+    /// registry when it contains `.` or `:` or is `localhost`, as in the
+    /// distribution reference grammar; a tag follows the last `:` after the
+    /// last `/`; a digest follows `@`.
+    pub fn parse(text: &str, from_variables: bool) -> ImageRef {
+        let text = text.trim();
+        let (name, digest) = match text.split_once('@') {
+            Some((n, d)) => (n, Some(d.to_string())),
+            None => (text, None),
+        };
+        let (registry, path) = match name.split_once('/') {
+            Some((first, rest))
+                if first.contains('.') || first.contains(':') || first == "localhost" =>
+            {
+                (Some(first.to_string()), rest)
+            }
+            _ => (None, name),
+        };
+        let last_slash = path.rfind('/').map_or(0, |i| i + 1);
+        let (repository, tag) = match path[last_slash..].rfind(':') {
+            Some(i) => (
+                &path[..last_slash + i],
+                Some(path[last_slash + i + 1..].to_string()),
+            ),
+            None => (path, None),
+        };
+        ImageRef {
+            text: text.to_string(),
+            registry,
+            repository: repository.to_string(),
+            tag,
+            digest,
+            from_variables,
+        }
+    }
+
+    /// Docker Hub (no registry, or one of its host names)?
+    pub fn is_docker_hub(&self) -> bool {
+        matches!(
+            self.registry.as_deref(),
+            None | Some("docker.io" | "index.docker.io" | "registry-1.docker.io")
+        )
+    }
+
+    /// Registry and repository in full, for trust decisions:
+    /// `python` → `docker.io/library/python`, `gcr.io/distroless/static`
+    /// stays as it is.
+    pub fn qualified_repository(&self) -> String {
+        if self.is_docker_hub() {
+            if self.repository.contains('/') {
+                format!("docker.io/{}", self.repository)
+            } else {
+                format!("docker.io/library/{}", self.repository)
+            }
+        } else {
+            format!(
+                "{}/{}",
+                self.registry.as_deref().unwrap_or_default(),
+                self.repository
+            )
+        }
+    }
+
+    /// Pinned by digest (the only immutable reference)?
+    pub fn is_pinned(&self) -> bool {
+        self.digest.is_some()
+    }
 }
 
 /// The result of expanding `$VAR`, `${VAR}`, `${VAR:-default}`,

@@ -3,7 +3,27 @@
 
 #[cfg(test)]
 mod catalogue_tests;
+pub mod packages;
+pub mod scope;
+pub mod support;
+mod tb104_remote_script_piped_to_shell;
+mod tb106_tls_verification_disabled;
+mod tb107_package_signature_check_disabled;
 mod tb108_sudo_in_run;
+mod tb109_insecure_build_privileges;
+mod tb110_add_instead_of_copy;
+mod tb111_world_writable_permissions;
+mod tb113_copy_whole_stage_filesystem;
+mod tb114_unpinned_packages;
+mod tb201_runs_as_root;
+mod tb202_ssh_server_in_image;
+mod tb203_missing_healthcheck;
+mod tb204_package_manager_hygiene;
+mod tb205_build_tools_in_final_image;
+mod tb206_user_not_numeric;
+mod tb301_base_image_unpinned;
+mod tb302_base_image_not_digest_pinned;
+mod tb303_base_image_untrusted_source;
 #[cfg(test)]
 pub mod testing;
 
@@ -12,7 +32,26 @@ use crate::config::Config;
 
 /// Every rule, in catalogue order.
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![&tb108_sudo_in_run::SudoInRun]
+    vec![
+        &tb104_remote_script_piped_to_shell::RemoteScriptPipedToShell,
+        &tb106_tls_verification_disabled::TlsVerificationDisabled,
+        &tb107_package_signature_check_disabled::PackageSignatureCheckDisabled,
+        &tb108_sudo_in_run::SudoInRun,
+        &tb109_insecure_build_privileges::InsecureBuildPrivileges,
+        &tb110_add_instead_of_copy::AddInsteadOfCopy,
+        &tb111_world_writable_permissions::WorldWritablePermissions,
+        &tb113_copy_whole_stage_filesystem::CopyWholeStageFilesystem,
+        &tb114_unpinned_packages::UnpinnedPackages,
+        &tb201_runs_as_root::RunsAsRoot,
+        &tb202_ssh_server_in_image::SshServerInImage,
+        &tb203_missing_healthcheck::MissingHealthcheck,
+        &tb204_package_manager_hygiene::PackageManagerHygiene,
+        &tb205_build_tools_in_final_image::BuildToolsInFinalImage,
+        &tb206_user_not_numeric::UserNotNumeric,
+        &tb301_base_image_unpinned::BaseImageUnpinned,
+        &tb302_base_image_not_digest_pinned::BaseImageNotDigestPinned,
+        &tb303_base_image_untrusted_source::BaseImageUntrustedSource,
+    ]
 }
 
 /// The rules the configuration leaves on.
