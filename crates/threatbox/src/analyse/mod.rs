@@ -78,11 +78,12 @@ pub fn analyse(
     system: &System,
     config: &Config,
     strict: bool,
+    today: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Finding> {
     let rules = rules::enabled(config);
     let mut findings = run_rules(system, config, &rules);
-    suppress::apply(system, config, strict, &mut findings, diagnostics);
+    suppress::apply(system, config, strict, today, &mut findings, diagnostics);
     for f in &mut findings {
         f.fingerprint = fingerprint(f, system);
     }

@@ -160,16 +160,6 @@ pub fn apply(
     system: &System,
     config: &Config,
     strict: bool,
-    findings: &mut [Finding],
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    apply_on(system, config, strict, &today(), findings, diagnostics)
-}
-
-fn apply_on(
-    system: &System,
-    config: &Config,
-    strict: bool,
     today: &str,
     findings: &mut [Finding],
     diagnostics: &mut Vec<Diagnostic>,
