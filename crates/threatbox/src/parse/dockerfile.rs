@@ -220,12 +220,15 @@ impl Instruction {
 /// recovery loop going for long (each round blanks at least one line).
 const MAX_RECOVERIES: usize = 1000;
 
+/// Bound on the bytes handed to the tokenizer over all rounds, so that a
+/// large file with an error on every line stays fast.
+const MAX_RECOVERY_BYTES: usize = 256 * 1024 * 1024;
+
 /// Parses a Dockerfile. Never fails: problems become diagnostics.
 ///
 /// Recovery: the underlying parser stops at its first error. We record the
-/// error, replace the failing instruction's lines with spaces (newlines kept,
-/// so every offset stays valid) and parse again, up to [`MAX_RECOVERIES`]
-/// times. To keep instructions that come before any `FROM` (the parser
+/// error, skip the failing instruction's lines and parse again from the line
+/// after them, keeping what was read, up to [`MAX_RECOVERIES`] times. To keep instructions that come before any `FROM` (the parser
 /// refuses them), the text is parsed behind an injected `FROM scratch` line
 /// whose length is subtracted from every span.
 pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
@@ -240,7 +243,8 @@ pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
     }
     let escape = directives.escape;
 
-    // The working copy: the source with failing instructions blanked out.
+    // The working copy: the source with here-document bodies the tokenizer
+    // must not see blanked out (same offsets).
     let mut work = source.text.clone();
     if work.starts_with('\u{feff}') {
         // Same length, so offsets still match the source.
@@ -260,26 +264,38 @@ pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
     let max_rounds = MAX_RECOVERIES.min(source.line_count() + 1);
     let mut instructions = Vec::new();
     let mut problems = Vec::new();
-    // Instructions rebuilt here that the parser rejects (`ENTRYPOINT []`).
-    let mut recovered = Vec::new();
+    // Each pass starts where the previous one failed (a line start), so the
+    // instructions already read are kept and not read again.
+    let mut from = 0;
+    let mut handed_over = 0usize;
     for round in 0.. {
-        let pass = parse_pass(prefix, &work, escape);
-        instructions = pass.instructions;
-        problems = pass.problems;
+        let from_line = source.line_col(from).0;
+        let pass = parse_pass(prefix, &work, from, from_line, escape);
+        handed_over += work.len() - from;
+        instructions.extend(pass.instructions);
+        problems.extend(pass.problems);
         let Some(error) = pass.error else { break };
-        let line = error.line.clamp(1, source.line_count());
-        let range = failed_range(&work, error.resume_from, line, escape);
-        if let Some(entrypoint) = range
-            .as_ref()
-            .and_then(|r| empty_entrypoint(&work, r, escape))
-        {
-            recovered.push(entrypoint);
+        let scan_from = error
+            .resume_from
+            .map_or(from, |end| next_line_start(&work, end));
+        let error_line_start = match error.line {
+            Some(line) => source
+                .line_start(line.clamp(1, source.line_count()))
+                .unwrap_or(work.len())
+                .max(from),
+            // A panic has no position: blame the next instruction.
+            None => first_instruction_start(&work, scan_from).unwrap_or(work.len()),
+        };
+        let line = source.line_col(error_line_start).0;
+        let range = failed_range(&work, scan_from, error_line_start, escape);
+        if let Some(entrypoint) = empty_entrypoint(&work, &range, escape) {
+            instructions.push(entrypoint);
         } else {
             let mut location = source.line_location(line);
             location.start_column = error.column.max(1).min(location.end_column);
             diagnostics.push(Diagnostic::error("parse-error", error.message, location));
         }
-        if round + 1 >= max_rounds {
+        if round + 1 >= max_rounds || handed_over > MAX_RECOVERY_BYTES {
             diagnostics.push(Diagnostic::error(
                 "parse-error",
                 "too many parse errors; the rest of the file was not read",
@@ -287,16 +303,13 @@ pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
             ));
             break;
         }
-        if !blank_failed_instruction(&mut work, range) {
-            // Nothing left to blank: another round would fail the same way.
+        let next = next_line_start(&work, range.end);
+        if next <= from || next >= work.len() {
             break;
         }
+        from = next;
     }
 
-    if !recovered.is_empty() {
-        instructions.extend(recovered);
-        instructions.sort_by_key(|i| i.span.start);
-    }
     attach_heredocs(&mut instructions, run_heredocs);
     for (span, message) in problems {
         diagnostics.push(Diagnostic::error(
@@ -384,26 +397,28 @@ struct Pass {
 
 struct PassError {
     message: String,
-    /// 1-based line in the source.
-    line: usize,
+    /// 1-based line in the source (`None` after a panic).
+    line: Option<usize>,
     column: usize,
-    /// Source offset just after the last instruction that parsed.
-    resume_from: usize,
+    /// Source offset just after the last instruction this pass read.
+    resume_from: Option<usize>,
 }
 
-fn parse_pass(prefix: &str, work: &str, escape: char) -> Pass {
-    let mut buf = String::with_capacity(prefix.len() + work.len());
+fn parse_pass(prefix: &str, work: &str, from: usize, from_line: usize, escape: char) -> Pass {
+    let rest = work.get(from..).unwrap_or("");
+    let mut buf = String::with_capacity(prefix.len() + rest.len());
     buf.push_str(prefix);
-    buf.push_str(work);
+    buf.push_str(rest);
     let prefix_lines = prefix.matches('\n').count();
     let ctx = Ctx {
         text: work,
         problems: Default::default(),
         base: prefix.len(),
+        offset: from,
         escape,
     };
     let mut instructions = Vec::new();
-    let mut resume_from = 0;
+    let mut resume_from = None;
     // The parser is third-party code: a panic in it (a debug assertion on an
     // odd input) must not take the scan down, so it is caught here.
     let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -416,7 +431,7 @@ fn parse_pass(prefix: &str, work: &str, escape: char) -> Pass {
             match item {
                 Ok(instr) => {
                     if let Some(converted) = ctx.instruction(&instr) {
-                        resume_from = converted.span.end;
+                        resume_from = Some(converted.span.end);
                         instructions.push(converted);
                     }
                 }
@@ -429,21 +444,17 @@ fn parse_pass(prefix: &str, work: &str, escape: char) -> Pass {
         Ok(None) => None,
         Ok(Some((message, line, column))) => Some(PassError {
             message,
-            line: line.saturating_sub(prefix_lines),
+            // Lines of the slice → lines of the source.
+            line: Some(line.saturating_sub(prefix_lines) + from_line.saturating_sub(1)),
             column,
             resume_from,
         }),
-        Err(_) => {
-            // Point at the instruction after the last good one.
-            let line = first_instruction_line(work, resume_from)
-                .unwrap_or_else(|| line_of(work, resume_from));
-            Some(PassError {
-                message: "internal parser failure on this instruction".to_string(),
-                line,
-                column: 1,
-                resume_from,
-            })
-        }
+        Err(_) => Some(PassError {
+            message: "internal parser failure on this instruction".to_string(),
+            line: None,
+            column: 1,
+            resume_from,
+        }),
     };
     Pass {
         instructions,
@@ -452,14 +463,36 @@ fn parse_pass(prefix: &str, work: &str, escape: char) -> Pass {
     }
 }
 
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
+/// Offset just after the line break at or after `offset` (or the end).
+fn next_line_start(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
-    text.as_bytes()[..offset]
+    text.as_bytes()[offset..]
         .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| offset + i + 1)
+}
+
+/// Offset of the line break ending the line that `start` is on (or the end).
+fn line_end(text: &str, start: usize) -> usize {
+    let start = start.min(text.len());
+    text.as_bytes()[start..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| start + i)
+}
+
+/// Start of the first line at or after `from` (a line start) that could
+/// start an instruction.
+fn first_instruction_start(text: &str, from: usize) -> Option<usize> {
+    let mut p = from;
+    while p < text.len() {
+        let e = line_end(text, p);
+        if !is_blank_or_comment(text.get(p..e).unwrap_or("")) {
+            return Some(p);
+        }
+        p = e + 1;
+    }
+    None
 }
 
 /// Byte ranges of each line (without the line break), in order.
@@ -489,23 +522,7 @@ fn is_blank_or_comment(line: &str) -> bool {
 
 /// Does the line end with a line continuation (escape char, optional blanks)?
 fn ends_with_continuation(line: &str, escape: char) -> bool {
-    line.trim_end_matches([' ', '\t']).ends_with(escape)
-}
-
-/// The first line after `offset` that could start an instruction.
-fn first_instruction_line(text: &str, offset: usize) -> Option<usize> {
-    let lines = line_ranges(text);
-    let from = if offset == 0 {
-        1
-    } else {
-        line_of(text, offset) + 1
-    };
-    (from..=lines.len()).find(|&l| {
-        lines
-            .get(l - 1)
-            .and_then(|r| text.get(r.clone()))
-            .is_some_and(|s| !is_blank_or_comment(s))
-    })
+    line.trim_end_matches([' ', '\t', '\r']).ends_with(escape)
 }
 
 /// Here-documents of one RUN found by [`prescan_heredocs`].
@@ -643,7 +660,7 @@ fn prescan_heredocs(work: &mut String, escape: char) -> Vec<RunHeredocs> {
         i = next.max(end + 1);
     }
     for range in to_blank {
-        blank_failed_instruction(work, Some(range));
+        blank_range(work, range);
     }
     found
 }
@@ -671,10 +688,9 @@ fn attach_heredocs(instructions: &mut [Instruction], found: Vec<RunHeredocs>) {
     }
 }
 
-/// Blanks the lines of the instruction that failed (see [`failed_range`]).
-/// Returns `false` when nothing could be blanked (no progress possible).
-fn blank_failed_instruction(work: &mut String, range: Option<Range<usize>>) -> bool {
-    let Some(range) = range else { return false };
+/// Replaces a range with spaces, keeping line breaks and byte lengths (so
+/// every offset stays valid). Returns `false` when it was blank already.
+fn blank_range(work: &mut String, range: Range<usize>) -> bool {
     let Some(old) = work.get(range.clone()) else {
         return false;
     };
@@ -717,39 +733,36 @@ fn empty_entrypoint(work: &str, range: &Range<usize>, escape: char) -> Option<In
     })
 }
 
-/// The byte range of the lines of the instruction that failed: from its
-/// first line through its continuation lines and at least through the error
-/// line.
+/// The byte range of the lines of the instruction that failed: from the
+/// first line at or after `scan_from` that could start an instruction (not
+/// past the error line), through its continuation lines, and at least
+/// through the error line.
 fn failed_range(
     work: &str,
-    resume_from: usize,
-    error_line: usize,
+    scan_from: usize,
+    error_line_start: usize,
     escape: char,
-) -> Option<Range<usize>> {
-    let lines = line_ranges(work);
-    let start = match first_instruction_line(work, resume_from) {
-        Some(l) if l <= error_line => l,
-        _ => error_line,
-    };
+) -> Range<usize> {
+    let len = work.len();
+    let error_line_start = error_line_start.min(len);
+    let start = first_instruction_start(work, scan_from.min(error_line_start))
+        .filter(|&s| s <= error_line_start)
+        .unwrap_or(error_line_start);
     // Follow continuations: comment and blank lines inside them do not end it.
-    let mut end = start;
-    let mut l = start;
-    while let Some(r) = lines.get(l - 1) {
-        let text = work.get(r.clone()).unwrap_or("");
-        end = l;
-        if l > start && is_blank_or_comment(text) {
-            l += 1;
-            continue;
-        }
-        if !ends_with_continuation(text, escape) {
+    let mut p = start;
+    let mut end;
+    let mut first = true;
+    loop {
+        end = line_end(work, p);
+        let line = work.get(p..end).unwrap_or("");
+        let inside = !first && is_blank_or_comment(line);
+        first = false;
+        if end >= len || !(inside || ends_with_continuation(line, escape)) {
             break;
         }
-        l += 1;
+        p = end + 1;
     }
-    let end = end.max(error_line).min(lines.len());
-    let first = lines.get(start.saturating_sub(1))?;
-    let last = lines.get(end.saturating_sub(1))?;
-    Some(first.start..last.end)
+    start..end.max(line_end(work, error_line_start))
 }
 
 /// Checks BuildKit would make after parsing: a `FROM` before other
@@ -875,13 +888,15 @@ struct Ctx<'a> {
     problems: std::cell::RefCell<Vec<(Span, String)>>,
     /// Length of the injected prefix.
     base: usize,
+    /// Where in `text` the parsed slice starts.
+    offset: usize,
     escape: char,
 }
 
 impl Ctx<'_> {
     fn span(&self, span: &pd::Span) -> Span {
-        let start = span.start.saturating_sub(self.base).min(self.text.len());
-        let end = span.end.saturating_sub(self.base).min(self.text.len());
+        let shift = |at: usize| (at.saturating_sub(self.base) + self.offset).min(self.text.len());
+        let (start, end) = (shift(span.start), shift(span.end));
         start..end.max(start)
     }
 
@@ -1751,6 +1766,23 @@ mod tests {
         };
         assert_eq!(r.heredocs[0].body, "hello\n");
         assert!(text[d.instructions[1].span.clone()].ends_with("EOF"));
+    }
+
+    #[test]
+    fn many_errors_are_bounded() {
+        let mut text = String::from("FROM a\n");
+        for _ in 0..5000 {
+            text.push_str("not an instruction\n");
+        }
+        text.push_str("USER x\n");
+        let started = std::time::Instant::now();
+        let d = parse_str(&text);
+        assert!(started.elapsed().as_secs() < 20);
+        let errs = errors(&d);
+        assert_eq!(errs.len(), MAX_RECOVERIES + 1);
+        assert!(errs.last().unwrap().1.contains("too many"));
+        assert_eq!(errs[999].0, 1001);
+        assert_eq!(keywords(&d), ["FROM"]);
     }
 
     #[test]
