@@ -370,3 +370,49 @@ fn buildkit_parser_testfiles_agree() {
     }
     assert!(positive > 0);
 }
+
+#[test]
+#[ignore = "needs the shared corpora; run with --ignored"]
+fn mutated_real_dockerfiles_never_panic() {
+    let Some(root) = corpus_root("THREATBOX_CORPUS", "shared/corpora/dockerfiles") else {
+        eprintln!("corpus not found; skipped");
+        return;
+    };
+    let mut files = Vec::new();
+    files_under(&root, &mut files);
+    // xorshift: deterministic, no dependency.
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as usize
+    };
+    let inserts = [
+        "\\", "`", "\"", "'", "[", "]", "<<EOF", "\n", "#", "$", "${", "=", "--", "é",
+    ];
+    let mut runs = 0;
+    for path in &files {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        for _ in 0..6 {
+            let mut cut = next() % (text.len() + 1);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let mut mutated = text[..cut].to_string();
+            let mut at = next() % (mutated.len() + 1);
+            while !mutated.is_char_boundary(at) {
+                at -= 1;
+            }
+            mutated.insert_str(at, inserts[next() % inserts.len()]);
+            let d = parse(Arc::new(SourceFile::new("m", mutated)));
+            check_spans(&d);
+            let _ = build_image(d, None);
+            runs += 1;
+        }
+    }
+    println!("mutated inputs parsed without panic: {runs}");
+    assert!(runs > 0);
+}
