@@ -230,9 +230,11 @@ const MAX_RECOVERY_BYTES: usize = 256 * 1024 * 1024;
 ///
 /// Recovery: the underlying parser stops at its first error. We record the
 /// error, skip the failing instruction's lines and parse again from the line
-/// after them, keeping what was read, up to [`MAX_RECOVERIES`] times. To keep instructions that come before any `FROM` (the parser
-/// refuses them), the text is parsed behind an injected `FROM scratch` line
-/// whose length is subtracted from every span.
+/// after them, keeping what was read, up to [`MAX_RECOVERIES`] times.
+///
+/// To keep instructions that come before any `FROM` (the parser refuses
+/// them), the text is parsed behind an injected `FROM scratch` line whose
+/// length is subtracted from every span.
 pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
     let mut diagnostics = Vec::new();
     let directives = scan_directives(&source.text);
@@ -297,16 +299,16 @@ pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
             location.start_column = error.column.max(1).min(location.end_column);
             diagnostics.push(Diagnostic::error("parse-error", error.message, location));
         }
+        let next = next_line_start(&work, range.end);
+        if next <= from || next >= work.len() {
+            break;
+        }
         if round + 1 >= max_rounds || handed_over > MAX_RECOVERY_BYTES {
             diagnostics.push(Diagnostic::error(
                 "parse-error",
                 "too many parse errors; the rest of the file was not read",
                 source.line_location(line),
             ));
-            break;
-        }
-        let next = next_line_start(&work, range.end);
-        if next <= from || next >= work.len() {
             break;
         }
         from = next;
