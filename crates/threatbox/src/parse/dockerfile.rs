@@ -78,19 +78,21 @@ pub struct ShellText {
 }
 
 impl ShellText {
-    /// Source offset of a logical offset in [`ShellText::text`].
+    /// Source offset of a logical offset in [`ShellText::text`]. Offsets past
+    /// the end map to the end of [`ShellText::span`].
     pub fn source_offset(&self, logical: usize) -> usize {
         let i = self.segments.partition_point(|&(l, _)| l <= logical);
-        match i.checked_sub(1).and_then(|i| self.segments.get(i)) {
+        let offset = match i.checked_sub(1).and_then(|i| self.segments.get(i)) {
             Some(&(l, s)) => s + (logical - l),
             None => self.span.start + logical,
-        }
+        };
+        offset.min(self.span.end)
     }
-    /// Source span of a logical range.
+    /// Source span of a logical range (always inside [`ShellText::span`]).
     pub fn source_span(&self, logical: std::ops::Range<usize>) -> Span {
         let start = self.source_offset(logical.start);
         let end = if logical.end > logical.start {
-            self.source_offset(logical.end - 1) + 1
+            (self.source_offset(logical.end - 1) + 1).min(self.span.end)
         } else {
             start
         };
@@ -1465,6 +1467,47 @@ mod tests {
         assert_eq!(d.comments[0].text, "a comment inside");
         // The instruction span runs to the last line of the RUN.
         assert_eq!(d.source.line_col(d.instructions[1].span.end).0, 7);
+    }
+
+    #[test]
+    fn every_word_of_a_continued_run_maps_to_its_line() {
+        // Lines:  2: RUN, 3: comment, 4: blank, 5: tab + CRLF, 6: é, 7: end.
+        let text = "FROM a\nRUN  one two \\ \n  # skipped\n\n\tthree \\\r\n  fünf é \\\n    last";
+        let d = parse_str(text);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        let InstrKind::Run(RunInstr {
+            command: Command::Shell(sh),
+            ..
+        }) = &d.instructions[1].kind
+        else {
+            panic!()
+        };
+        let expected = [
+            ("one", 2),
+            ("two", 2),
+            ("three", 5),
+            ("fünf", 6),
+            ("é", 6),
+            ("last", 7),
+        ];
+        let mut from = 0;
+        for (word, line) in expected {
+            let at = from + sh.text[from..].find(word).unwrap();
+            from = at + word.len();
+            let span = sh.source_span(at..at + word.len());
+            assert_eq!(&text[span.clone()], word);
+            assert_eq!(d.source.line_col(span.start).0, line, "{word}");
+        }
+        // A range across a joined continuation covers both source lines.
+        let a = sh.text.find("two").unwrap();
+        let b = sh.text.find("three").unwrap() + 5;
+        let span = sh.source_span(a..b);
+        assert_eq!(d.source.line_col(span.start).0, 2);
+        assert_eq!(d.source.line_col(span.end).0, 5);
+        // Empty range and offsets past the end stay inside the source.
+        assert_eq!(sh.source_span(3..3).len(), 0);
+        assert_eq!(sh.source_offset(10_000), text.len());
+        assert_eq!(sh.source_span(0..10_000).end, text.len());
     }
 
     #[test]
