@@ -1263,10 +1263,11 @@ fn split_words(s: &str, escape: char) -> Vec<Range<usize>> {
     words
 }
 
-/// Removes shell quoting: `'…'` is literal; in `"…"` the escape char escapes
-/// `"`, itself and `$`; outside quotes it escapes any char. An escaped `$`
-/// stays `\$` so that later variable expansion still sees it as literal.
-pub(crate) fn unquote(s: &str, escape: char) -> String {
+/// Removes shell quoting as ENV/LABEL/ARG values get it: `'…'` is literal;
+/// in `"…"` the escape char escapes `"`, itself and `$`; outside quotes it
+/// escapes any char. An escaped `$` stays `\$` so that later variable
+/// expansion still sees it as literal.
+pub fn unquote(s: &str, escape: char) -> String {
     let mut out = String::with_capacity(s.len());
     let mut quote: Option<char> = None;
     let mut chars = s.chars().peekable();
