@@ -228,6 +228,32 @@ const MAX_RECOVERIES: usize = 1000;
 /// large file with an error on every line stays fast.
 const MAX_RECOVERY_BYTES: usize = 256 * 1024 * 1024;
 
+/// Stands in for an escaped escape char at the end of a line while the
+/// tokenizer runs (same length: one byte). Only used when the file has none.
+const PLACEHOLDER: char = '\u{1}';
+
+/// Replaces the last escape char of lines that end in an even number of
+/// them (an escaped escape char, not a continuation) by [`PLACEHOLDER`].
+/// Returns whether any was replaced.
+fn hide_escaped_line_ends(work: &mut String, escape: char) -> bool {
+    let mut positions = Vec::new();
+    let mut start = 0;
+    while start < work.len() {
+        let end = line_end(work, start);
+        let line = work.get(start..end).unwrap_or("");
+        let trimmed = line.trim_end_matches([' ', '\t', '\r']);
+        let run = trimmed.chars().rev().take_while(|&c| c == escape).count();
+        if run >= 2 && run % 2 == 0 && !line.trim_start().starts_with('#') {
+            positions.push(start + trimmed.len() - escape.len_utf8());
+        }
+        start = end + 1;
+    }
+    for &p in &positions {
+        work.replace_range(p..p + escape.len_utf8(), "\u{1}");
+    }
+    !positions.is_empty()
+}
+
 /// Parses a Dockerfile. Never fails: problems become diagnostics.
 ///
 /// Recovery: the underlying parser stops at its first error. We record the
@@ -266,6 +292,10 @@ pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
     // or after the first): their bodies are blanked for it and attached
     // below.
     let run_heredocs = prescan_heredocs(&mut work, escape);
+    // An escaped escape char at the end of a line is no continuation
+    // (BuildKit), but the tokenizer takes it for one: hide it from the
+    // tokenizer and put it back in the values afterwards.
+    let restore = !source.text.contains(PLACEHOLDER) && hide_escaped_line_ends(&mut work, escape);
 
     let max_rounds = MAX_RECOVERIES.min(source.line_count() + 1);
     let mut instructions = Vec::new();
@@ -276,7 +306,15 @@ pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
     let mut handed_over = 0usize;
     for round in 0.. {
         let from_line = source.line_col(from).0;
-        let pass = parse_pass(prefix, &work, from, from_line, escape);
+        let pass = parse_pass(
+            prefix,
+            &work,
+            &source.text,
+            from,
+            from_line,
+            escape,
+            restore,
+        );
         handed_over += work.len() - from;
         instructions.extend(pass.instructions);
         problems.extend(pass.problems);
@@ -410,14 +448,23 @@ struct PassError {
     resume_from: Option<usize>,
 }
 
-fn parse_pass(prefix: &str, work: &str, from: usize, from_line: usize, escape: char) -> Pass {
+fn parse_pass(
+    prefix: &str,
+    work: &str,
+    original: &str,
+    from: usize,
+    from_line: usize,
+    escape: char,
+    restore: bool,
+) -> Pass {
     let rest = work.get(from..).unwrap_or("");
     let mut buf = String::with_capacity(prefix.len() + rest.len());
     buf.push_str(prefix);
     buf.push_str(rest);
     let prefix_lines = prefix.matches('\n').count();
     let ctx = Ctx {
-        text: work,
+        text: original,
+        restore,
         problems: Default::default(),
         base: prefix.len(),
         offset: from,
@@ -528,7 +575,9 @@ fn is_blank_or_comment(line: &str) -> bool {
 
 /// Does the line end with a line continuation (escape char, optional blanks)?
 fn ends_with_continuation(line: &str, escape: char) -> bool {
-    line.trim_end_matches([' ', '\t', '\r']).ends_with(escape)
+    // An odd run: the last escape char is not itself escaped.
+    let trimmed = line.trim_end_matches([' ', '\t', '\r']);
+    trimmed.chars().rev().take_while(|&c| c == escape).count() % 2 == 1
 }
 
 /// Here-documents of one RUN found by [`prescan_heredocs`].
@@ -887,8 +936,10 @@ fn collect_comments(
 /// Converts the borrowed AST of the `parse-dockerfile` crate to our owned
 /// types, shifting spans back past the injected prefix.
 struct Ctx<'a> {
-    /// The working copy (same offsets as the source).
+    /// The source text (the working copy has the same offsets).
     text: &'a str,
+    /// Values may hold [`PLACEHOLDER`]s to turn back into the escape char.
+    restore: bool,
     /// Instructions the parser accepted that BuildKit would reject (e.g.
     /// `ENV KEY` without a value): span and message.
     problems: std::cell::RefCell<Vec<(Span, String)>>,
@@ -906,9 +957,18 @@ impl Ctx<'_> {
         start..end.max(start)
     }
 
+    /// A value from the tokenizer, with hidden escape chars put back.
+    fn value(&self, s: &str) -> String {
+        if self.restore {
+            s.replace(PLACEHOLDER, &self.escape.to_string())
+        } else {
+            s.to_string()
+        }
+    }
+
     fn word(&self, s: &pd::UnescapedString<'_>) -> Word {
         Word {
-            value: s.value.to_string(),
+            value: self.value(&s.value),
             span: self.span(&s.span),
         }
     }
@@ -917,8 +977,8 @@ impl Ctx<'_> {
         flags
             .iter()
             .map(|f| Flag {
-                name: f.name.value.to_string(),
-                value: f.value.as_ref().map(|v| v.value.to_string()),
+                name: self.value(&f.name.value),
+                value: f.value.as_ref().map(|v| self.value(&v.value)),
                 span: self.span(&f.span()),
             })
             .collect()
@@ -943,7 +1003,7 @@ impl Ctx<'_> {
         Heredoc {
             span: self.span(&h.span),
             expand: h.expand,
-            body: h.value.to_string(),
+            body: self.value(&h.value),
         }
     }
 
@@ -1159,9 +1219,12 @@ pub(crate) fn join_continuations(text: &str, span: Span, escape: char) -> ShellT
     let mut out = String::with_capacity(end - start);
     let mut segments = Vec::new();
     let mut in_segment = false;
+    // Escape chars just copied: after an odd run, the next one is escaped.
+    let mut escapes = 0usize;
     let mut i = start;
     while i < end {
-        if text[i..].starts_with(escape)
+        if escapes % 2 == 0
+            && text.get(i..).is_some_and(|s| s.starts_with(escape))
             && let Some(next) = continuation_end(bytes, i + escape.len_utf8())
         {
             i = skip_comment_lines(bytes, next);
@@ -1176,6 +1239,7 @@ pub(crate) fn join_continuations(text: &str, span: Span, escape: char) -> ShellT
             segments.push((out.len(), i));
             in_segment = true;
         }
+        escapes = if c == escape { escapes + 1 } else { 0 };
         out.push(c);
         i += c.len_utf8();
     }
@@ -1831,6 +1895,40 @@ mod tests {
         assert!(errs.last().unwrap().1.contains("too many"));
         assert_eq!(errs[999].0, 1001);
         assert_eq!(keywords(&d), ["FROM"]);
+    }
+
+    #[test]
+    fn escaped_escape_at_line_end_is_no_continuation() {
+        let text = "FROM a\nENV C trailing\\\\backslash\\\\\nENV D next\nENV E hello\\\n\\\nworld\nWORKDIR C:\\\\app\\\\\nRUN echo a\\\\ \\\n  b\n";
+        let d = parse_str(text);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert_eq!(
+            keywords(&d),
+            ["FROM", "ENV", "ENV", "ENV", "WORKDIR", "RUN"]
+        );
+        let value = |i: usize| match &d.instructions[i].kind {
+            InstrKind::Env(kv) => kv[0].value.value.clone(),
+            _ => panic!(),
+        };
+        assert_eq!(value(1), "trailing\\backslash\\");
+        assert_eq!(value(2), "next");
+        assert_eq!(value(3), "helloworld");
+        let InstrKind::Workdir(w) = &d.instructions[4].kind else {
+            panic!()
+        };
+        assert!(
+            w.value.ends_with('\\') && !w.value.contains('\u{1}'),
+            "{:?}",
+            w.value
+        );
+        let InstrKind::Run(RunInstr {
+            command: Command::Shell(sh),
+            ..
+        }) = &d.instructions[5].kind
+        else {
+            panic!()
+        };
+        assert_eq!(sh.text, "echo a\\\\   b");
     }
 
     #[test]
