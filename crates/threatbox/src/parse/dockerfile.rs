@@ -1223,7 +1223,7 @@ pub(crate) fn join_continuations(text: &str, span: Span, escape: char) -> ShellT
     let mut escapes = 0usize;
     let mut i = start;
     while i < end {
-        if escapes % 2 == 0
+        if escapes.is_multiple_of(2)
             && text.get(i..).is_some_and(|s| s.starts_with(escape))
             && let Some(next) = continuation_end(bytes, i + escape.len_utf8())
         {
