@@ -1932,6 +1932,24 @@ mod tests {
     }
 
     #[test]
+    fn crlf_heredocs_and_comments() {
+        let text = "FROM a\r\n# note\r\nRUN cat <<EOF > /x\r\nhi\r\nEOF\r\nCOPY <<X /y\r\nyo\r\nX\r\nUSER u\r\n";
+        let d = parse_str(text);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert_eq!(keywords(&d), ["FROM", "RUN", "COPY", "USER"]);
+        let InstrKind::Run(r) = &d.instructions[1].kind else {
+            panic!()
+        };
+        assert_eq!(r.heredocs[0].body, "hi\r\n");
+        assert_eq!(d.comments.len(), 1);
+        assert_eq!(
+            (d.comments[0].line, d.comments[0].text.as_str()),
+            (2, "note")
+        );
+        assert_eq!(&text[d.comments[0].span.clone()], "# note");
+    }
+
+    #[test]
     fn empty_file_is_a_warning() {
         for text in ["", "\n\n", "# just a comment\n  \n"] {
             let d = parse_str(text);
