@@ -26,15 +26,42 @@ pub struct Candidate {
 }
 
 /// Classifies a file by its name alone.
+///
+/// Dockerfiles are named `Dockerfile`/`Containerfile`, optionally with a
+/// prefix or suffix after a `.`, `-` or `_` (`api.Dockerfile`,
+/// `Dockerfile.prod`, `Dockerfile-alpine`, `3.12_slim_Dockerfile`), except
+/// files whose extension says they are something else (`Dockerfile.md`,
+/// `app.dockerignore`, `Dockerfile.sh`).
 pub fn kind_by_name(path: &Path) -> Option<InputKind> {
-    let name = path.file_name()?.to_str()?;
-    let lower = name.to_ascii_lowercase();
-    let is_dockerfile = lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.ends_with(".dockerfile")
-        || lower.ends_with(".containerfile")
-        || (lower.starts_with("dockerfile.") && !lower.ends_with(".dockerignore"))
-        || (lower.starts_with("containerfile.") && !lower.ends_with(".dockerignore"));
+    const OTHER_EXTENSIONS: &[&str] = &[
+        "dockerignore",
+        "md",
+        "txt",
+        "json",
+        "yaml",
+        "yml",
+        "sh",
+        "py",
+        "ps1",
+        "go",
+        "rs",
+        "bak",
+        "orig",
+        "swp",
+    ];
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    if let Some((_, ext)) = name.rsplit_once('.')
+        && OTHER_EXTENSIONS.contains(&ext)
+    {
+        return None;
+    }
+    let is_separator = |c: Option<char>| matches!(c, Some('.' | '-' | '_'));
+    let is_dockerfile = ["dockerfile", "containerfile"].iter().any(|base| {
+        name == *base
+            || (name.starts_with(base) && is_separator(name[base.len()..].chars().next()))
+            || (name.ends_with(base)
+                && is_separator(name[..name.len() - base.len()].chars().next_back()))
+    });
     is_dockerfile.then_some(InputKind::Dockerfile)
 }
 
@@ -168,6 +195,9 @@ mod tests {
             "x.containerfile",
             "Dockerfile.prod",
             "Containerfile.dev",
+            "Dockerfile-alpine",
+            "3.12_slim-bookworm_Dockerfile",
+            "web-Containerfile",
         ] {
             assert_eq!(
                 kind_by_name(Path::new(name)),
