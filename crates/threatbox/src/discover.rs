@@ -27,9 +27,9 @@ pub struct Candidate {
 
 /// Classifies a file by its name alone.
 ///
-/// Dockerfiles are named `Dockerfile`/`Containerfile`, optionally with a
-/// prefix or suffix after a `.`, `-` or `_` (`api.Dockerfile`,
-/// `Dockerfile.prod`, `Dockerfile-alpine`, `3.12_slim_Dockerfile`), except
+/// Dockerfiles are named `Dockerfile`/`Containerfile`, optionally with
+/// prefixes or suffixes after a `.`, `-` or `_` (`api.Dockerfile`,
+/// `Dockerfile.prod`, `Dockerfile-alpine`, `3.12_slim_Dockerfile.ol8`), except
 /// files whose extension says they are something else (`Dockerfile.md`,
 /// `app.dockerignore`, `Dockerfile.sh`).
 pub fn kind_by_name(path: &Path) -> Option<InputKind> {
@@ -55,13 +55,10 @@ pub fn kind_by_name(path: &Path) -> Option<InputKind> {
     {
         return None;
     }
-    let is_separator = |c: Option<char>| matches!(c, Some('.' | '-' | '_'));
-    let is_dockerfile = ["dockerfile", "containerfile"].iter().any(|base| {
-        name == *base
-            || (name.starts_with(base) && is_separator(name[base.len()..].chars().next()))
-            || (name.ends_with(base)
-                && is_separator(name[..name.len() - base.len()].chars().next_back()))
-    });
+    // `dockerfile` as a whole word between separators, anywhere in the name.
+    let is_dockerfile = name
+        .split(['.', '-', '_'])
+        .any(|word| word == "dockerfile" || word == "containerfile");
     is_dockerfile.then_some(InputKind::Dockerfile)
 }
 
@@ -198,6 +195,7 @@ mod tests {
             "Dockerfile-alpine",
             "3.12_slim-bookworm_Dockerfile",
             "web-Containerfile",
+            "db_Dockerfile.ol8",
         ] {
             assert_eq!(
                 kind_by_name(Path::new(name)),
