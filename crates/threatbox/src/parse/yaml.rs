@@ -1,0 +1,1444 @@
+//! YAML (and JSON) with a byte span on every node.
+//!
+//! The `saphyr-parser` crate turns text into a stream of events; this module
+//! folds those events into our own [`Node`] tree, iteratively (no recursion
+//! on input depth), resolving plain scalars with the YAML 1.2 core schema,
+//! expanding aliases and `<<` merge keys under hard limits, and reporting
+//! every problem as a [`Diagnostic`] with file:line:column. See `docs/yaml.md`
+//! for the choices made (spans of aliases and merges, YAML 1.1 look-alikes,
+//! duplicate keys, limits).
+
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
+
+use crate::source::{Diagnostic, SourceFile, Span};
+
+/// Deepest nesting of sequences and mappings accepted in a document. Real
+/// manifests stay under 20; the limit keeps recursive walks (drop, clone,
+/// rules) far from the stack's end.
+pub const MAX_DEPTH: usize = 256;
+
+/// Most nodes that alias expansion may create in one document (each use of
+/// an alias counts the whole anchored subtree). Stops "billion laughs"
+/// documents that a few hundred bytes long expand to billions of nodes.
+pub const MAX_ALIAS_NODES: usize = 1_000_000;
+
+/// A YAML value. Maps keep their entries in document order; keys are nodes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+/// How a node was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Plain scalar (`a`, `42`), or a node with no text of its own (`key:`).
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    /// `|` block scalar.
+    Literal,
+    /// `>` block scalar.
+    Folded,
+    /// Block (indented) sequence or mapping.
+    Block,
+    /// Flow (`[...]`, `{...}`) sequence or mapping.
+    Flow,
+}
+
+impl Style {
+    pub fn is_quoted(self) -> bool {
+        matches!(self, Style::SingleQuoted | Style::DoubleQuoted)
+    }
+}
+
+/// One YAML node with the byte range it was written at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    /// Byte range in [`SourceFile::text`], including the node's anchor and
+    /// tag if it has them. Nodes that come from an alias or a merge keep the
+    /// span of the anchored node they copy (where the value was written).
+    pub span: Span,
+    /// Tag as written in short form (`!!str`, `!Ref`, `!`), if any.
+    pub tag: Option<String>,
+    pub style: Style,
+}
+
+/// One document of a stream: its root node and the bytes it covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub root: Node,
+    pub span: Span,
+}
+
+impl Node {
+    /// The value under a string key of a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
+    }
+
+    /// Follows string keys from this node: `path(&["spec", "template"])`.
+    pub fn path(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    /// The text of a string (quoted or not); `None` for numbers, booleans, null.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// `Some(b)` for a YAML 1.2 boolean only: `"true"` (quoted) and `yes` are
+    /// strings, not booleans.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.value {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// True only for the boolean `true`.
+    pub fn is_true(&self) -> bool {
+        self.as_bool() == Some(true)
+    }
+
+    /// The boolean as YAML 1.1 readers see it: also the plain (unquoted)
+    /// words `yes`/`no`/`on`/`off`/`y`/`n` in their three spellings. kubectl
+    /// (go-yaml v2 through sigs.k8s.io/yaml) reads manifests this way, so
+    /// `privileged: yes` is a privileged container there.
+    pub fn as_bool_yaml11(&self) -> Option<bool> {
+        match &self.value {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if self.style == Style::Plain && self.tag.is_none() => {
+                match s.as_str() {
+                    "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
+                    "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self.value {
+            Value::Int(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// A number as `f64` (integers included).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self.value {
+            Value::Int(i) => Some(i as f64),
+            Value::Float(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// Entries of a mapping whose keys are strings, in document order.
+    pub fn str_entries(&self) -> impl Iterator<Item = (&str, &Node)> {
+        self.as_map()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str()?, v)))
+    }
+
+    /// Null: `null`, `~`, an empty value, or an explicit `!!null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+
+    /// The source text the node was written as (empty if the span is bad).
+    pub fn source_text<'a>(&self, source: &'a SourceFile) -> &'a str {
+        source.text.get(self.span.clone()).unwrap_or("")
+    }
+}
+
+/// Parses a YAML stream. Empty (and null) documents are skipped. A document
+/// with a syntax error, too deep or with too many alias nodes is dropped with
+/// an error diagnostic; the documents around it are kept (after a syntax
+/// error, parsing resumes at the next `---` line, as kubectl splits streams).
+pub fn parse_stream(source: &SourceFile) -> (Vec<Document>, Vec<Diagnostic>) {
+    parse_text(source, &source.text, &Offsets::new(&source.text))
+}
+
+/// Parses a JSON file (JSON is YAML 1.2): one value, or `None` for an empty
+/// file or one that cannot be read.
+pub fn parse_json(source: &SourceFile) -> (Option<Node>, Vec<Diagnostic>) {
+    let (docs, mut diagnostics) = parse_stream(source);
+    let mut docs = docs.into_iter();
+    let first = docs.next();
+    if let Some(second) = docs.next() {
+        diagnostics.push(Diagnostic::error(
+            "parse-error",
+            "JSON file holds more than one value; only the first is read",
+            source.location(&second.span),
+        ));
+    }
+    (first.map(|d| d.root), diagnostics)
+}
+
+/// Parses `text` (the source's text) chunk by chunk: a syntax error ends a
+/// chunk and the next one starts at the following `---` line.
+fn parse_text(
+    source: &SourceFile,
+    text: &str,
+    offsets: &Offsets,
+) -> (Vec<Document>, Vec<Diagnostic>) {
+    let mut docs = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut start = 0;
+    while let Some(chunk) = text.get(start..) {
+        let base_char = offsets.char_index(start);
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            parse_chunk(
+                source,
+                chunk,
+                base_char,
+                offsets,
+                &mut docs,
+                &mut diagnostics,
+            )
+        }));
+        let error_at = match outcome {
+            Ok(None) => break,
+            Ok(Some(error_at)) => error_at,
+            Err(_) => {
+                // saphyr-parser has internal asserts; a bug there must not
+                // take the whole scan down.
+                diagnostics.push(Diagnostic::error(
+                    "parse-error",
+                    "the YAML parser failed on this file; the rest of it is skipped",
+                    source.location(&(start..start)),
+                ));
+                break;
+            }
+        };
+        match next_document_marker(text, error_at, start) {
+            Some(next) => start = next,
+            None => break,
+        }
+    }
+    (docs, diagnostics)
+}
+
+/// Byte offset of the first `---` document marker line that starts at or
+/// after the line holding `error_at` and strictly after `chunk_start`.
+fn next_document_marker(text: &str, error_at: usize, chunk_start: usize) -> Option<usize> {
+    let error_at = error_at.min(text.len());
+    let line_start = text
+        .get(..error_at)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let from = line_start.max(chunk_start + 1);
+    let mut pos = from;
+    // Candidate line starts: `from` itself if it starts a line, then every
+    // position after a newline.
+    let starts_line = |p: usize| p == 0 || text.as_bytes().get(p - 1) == Some(&b'\n');
+    loop {
+        if starts_line(pos) && is_marker_line(text.get(pos..)?) {
+            return Some(pos);
+        }
+        pos += text.get(pos..)?.find('\n')? + 1;
+    }
+}
+
+fn is_marker_line(rest: &str) -> bool {
+    rest.strip_prefix("---")
+        .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t', '\r', '\n']))
+}
+
+/// Runs the parser over one chunk, appending finished documents. Returns the
+/// byte offset of a syntax error, if one ended the chunk.
+fn parse_chunk(
+    source: &SourceFile,
+    chunk: &str,
+    base_char: usize,
+    offsets: &Offsets,
+    docs: &mut Vec<Document>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<usize> {
+    let mut builder = Builder {
+        source,
+        offsets,
+        base_char,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        expanded: 0,
+        root: None,
+        doc_start: 0,
+        failed: false,
+    };
+    for item in Parser::new_from_str(chunk) {
+        match item {
+            Ok((event, span)) => {
+                if event == Event::StreamEnd {
+                    return None;
+                }
+                builder.event(event, span, docs, diagnostics);
+            }
+            Err(error) => {
+                let at = builder.byte(error.marker().index());
+                let mut message = format!("invalid YAML: {}", error.info());
+                if builder.in_document() {
+                    message.push_str("; this document is skipped");
+                }
+                diagnostics.push(Diagnostic::error(
+                    "parse-error",
+                    message,
+                    source.location(&(at..at)),
+                ));
+                return Some(at);
+            }
+        }
+    }
+    None
+}
+
+/// A finished node plus what the limits need to know about it.
+#[derive(Clone)]
+struct Built {
+    node: Node,
+    /// Number of nodes in the subtree.
+    size: usize,
+    /// Collection levels in the subtree: 0 for a scalar.
+    height: usize,
+}
+
+enum Content {
+    Seq(Vec<Node>),
+    Map {
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+    },
+}
+
+/// An open sequence or mapping.
+struct Frame {
+    content: Content,
+    anchor: usize,
+    tag: Option<String>,
+    start: usize,
+    /// End of the start event (`[`, `{`, or the tag/anchor of a block node).
+    start_end: usize,
+    /// End of the last child so far: the end of a block collection.
+    last_end: usize,
+    size: usize,
+    child_height: usize,
+}
+
+struct Builder<'a> {
+    source: &'a SourceFile,
+    offsets: &'a Offsets<'a>,
+    /// Characters before the chunk being parsed (saphyr counts from 0 per chunk).
+    base_char: usize,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Built>,
+    /// Nodes created by alias expansion in this document.
+    expanded: usize,
+    root: Option<Node>,
+    doc_start: usize,
+    /// The current document hit a limit: ignore its events until its end.
+    failed: bool,
+}
+
+impl Builder<'_> {
+    fn byte(&self, local_char: usize) -> usize {
+        self.offsets.byte(self.base_char + local_char)
+    }
+
+    fn in_document(&self) -> bool {
+        !self.stack.is_empty() || self.root.is_some() || self.failed
+    }
+
+    fn event(
+        &mut self,
+        event: Event<'_>,
+        span: saphyr_parser::Span,
+        docs: &mut Vec<Document>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let start = self.byte(span.start.index());
+        let end = self.byte(span.end.index());
+        match event {
+            Event::DocumentStart(_) => {
+                self.stack.clear();
+                self.anchors.clear();
+                self.expanded = 0;
+                self.root = None;
+                self.failed = false;
+                self.doc_start = start;
+            }
+            Event::DocumentEnd => {
+                let root = self.root.take();
+                if let Some(root) = root.filter(|r| !self.failed && !r.is_null()) {
+                    let mut doc_end = root.span.end;
+                    // An explicit `...` belongs to the document; an implicit
+                    // end's span points at what follows.
+                    if self.source.text.get(start..end) == Some("...") {
+                        doc_end = doc_end.max(end);
+                    }
+                    let doc_start = self.doc_start.min(root.span.start);
+                    docs.push(Document {
+                        root,
+                        span: doc_start..doc_end,
+                    });
+                }
+                self.stack.clear();
+                self.anchors.clear();
+                self.failed = false;
+            }
+            _ if self.failed => {}
+            Event::Scalar(text, style, anchor, tag) => {
+                let node = scalar_node(
+                    &text,
+                    style,
+                    tag.as_deref(),
+                    trim_end(&self.source.text, start, end),
+                );
+                self.push(
+                    Built {
+                        node,
+                        size: 1,
+                        height: 0,
+                    },
+                    anchor,
+                );
+            }
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
+                if self.stack.len() >= MAX_DEPTH {
+                    self.fail(
+                        diagnostics,
+                        start,
+                        format!(
+                            "YAML nested deeper than {MAX_DEPTH} levels; this document is skipped"
+                        ),
+                    );
+                    return;
+                }
+                let content = if matches!(event, Event::SequenceStart(..)) {
+                    Content::Seq(Vec::new())
+                } else {
+                    Content::Map {
+                        entries: Vec::new(),
+                        key: None,
+                    }
+                };
+                self.stack.push(Frame {
+                    content,
+                    anchor,
+                    tag: tag.as_deref().map(tag_string),
+                    start,
+                    start_end: end,
+                    last_end: end,
+                    size: 1,
+                    child_height: 0,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = self.stack.pop() else {
+                    return;
+                };
+                // Flow collections end at their bracket; block ones (empty
+                // end event) at their last child.
+                let (node_end, style) = if end > start {
+                    (end, Style::Flow)
+                } else {
+                    (frame.last_end.max(frame.start_end), Style::Block)
+                };
+                let value = match frame.content {
+                    Content::Seq(items) => Value::Seq(items),
+                    Content::Map { entries, key } => {
+                        let mut entries = entries;
+                        // A key with no value (cannot happen with a
+                        // well-formed event stream, but never lose it).
+                        if let Some(key) = key {
+                            let at = key.span.end;
+                            entries.push((key, null_node(at..at)));
+                        }
+                        Value::Map(finish_map(entries, self.source, diagnostics))
+                    }
+                };
+                let node = Node {
+                    value,
+                    span: frame.start..node_end,
+                    tag: frame.tag,
+                    style,
+                };
+                self.push(
+                    Built {
+                        node,
+                        size: frame.size,
+                        height: frame.child_height + 1,
+                    },
+                    frame.anchor,
+                );
+            }
+            Event::Alias(id) => {
+                let Some(anchored) = self.anchors.get(&id) else {
+                    self.fail(
+                        diagnostics,
+                        start,
+                        "alias to an unknown anchor; this document is skipped".into(),
+                    );
+                    return;
+                };
+                if self.stack.len() + anchored.height > MAX_DEPTH {
+                    self.fail(
+                        diagnostics,
+                        start,
+                        format!("alias expands to YAML nested deeper than {MAX_DEPTH} levels; this document is skipped"),
+                    );
+                    return;
+                }
+                let total = self.expanded.saturating_add(anchored.size);
+                if total > MAX_ALIAS_NODES {
+                    self.fail(
+                        diagnostics,
+                        start,
+                        format!(
+                            "aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?); this document is skipped"
+                        ),
+                    );
+                    return;
+                }
+                self.expanded = total;
+                let copy = anchored.clone();
+                // The copy is not itself anchored again.
+                self.push(copy, 0);
+            }
+            Event::Nothing | Event::StreamStart | Event::StreamEnd => {}
+        }
+    }
+
+    /// Drops the current document with an error at `at`.
+    fn fail(&mut self, diagnostics: &mut Vec<Diagnostic>, at: usize, message: String) {
+        diagnostics.push(Diagnostic::error(
+            "parse-error",
+            message,
+            self.source.location(&(at..at)),
+        ));
+        self.failed = true;
+        self.stack.clear();
+        self.anchors.clear();
+        self.root = None;
+    }
+
+    /// Adds a finished node to the open collection (or makes it the root).
+    fn push(&mut self, built: Built, anchor: usize) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, built.clone());
+        }
+        let Built { node, size, height } = built;
+        let Some(frame) = self.stack.last_mut() else {
+            self.root = Some(node);
+            return;
+        };
+        frame.size = frame.size.saturating_add(size);
+        frame.child_height = frame.child_height.max(height);
+        frame.last_end = frame.last_end.max(node.span.end);
+        match &mut frame.content {
+            Content::Seq(items) => items.push(node),
+            Content::Map { entries, key } => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push((k, node)),
+            },
+        }
+    }
+}
+
+fn null_node(span: Span) -> Node {
+    Node {
+        value: Value::Null,
+        span,
+        tag: None,
+        style: Style::Plain,
+    }
+}
+
+/// Moves a span's end back over trailing white space (block scalars end
+/// after their last line break).
+fn trim_end(text: &str, start: usize, end: usize) -> Span {
+    let bytes = text.as_bytes();
+    let mut end = end.min(bytes.len());
+    while end > start && matches!(bytes.get(end - 1), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+        end -= 1;
+    }
+    start..end.max(start)
+}
+
+/// Short form of a tag: `!!str` for the core schema, `!foo` for local tags.
+fn tag_string(tag: &Tag) -> String {
+    if tag.is_yaml_core_schema() {
+        format!("!!{}", tag.suffix)
+    } else {
+        format!("{}{}", tag.handle, tag.suffix)
+    }
+}
+
+fn scalar_node(text: &str, style: ScalarStyle, tag: Option<&Tag>, span: Span) -> Node {
+    let style = match style {
+        ScalarStyle::Plain => Style::Plain,
+        ScalarStyle::SingleQuoted => Style::SingleQuoted,
+        ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+        ScalarStyle::Literal => Style::Literal,
+        ScalarStyle::Folded => Style::Folded,
+    };
+    let string = || Value::String(text.to_owned());
+    let value = match tag {
+        Some(t) if t.is_yaml_core_schema() => match t.suffix.as_str() {
+            "null" => resolve_null(text).unwrap_or_else(string),
+            "bool" => resolve_bool(text).unwrap_or_else(string),
+            "int" => resolve_int(text).unwrap_or_else(string),
+            "float" => resolve_float(text)
+                .or_else(|| {
+                    resolve_int(text).and_then(|v| match v {
+                        Value::Int(i) => Some(Value::Float(i as f64)),
+                        _ => None,
+                    })
+                })
+                .unwrap_or_else(string),
+            _ => string(),
+        },
+        // The non-specific tag `!` means "not resolved": a string.
+        Some(t) if t.handle.is_empty() && t.suffix == "!" => string(),
+        _ if style != Style::Plain => string(),
+        _ => resolve_plain(text).unwrap_or_else(string),
+    };
+    Node {
+        value,
+        span,
+        tag: tag.map(tag_string),
+        style,
+    }
+}
+
+/// YAML 1.2 core schema resolution of a plain scalar.
+fn resolve_plain(text: &str) -> Option<Value> {
+    let Some(&first) = text.as_bytes().first() else {
+        return Some(Value::Null);
+    };
+    // Cheap filter: most plain scalars are names, not numbers or keywords.
+    if !(first.is_ascii_digit()
+        || matches!(
+            first,
+            b'-' | b'+' | b'.' | b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F'
+        ))
+    {
+        return None;
+    }
+    resolve_null(text)
+        .or_else(|| resolve_bool(text))
+        .or_else(|| resolve_int(text))
+        .or_else(|| resolve_float(text))
+}
+
+fn resolve_null(text: &str) -> Option<Value> {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL").then_some(Value::Null)
+}
+
+fn resolve_bool(text: &str) -> Option<Value> {
+    match text {
+        "true" | "True" | "TRUE" => Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => Some(Value::Bool(false)),
+        _ => None,
+    }
+}
+
+fn resolve_int(text: &str) -> Option<Value> {
+    let radix = |digits: &str, radix: u32| {
+        if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+            return None;
+        }
+        // Too large for i64: keep the text.
+        Some(
+            i64::from_str_radix(digits, radix)
+                .map_or_else(|_| Value::String(text.to_owned()), Value::Int),
+        )
+    };
+    if let Some(hex) = text.strip_prefix("0x") {
+        return radix(hex, 16);
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        return radix(oct, 8);
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // A decimal too large for i64 is still a number.
+    Some(match text.parse::<i64>() {
+        Ok(i) => Value::Int(i),
+        Err(_) => Value::Float(text.parse::<f64>().ok()?),
+    })
+}
+
+fn resolve_float(text: &str) -> Option<Value> {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if matches!(unsigned, ".inf" | ".Inf" | ".INF") {
+        let inf = if text.starts_with('-') {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        };
+        return Some(Value::Float(inf));
+    }
+    if matches!(text, ".nan" | ".NaN" | ".NAN") {
+        return Some(Value::Float(f64::NAN));
+    }
+    // [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+    let b = unsigned.as_bytes();
+    let digits = |i: usize| {
+        b.get(i..)
+            .map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).count())
+    };
+    let mut i = digits(0);
+    let int_digits = i;
+    let mut frac_digits = 0;
+    if b.get(i) == Some(&b'.') {
+        frac_digits = digits(i + 1);
+        i += 1 + frac_digits;
+    }
+    if int_digits == 0 && frac_digits == 0 {
+        return None;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        let exp = digits(i);
+        if exp == 0 {
+            return None;
+        }
+        i += exp;
+    }
+    if i != b.len() {
+        return None;
+    }
+    text.parse::<f64>().ok().map(Value::Float)
+}
+
+/// A scalar key's identity, for duplicate and merge checks.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum KeyRef<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(u64),
+    Str(&'a str),
+}
+
+fn key_ref(node: &Node) -> Option<KeyRef<'_>> {
+    Some(match &node.value {
+        Value::Null => KeyRef::Null,
+        Value::Bool(b) => KeyRef::Bool(*b),
+        Value::Int(i) => KeyRef::Int(*i),
+        Value::Float(f) => KeyRef::Float(f.to_bits()),
+        Value::String(s) => KeyRef::Str(s),
+        Value::Seq(_) | Value::Map(_) => return None,
+    })
+}
+
+/// `<<` written plain (a quoted `"<<"` is an ordinary key).
+fn is_merge_key(node: &Node) -> bool {
+    match node.tag.as_deref() {
+        Some("!!merge") => true,
+        Some(_) => false,
+        None => node.style == Style::Plain && node.as_str() == Some("<<"),
+    }
+}
+
+fn describe_key(key: &Node) -> String {
+    match key_ref(key) {
+        Some(KeyRef::Str(s)) => format!("`{}`", s.chars().take(60).collect::<String>()),
+        Some(KeyRef::Int(i)) => format!("`{i}`"),
+        Some(KeyRef::Bool(b)) => format!("`{b}`"),
+        Some(KeyRef::Null) => "`null`".to_owned(),
+        _ => "(number)".to_owned(),
+    }
+}
+
+/// Removes duplicate keys (the last one wins, with a warning) and applies
+/// `<<` merge keys (explicit keys win; earlier merged maps win over later).
+fn finish_map(
+    entries: Vec<(Node, Node)>,
+    source: &SourceFile,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<(Node, Node)> {
+    let mut keep = vec![true; entries.len()];
+    let mut has_merge = false;
+    {
+        let mut last_seen: HashMap<KeyRef<'_>, usize> = HashMap::new();
+        for (i, (key, _)) in entries.iter().enumerate() {
+            if is_merge_key(key) {
+                has_merge = true;
+                continue;
+            }
+            let Some(id) = key_ref(key) else { continue };
+            if let Some(prev) = last_seen.insert(id, i) {
+                if let Some(k) = keep.get_mut(prev) {
+                    *k = false;
+                }
+                let first_line = entries
+                    .get(prev)
+                    .map_or(0, |(k, _)| source.line_col(k.span.start).0);
+                diagnostics.push(Diagnostic::warning(
+                    "duplicate-key",
+                    format!(
+                        "duplicate key {} (also on line {first_line}): the last value is used, as Kubernetes does",
+                        describe_key(key)
+                    ),
+                    source.location(&key.span),
+                ));
+            }
+        }
+    }
+    let entries: Vec<_> = entries
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(e, k)| k.then_some(e))
+        .collect();
+    if !has_merge {
+        return entries;
+    }
+
+    // Owned identities: the entries are moved below.
+    let owned = |node: &Node| key_ref(node).map(|k| format!("{k:?}"));
+    let explicit: HashSet<String> = entries
+        .iter()
+        .filter(|(k, _)| !is_merge_key(k))
+        .filter_map(|(k, _)| owned(k))
+        .collect();
+    let mut merged_seen: HashSet<String> = HashSet::new();
+    let mut result = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
+        if !is_merge_key(&key) {
+            result.push((key, value));
+            continue;
+        }
+        let sources: Vec<Vec<(Node, Node)>> = match value.value {
+            Value::Map(map) => vec![map],
+            Value::Seq(items) if items.iter().all(|i| matches!(i.value, Value::Map(_))) => items
+                .into_iter()
+                .filter_map(|i| match i.value {
+                    Value::Map(m) => Some(m),
+                    _ => None,
+                })
+                .collect(),
+            other => {
+                diagnostics.push(Diagnostic::warning(
+                    "yaml-merge",
+                    "`<<` merge value must be a mapping or a list of mappings; kept as an ordinary key",
+                    source.location(&key.span),
+                ));
+                let value = Node {
+                    value: other,
+                    ..value
+                };
+                result.push((key, value));
+                continue;
+            }
+        };
+        for (k, v) in sources.into_iter().flatten() {
+            match owned(&k) {
+                Some(id) if explicit.contains(&id) || merged_seen.contains(&id) => {}
+                Some(id) => {
+                    merged_seen.insert(id);
+                    result.push((k, v));
+                }
+                None => result.push((k, v)),
+            }
+        }
+    }
+    result
+}
+
+/// Character index ↔ byte offset. saphyr's markers count characters.
+struct Offsets<'a> {
+    text: &'a str,
+    ascii: bool,
+    /// Byte offset of every `STEP`-th character, built on first need.
+    checkpoints: OnceCell<Vec<usize>>,
+}
+
+const STEP: usize = 64;
+
+impl<'a> Offsets<'a> {
+    fn new(text: &'a str) -> Self {
+        Offsets {
+            text,
+            ascii: text.is_ascii(),
+            checkpoints: OnceCell::new(),
+        }
+    }
+
+    fn checkpoints(&self) -> &[usize] {
+        self.checkpoints.get_or_init(|| {
+            self.text
+                .char_indices()
+                .step_by(STEP)
+                .map(|(b, _)| b)
+                .collect()
+        })
+    }
+
+    /// Byte offset of a character index (the text's length past the end).
+    fn byte(&self, char_index: usize) -> usize {
+        if self.ascii {
+            return char_index.min(self.text.len());
+        }
+        let checkpoints = self.checkpoints();
+        let Some(&base) = checkpoints.get(char_index / STEP) else {
+            return self.text.len();
+        };
+        let rest = self.text.get(base..).unwrap_or("");
+        rest.char_indices()
+            .nth(char_index % STEP)
+            .map_or(self.text.len(), |(b, _)| base + b)
+    }
+
+    /// Character index of a byte offset on a char boundary.
+    fn char_index(&self, byte: usize) -> usize {
+        if self.ascii {
+            return byte;
+        }
+        let checkpoints = self.checkpoints();
+        let block = checkpoints
+            .partition_point(|&b| b <= byte)
+            .saturating_sub(1);
+        let base = checkpoints.get(block).copied().unwrap_or(0);
+        block * STEP + self.text.get(base..byte).map_or(0, |s| s.chars().count())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(text: &str) -> SourceFile {
+        SourceFile::new("test.yaml", text.to_owned())
+    }
+
+    fn parse(text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
+        parse_stream(&src(text))
+    }
+
+    fn one(text: &str) -> Node {
+        let (docs, diags) = parse(text);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(docs.len(), 1, "{docs:?}");
+        docs.into_iter()
+            .next()
+            .map(|d| d.root)
+            .expect("one document")
+    }
+
+    fn text_of<'a>(text: &'a str, node: &Node) -> &'a str {
+        &text[node.span.clone()]
+    }
+
+    #[test]
+    fn core_schema_resolves_plain_scalars() {
+        let text = "a: ~\nb: null\nc:\nd: true\ne: False\nf: 42\ng: -7\nh: 0x1F\ni: 0o17\nj: 1.5\nk: -.inf\nl: .nan\nm: 1e3\nn: yes\no: on\np: 0777\nq: 1_000\nr: 22:22\ns: \"42\"\nt: 'true'\nu: 99999999999999999999\nv: .5\nw: 1.\n";
+        let root = one(text);
+        let v = |k: &str| root.get(k).expect(k).value.clone();
+        assert_eq!(v("a"), Value::Null);
+        assert_eq!(v("b"), Value::Null);
+        assert_eq!(v("c"), Value::Null);
+        assert_eq!(v("d"), Value::Bool(true));
+        assert_eq!(v("e"), Value::Bool(false));
+        assert_eq!(v("f"), Value::Int(42));
+        assert_eq!(v("g"), Value::Int(-7));
+        assert_eq!(v("h"), Value::Int(31));
+        assert_eq!(v("i"), Value::Int(15));
+        assert_eq!(v("j"), Value::Float(1.5));
+        assert_eq!(v("k"), Value::Float(f64::NEG_INFINITY));
+        assert!(matches!(v("l"), Value::Float(f) if f.is_nan()));
+        assert_eq!(v("m"), Value::Float(1000.0));
+        // YAML 1.1-isms stay strings.
+        assert_eq!(v("n"), Value::String("yes".into()));
+        assert_eq!(v("o"), Value::String("on".into()));
+        assert_eq!(v("p"), Value::Int(777));
+        assert_eq!(v("q"), Value::String("1_000".into()));
+        assert_eq!(v("r"), Value::String("22:22".into()));
+        // Quoted scalars are always strings.
+        assert_eq!(v("s"), Value::String("42".into()));
+        assert_eq!(v("t"), Value::String("true".into()));
+        assert_eq!(v("u"), Value::Float(1e20));
+        assert_eq!(v("v"), Value::Float(0.5));
+        assert_eq!(v("w"), Value::Float(1.0));
+        assert_eq!(root.get("s").map(|n| n.style), Some(Style::DoubleQuoted));
+        assert_eq!(root.get("t").map(|n| n.style), Some(Style::SingleQuoted));
+    }
+
+    #[test]
+    fn yaml11_booleans_are_strings_but_readable_on_request() {
+        let root = one("a: yes\nb: \"yes\"\nc: Off\nd: true\ne: maybe\n");
+        assert_eq!(root.get("a").and_then(Node::as_bool), None);
+        assert_eq!(root.get("a").and_then(Node::as_bool_yaml11), Some(true));
+        assert_eq!(root.get("b").and_then(Node::as_bool_yaml11), None);
+        assert_eq!(root.get("c").and_then(Node::as_bool_yaml11), Some(false));
+        assert_eq!(root.get("d").and_then(Node::as_bool_yaml11), Some(true));
+        assert_eq!(root.get("e").and_then(Node::as_bool_yaml11), None);
+        assert!(root.get("d").is_some_and(Node::is_true));
+        assert!(!root.get("a").is_some_and(Node::is_true));
+    }
+
+    #[test]
+    fn tags_are_kept_and_core_tags_resolve() {
+        let root = one(
+            "a: !!str 12\nb: !!int \"7\"\nc: ! 12\nd: !Ref x\ne: !!float 3\nf: !custom\n  k: v\n",
+        );
+        assert_eq!(
+            root.get("a").map(|n| n.value.clone()),
+            Some(Value::String("12".into()))
+        );
+        assert_eq!(root.get("a").and_then(|n| n.tag.as_deref()), Some("!!str"));
+        assert_eq!(root.get("b").and_then(Node::as_i64), Some(7));
+        assert_eq!(root.get("c").and_then(Node::as_str), Some("12"));
+        assert_eq!(root.get("d").and_then(|n| n.tag.as_deref()), Some("!Ref"));
+        assert_eq!(root.get("d").and_then(Node::as_str), Some("x"));
+        assert_eq!(
+            root.get("e").map(|n| n.value.clone()),
+            Some(Value::Float(3.0))
+        );
+        let f = root.get("f").expect("f");
+        assert_eq!(f.tag.as_deref(), Some("!custom"));
+        assert_eq!(f.path(&["k"]).and_then(Node::as_str), Some("v"));
+    }
+
+    #[test]
+    fn spans_cover_each_node() {
+        let text = "apiVersion: v1\nspec:\n  containers:\n    - name: app\n      image: \"nginx:1\"\n      args: [a, \"b\"]\n      env: {X: 1}\n  note: |\n    two\n    lines\n\n";
+        let root = one(text);
+        let c = root.path(&["spec", "containers"]).expect("containers");
+        assert_eq!(c.style, Style::Block);
+        let first = &c.as_seq().expect("seq")[0];
+        assert_eq!(text_of(text, first.get("name").expect("name")), "app");
+        assert_eq!(
+            text_of(text, first.get("image").expect("image")),
+            "\"nginx:1\""
+        );
+        let args = first.get("args").expect("args");
+        assert_eq!(args.style, Style::Flow);
+        assert_eq!(text_of(text, args), "[a, \"b\"]");
+        assert_eq!(text_of(text, first.get("env").expect("env")), "{X: 1}");
+        assert_eq!(
+            text_of(text, first),
+            "name: app\n      image: \"nginx:1\"\n      args: [a, \"b\"]\n      env: {X: 1}"
+        );
+        let note = root.path(&["spec", "note"]).expect("note");
+        assert_eq!(note.as_str(), Some("two\nlines\n"));
+        assert_eq!(text_of(text, note), "two\n    lines");
+        // Keys have spans too.
+        let (key, _) = &root.as_map().expect("map")[1];
+        assert_eq!(text_of(text, key), "spec");
+        let f = src(text);
+        let loc = f.location(&first.get("image").expect("image").span);
+        assert_eq!((loc.start_line, loc.start_column), (5, 14));
+    }
+
+    #[test]
+    fn byte_offsets_are_right_after_multibyte_characters() {
+        let text = "naïve: \"日本語\"\nemoji: 😀😀\nkey: value\nlist: [é, ü]\n";
+        let root = one(text);
+        assert_eq!(text_of(text, root.get("emoji").expect("emoji")), "😀😀");
+        assert_eq!(text_of(text, root.get("key").expect("key")), "value");
+        assert_eq!(
+            text_of(text, root.get("naïve").expect("naïve")),
+            "\"日本語\""
+        );
+        let list = root.get("list").expect("list");
+        assert_eq!(text_of(text, list), "[é, ü]");
+        assert_eq!(text_of(text, &list.as_seq().expect("seq")[1]), "ü");
+        let f = src(text);
+        let loc = f.location(&root.get("key").expect("key").span);
+        assert_eq!((loc.start_line, loc.start_column), (3, 6));
+        // Over a checkpoint boundary (64 characters) of the char table.
+        let long = format!("a: {}\nb: c\n", "é".repeat(200));
+        let root = one(&long);
+        assert_eq!(text_of(&long, root.get("b").expect("b")), "c");
+    }
+
+    #[test]
+    fn offsets_round_trip() {
+        let text = "aé😀b\u{800}c".repeat(50);
+        let o = Offsets::new(&text);
+        for (ci, (bi, _)) in text.char_indices().enumerate() {
+            assert_eq!(o.byte(ci), bi);
+            assert_eq!(o.char_index(bi), ci);
+        }
+        assert_eq!(o.byte(text.chars().count()), text.len());
+        assert_eq!(o.byte(usize::MAX / 2), text.len());
+    }
+
+    #[test]
+    fn accessors() {
+        let root = one(
+            "spec:\n  template:\n    spec:\n      hostPID: true\n      n: 3\n      l: [1]\n      e:\n",
+        );
+        let spec = root.path(&["spec", "template", "spec"]).expect("path");
+        assert_eq!(spec.get("hostPID").and_then(Node::as_bool), Some(true));
+        assert_eq!(spec.get("n").and_then(Node::as_i64), Some(3));
+        assert_eq!(spec.get("n").and_then(Node::as_f64), Some(3.0));
+        assert_eq!(
+            spec.get("l").and_then(Node::as_seq).map(<[Node]>::len),
+            Some(1)
+        );
+        assert!(spec.get("e").is_some_and(Node::is_null));
+        assert!(spec.get("missing").is_none());
+        assert!(root.path(&["spec", "nope", "spec"]).is_none());
+        assert_eq!(root.path(&[]), Some(&root));
+        let keys: Vec<_> = spec.str_entries().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["hostPID", "n", "l", "e"]);
+        let s = src("a: 1\n");
+        assert_eq!(one("a: 1\n").get("a").map(|n| n.source_text(&s)), Some("1"));
+        // Non-string keys are not found by string.
+        let root = one("1: a\ntrue: b\n");
+        assert!(root.get("1").is_none());
+        assert_eq!(root.as_map().map(<[(Node, Node)]>::len), Some(2));
+    }
+
+    #[test]
+    fn multi_document_streams_skip_empty_documents() {
+        let text =
+            "# only a comment\n---\na: 1\n---\n---\n# nothing\n---\n- b\n...\n--- ~\n---\nc: 3\n";
+        let (docs, diags) = parse(text);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[0].root.get("a").and_then(Node::as_i64), Some(1));
+        assert_eq!(&text[docs[0].span.clone()], "---\na: 1");
+        assert_eq!(&text[docs[1].span.clone()], "---\n- b\n...");
+        assert_eq!(docs[2].root.get("c").and_then(Node::as_i64), Some(3));
+        let (docs, diags) = parse("");
+        assert!(docs.is_empty() && diags.is_empty());
+    }
+
+    #[test]
+    fn parse_error_keeps_earlier_documents_and_resumes_at_next_marker() {
+        let text = "a: 1\n---\nb: [1, 2\nc: 3\n---\nd: 4\n";
+        let (docs, diags) = parse(text);
+        assert_eq!(docs.len(), 2, "{docs:?}");
+        assert_eq!(docs[0].root.get("a").and_then(Node::as_i64), Some(1));
+        assert_eq!(docs[1].root.get("d").and_then(Node::as_i64), Some(4));
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].code, "parse-error");
+        assert_eq!(diags[0].location.start_line, 4);
+        assert!(
+            diags[0].message.starts_with("invalid YAML"),
+            "{}",
+            diags[0].message
+        );
+        // The resumed chunk's spans are relative to the whole file.
+        assert_eq!(&text[docs[1].root.get("d").expect("d").span.clone()], "4");
+    }
+
+    #[test]
+    fn parse_error_after_multibyte_text_resumes_with_right_offsets() {
+        let text = "a: é\n---\nb: \"x\n---\nc: ü\n---\nd: 1\n";
+        let (docs, diags) = parse(text);
+        assert!(!diags.is_empty());
+        let last = docs.last().expect("docs");
+        assert_eq!(&text[last.root.get("d").expect("d").span.clone()], "1");
+        assert!(
+            docs.iter()
+                .any(|d| d.root.get("c").and_then(Node::as_str) == Some("ü"))
+        );
+    }
+
+    #[test]
+    fn unterminated_flow_at_end_is_one_error() {
+        let (docs, diags) = parse("a: 1\n---\nb: [\n");
+        assert_eq!(docs.len(), 1);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].location.start_line, 4);
+    }
+
+    #[test]
+    fn aliases_copy_the_anchored_node_with_its_spans() {
+        let text = "base: &b\n  x: 1\nuse: *b\nlist: [&s v, *s]\n";
+        let root = one(text);
+        let base = root.get("base").expect("base");
+        let used = root.get("use").expect("use");
+        assert_eq!(used.value, base.value);
+        assert_eq!(used.span, base.span);
+        assert_eq!(text_of(text, used.get("x").expect("x")), "1");
+        let list = root.get("list").and_then(Node::as_seq).expect("list");
+        assert_eq!(list[1].as_str(), Some("v"));
+        // The key that holds the alias keeps its own place.
+        let (use_key, _) = &root.as_map().expect("map")[1];
+        assert_eq!(src(text).location(&use_key.span).start_line, 3);
+    }
+
+    #[test]
+    fn merge_keys_merge_with_explicit_keys_winning() {
+        let text = "a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nc:\n  <<: [*a, *b]\n  x: 3\nd:\n  <<: *b\n  w: 0\ne: {\"<<\": *a}\n";
+        let root = one(text);
+        let c = root.get("c").expect("c");
+        assert_eq!(c.get("x").and_then(Node::as_i64), Some(3));
+        assert_eq!(c.get("y").and_then(Node::as_i64), Some(1));
+        assert_eq!(c.get("z").and_then(Node::as_i64), Some(2));
+        assert!(c.get("<<").is_none());
+        assert_eq!(c.as_map().map(<[(Node, Node)]>::len), Some(3));
+        // Merged values point at where they were written.
+        assert_eq!(
+            src(text).location(&c.get("z").expect("z").span).start_line,
+            2
+        );
+        let d = root.get("d").expect("d");
+        let keys: Vec<_> = d.str_entries().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["y", "z", "w"]);
+        // A quoted "<<" is an ordinary key.
+        assert!(root.path(&["e", "<<", "x"]).is_some());
+    }
+
+    #[test]
+    fn bad_merge_value_is_kept_with_a_warning() {
+        let (docs, diags) = parse("a:\n  <<: 5\n  b: 1\n");
+        assert_eq!(docs.len(), 1);
+        assert_eq!(
+            docs[0].root.path(&["a", "<<"]).and_then(Node::as_i64),
+            Some(5)
+        );
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, "yaml-merge");
+        assert_eq!(diags[0].location.start_line, 2);
+    }
+
+    #[test]
+    fn duplicate_keys_warn_and_the_last_wins() {
+        let text = "replicas: 1\nname: x\nreplicas: 3\n";
+        let (docs, diags) = parse(text);
+        let root = &docs[0].root;
+        assert_eq!(root.get("replicas").and_then(Node::as_i64), Some(3));
+        assert_eq!(root.as_map().map(<[(Node, Node)]>::len), Some(2));
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, "duplicate-key");
+        assert_eq!(diags[0].level, crate::source::DiagnosticLevel::Warning);
+        assert_eq!(diags[0].location.start_line, 3);
+        assert!(diags[0].message.contains("line 1"), "{}", diags[0].message);
+        // Many keys (the hashed path) with one duplicate.
+        let mut big: String = (0..100).map(|i| format!("k{i}: {i}\n")).collect();
+        big.push_str("k7: last\n");
+        let (docs, diags) = parse(&big);
+        assert_eq!(docs[0].root.get("k7").and_then(Node::as_str), Some("last"));
+        assert_eq!(diags.len(), 1);
+    }
+
+    #[test]
+    fn alias_bomb_drops_only_its_document() {
+        let mut bomb = String::from("a: 1\n---\nl0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            bomb.push_str(&format!(
+                "l{i}: &l{i} [*l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}, *l{prev}]\n"
+            ));
+        }
+        bomb.push_str("---\nb: 2\n");
+        let started = std::time::Instant::now();
+        let (docs, diags) = parse(&bomb);
+        assert!(started.elapsed().as_secs() < 5);
+        assert_eq!(docs.len(), 2);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].message.contains("alias"), "{}", diags[0].message);
+        // The eighth alias in l5 passes a million nodes.
+        assert_eq!(diags[0].location.start_line, 8);
+    }
+
+    #[test]
+    fn merge_bomb_is_caught_by_the_same_budget() {
+        let mut bomb = String::from("m0: &m0 {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8}\n");
+        for i in 1..12 {
+            let p = i - 1;
+            bomb.push_str(&format!(
+                "m{i}: &m{i}\n  <<: [*m{p}, *m{p}, *m{p}, *m{p}, *m{p}, *m{p}, *m{p}, *m{p}]\n  x{i}: [*m{p}, *m{p}, *m{p}, *m{p}, *m{p}, *m{p}, *m{p}, *m{p}]\n"
+            ));
+        }
+        let started = std::time::Instant::now();
+        let (docs, diags) = parse(&bomb);
+        assert!(started.elapsed().as_secs() < 5);
+        assert!(docs.is_empty());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+    }
+
+    #[test]
+    fn deep_nesting_is_a_diagnostic_not_a_crash() {
+        for text in [
+            "[".repeat(10_000),
+            "{a: ".repeat(10_000),
+            format!("{}x\n", "- ".repeat(10_000)),
+            (0..1000)
+                .map(|i| format!("{}k:\n", "  ".repeat(i)))
+                .collect(),
+        ] {
+            let started = std::time::Instant::now();
+            let (docs, diags) = parse(&text);
+            assert!(started.elapsed().as_secs() < 5);
+            assert!(docs.is_empty());
+            assert_eq!(diags.len(), 1, "{diags:?}");
+            assert_eq!(diags[0].code, "parse-error");
+        }
+        // Deep but under the limit is fine.
+        let ok = format!("{}x\n", "- ".repeat(200));
+        assert_eq!(parse(&ok).0.len(), 1);
+    }
+
+    #[test]
+    fn alias_deeper_than_limit_is_rejected() {
+        let deep = format!(
+            "a: &d {}x{}\nb: {}*d{}\n",
+            "[".repeat(200),
+            "]".repeat(200),
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        let (docs, diags) = parse(&deep);
+        assert!(docs.is_empty());
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].location.start_line, 2);
+    }
+
+    #[test]
+    fn json_reads_as_the_same_tree() {
+        let json = "{\"a\": [1, \"x\", 2.5, true, null], \"b\": {\"c\": \"d\"},\"e\":-3}";
+        let s = SourceFile::new("x.json", json.to_owned());
+        let (root, diags) = parse_json(&s);
+        assert!(diags.is_empty(), "{diags:?}");
+        let root = root.expect("root");
+        let a = root.get("a").and_then(Node::as_seq).expect("a");
+        let values: Vec<_> = a.iter().map(|n| n.value.clone()).collect();
+        assert_eq!(
+            values,
+            [
+                Value::Int(1),
+                Value::String("x".into()),
+                Value::Float(2.5),
+                Value::Bool(true),
+                Value::Null
+            ]
+        );
+        assert_eq!(root.path(&["b", "c"]).and_then(Node::as_str), Some("d"));
+        assert_eq!(root.get("e").and_then(Node::as_i64), Some(-3));
+        assert_eq!(&json[a[1].span.clone()], "\"x\"");
+        // Tab-indented, multi-line JSON.
+        let json = "{\n\t\"a\": {\n\t\t\"b\": [\n\t\t\t1\n\t\t]\n\t}\n}\n";
+        let (root, diags) = parse_json(&SourceFile::new("x.json", json.to_owned()));
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(
+            root.and_then(|r| r.path(&["a", "b"]).cloned())
+                .and_then(|n| n.as_seq().map(<[Node]>::len)),
+            Some(1)
+        );
+        let (root, diags) = parse_json(&SourceFile::new("x.json", String::new()));
+        assert!(root.is_none() && diags.is_empty());
+    }
+
+    /// Tiny xorshift PRNG: deterministic mutations without a dependency.
+    struct XorShift(u64);
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    #[test]
+    fn truncations_and_mutations_never_panic() {
+        let seeds = [
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web # c\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: \"nginx:1\"\n          args: [a, 'b', {c: d}]\n          securityContext: {privileged: true}\n",
+            "base: &b {x: 1}\nm:\n  <<: [*b, *b]\n  y: !!int \"2\"\n---\n- |\n  lit\n- >-\n  fold\n- ? complex\n  : key\n...\n",
+            "services:\n  web:\n    ports:\n      - \"8080:80\"\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n    environment:\n      é: ü😀\n",
+            "{\"a\": [1, \"x\", {\"b\": null}], \"c\": \"\\u00e9\\n\"}",
+            "%YAML 1.2\n%TAG !e! tag:example.com,2000:\n--- !e!foo\n&a a: *a\n[a, b]: c\n",
+        ];
+        let noise: &[&str] = &[
+            "[", "]", "{", "}", ":", "- ", "&a ", "*a", "!", "\"", "'", "#", "\n", "\t", "---\n",
+            "? ", "<<: *a\n", "é", "|", ">", ",", "%", "\r", "\u{FEFF}", "\\",
+        ];
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        let started = std::time::Instant::now();
+        for seed in seeds {
+            let boundaries: Vec<usize> = seed
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain([seed.len()])
+                .collect();
+            for &cut in &boundaries {
+                let _ = parse_stream(&src(&seed[..cut]));
+            }
+            for _ in 0..300 {
+                let mut text = seed.to_owned();
+                for _ in 0..1 + rng.below(4) {
+                    let chars: Vec<usize> = text
+                        .char_indices()
+                        .map(|(i, _)| i)
+                        .chain([text.len()])
+                        .collect();
+                    let at = chars[rng.below(chars.len())];
+                    match rng.below(3) {
+                        0 => text.insert_str(at, noise[rng.below(noise.len())]),
+                        1 => {
+                            if let Some(&end) = chars.iter().find(|&&c| c > at) {
+                                text.replace_range(at..end, "");
+                            }
+                        }
+                        _ => {
+                            let from = chars[rng.below(chars.len())];
+                            let to = chars[rng.below(chars.len())];
+                            let piece = text[from.min(to)..from.max(to)].to_owned();
+                            text.insert_str(at, &piece);
+                        }
+                    }
+                }
+                let (docs, diags) = parse_stream(&src(&text));
+                for d in &docs {
+                    assert!(
+                        text.get(d.span.clone()).is_some(),
+                        "bad span {:?} in {text:?}",
+                        d.span
+                    );
+                }
+                for d in &diags {
+                    assert!(d.location.start_line >= 1);
+                }
+            }
+        }
+        assert!(started.elapsed().as_secs() < 30);
+    }
+}
