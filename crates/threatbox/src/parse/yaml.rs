@@ -8,7 +8,7 @@
 //! for the choices made (spans of aliases and merges, YAML 1.1 look-alikes,
 //! duplicate keys, limits).
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -189,13 +189,26 @@ impl Node {
 /// an error diagnostic; the documents around it are kept (after a syntax
 /// error, parsing resumes at the next `---` line, as kubectl splits streams).
 pub fn parse_stream(source: &SourceFile) -> (Vec<Document>, Vec<Diagnostic>) {
-    parse_text(source, &source.text, &Offsets::new(&source.text))
+    parse_text(
+        source,
+        &source.text,
+        &Offsets::new(&source.text, Vec::new()),
+        true,
+    )
 }
 
 /// Parses a JSON file (JSON is YAML 1.2): one value, or `None` for an empty
 /// file or one that cannot be read.
 pub fn parse_json(source: &SourceFile) -> (Option<Node>, Vec<Diagnostic>) {
-    let (docs, mut diagnostics) = parse_stream(source);
+    let (docs, mut diagnostics) = match rewrite_surrogates(&source.text) {
+        None => parse_text(
+            source,
+            &source.text,
+            &Offsets::new(&source.text, Vec::new()),
+            false,
+        ),
+        Some((text, edits)) => parse_text(source, &text, &Offsets::new(&text, edits), false),
+    };
     let mut docs = docs.into_iter();
     let first = docs.next();
     if let Some(second) = docs.next() {
@@ -208,12 +221,81 @@ pub fn parse_json(source: &SourceFile) -> (Option<Node>, Vec<Diagnostic>) {
     (first.map(|d| d.root), diagnostics)
 }
 
-/// Parses `text` (the source's text) chunk by chunk: a syntax error ends a
-/// chunk and the next one starts at the following `---` line.
+/// JSON escapes characters outside the BMP as UTF-16 surrogate pairs
+/// (`"\ud83d\ude00"`, Python's default); YAML rejects those. Rewrites each pair
+/// to the equivalent `\UXXXXXXXX` and a lone surrogate to `\uFFFD`. Returns
+/// `None` when there is nothing to rewrite, else the new text and its edits as
+/// (byte offset in the new text, bytes removed before it).
+fn rewrite_surrogates(text: &str) -> Option<(String, Vec<(usize, usize)>)> {
+    let bytes = text.as_bytes();
+    let hex4 = |at: usize| -> Option<u32> {
+        let digits = text.get(at..at + 4)?;
+        if digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            u32::from_str_radix(digits, 16).ok()
+        } else {
+            None
+        }
+    };
+    let is_surrogate_escape = |at: usize| {
+        bytes.get(at) == Some(&b'\\')
+            && bytes.get(at + 1) == Some(&b'u')
+            && hex4(at + 2).is_some_and(|u| (0xD800..0xE000).contains(&u))
+    };
+    if !text
+        .match_indices("\\u")
+        .any(|(i, _)| is_surrogate_escape(i))
+    {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut edits = Vec::new();
+    let mut removed = 0;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes.get(i) != Some(&b'\\') {
+            i += 1;
+            continue;
+        }
+        if !is_surrogate_escape(i) {
+            // Any other escape, `\\` included: skip both characters.
+            i += 2;
+            continue;
+        }
+        out.push_str(text.get(copied..i)?);
+        let high = hex4(i + 2)?;
+        let low = if (0xD800..0xDC00).contains(&high) && is_surrogate_escape(i + 6) {
+            hex4(i + 8).filter(|l| (0xDC00..0xE000).contains(l))
+        } else {
+            None
+        };
+        match low {
+            Some(low) => {
+                let c = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+                out.push_str(&format!("\\U{c:08X}"));
+                removed += 2;
+                i += 12;
+                edits.push((out.len(), removed));
+            }
+            None => {
+                out.push_str("\\uFFFD");
+                i += 6;
+            }
+        }
+        copied = i;
+    }
+    out.push_str(text.get(copied..)?);
+    Some((out, edits))
+}
+
+/// Parses `text` (the source's text, or JSON rewritten by
+/// [`rewrite_surrogates`]). With `resume`, a syntax error ends a chunk and the
+/// next one starts at the following `---` line.
 fn parse_text(
     source: &SourceFile,
     text: &str,
     offsets: &Offsets,
+    resume: bool,
 ) -> (Vec<Document>, Vec<Diagnostic>) {
     let mut docs = Vec::new();
     let mut diagnostics = Vec::new();
@@ -232,6 +314,7 @@ fn parse_text(
         }));
         let error_at = match outcome {
             Ok(None) => break,
+            Ok(Some(_)) if !resume => break,
             Ok(Some(error_at)) => error_at,
             Err(_) => {
                 // saphyr-parser has internal asserts; a bug there must not
@@ -298,6 +381,7 @@ fn parse_chunk(
         root: None,
         doc_start: 0,
         failed: false,
+        doc_open: false,
     };
     for item in Parser::new_from_str(chunk) {
         match item {
@@ -370,6 +454,8 @@ struct Builder<'a> {
     doc_start: usize,
     /// The current document hit a limit: ignore its events until its end.
     failed: bool,
+    /// Between a document's start and end events.
+    doc_open: bool,
 }
 
 impl Builder<'_> {
@@ -378,7 +464,7 @@ impl Builder<'_> {
     }
 
     fn in_document(&self) -> bool {
-        !self.stack.is_empty() || self.root.is_some() || self.failed
+        self.doc_open
     }
 
     fn event(
@@ -397,6 +483,7 @@ impl Builder<'_> {
                 self.expanded = 0;
                 self.root = None;
                 self.failed = false;
+                self.doc_open = true;
                 self.doc_start = start;
             }
             Event::DocumentEnd => {
@@ -417,6 +504,7 @@ impl Builder<'_> {
                 self.stack.clear();
                 self.anchors.clear();
                 self.failed = false;
+                self.doc_open = false;
             }
             _ if self.failed => {}
             Event::Scalar(text, style, anchor, tag) => {
@@ -799,14 +887,25 @@ fn finish_map(
     let mut keep = vec![true; entries.len()];
     let mut has_merge = false;
     {
-        let mut last_seen: HashMap<KeyRef<'_>, usize> = HashMap::new();
+        // Most maps are small: a linear scan beats hashing there.
+        let mut small: Vec<(KeyRef<'_>, usize)> = Vec::new();
+        let mut large: HashMap<KeyRef<'_>, usize> = HashMap::new();
+        let hashed = entries.len() > 16;
         for (i, (key, _)) in entries.iter().enumerate() {
             if is_merge_key(key) {
                 has_merge = true;
                 continue;
             }
             let Some(id) = key_ref(key) else { continue };
-            if let Some(prev) = last_seen.insert(id, i) {
+            let previous = if hashed {
+                large.insert(id, i)
+            } else if let Some(slot) = small.iter_mut().find(|(k, _)| *k == id) {
+                Some(std::mem::replace(&mut slot.1, i))
+            } else {
+                small.push((id, i));
+                None
+            };
+            if let Some(prev) = previous {
                 if let Some(k) = keep.get_mut(prev) {
                     *k = false;
                 }
@@ -890,16 +989,33 @@ struct Offsets<'a> {
     ascii: bool,
     /// Byte offset of every `STEP`-th character, built on first need.
     checkpoints: OnceCell<Vec<usize>>,
+    /// Last answer as (char index, byte offset): markers mostly move
+    /// forward, so the next lookup usually walks a few characters from here.
+    cursor: Cell<(usize, usize)>,
+    /// Edits from [`rewrite_surrogates`]: (offset in `text`, bytes removed
+    /// before it in the original), sorted.
+    edits: Vec<(usize, usize)>,
 }
 
 const STEP: usize = 64;
 
 impl<'a> Offsets<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, edits: Vec<(usize, usize)>) -> Self {
         Offsets {
             text,
             ascii: text.is_ascii(),
             checkpoints: OnceCell::new(),
+            cursor: Cell::new((0, 0)),
+            edits,
+        }
+    }
+
+    /// Byte offset in the source file of a byte offset in the parsed text.
+    fn original(&self, byte: usize) -> usize {
+        let i = self.edits.partition_point(|&(at, _)| at <= byte);
+        match i.checked_sub(1).and_then(|i| self.edits.get(i)) {
+            Some(&(_, removed)) => byte + removed,
+            None => byte,
         }
     }
 
@@ -913,19 +1029,38 @@ impl<'a> Offsets<'a> {
         })
     }
 
-    /// Byte offset of a character index (the text's length past the end).
+    /// Byte offset in the source file of a character index in the parsed
+    /// text (the text's end past the end).
     fn byte(&self, char_index: usize) -> usize {
+        self.original(self.parsed_byte(char_index))
+    }
+
+    fn parsed_byte(&self, char_index: usize) -> usize {
         if self.ascii {
             return char_index.min(self.text.len());
         }
-        let checkpoints = self.checkpoints();
-        let Some(&base) = checkpoints.get(char_index / STEP) else {
-            return self.text.len();
-        };
-        let rest = self.text.get(base..).unwrap_or("");
-        rest.char_indices()
-            .nth(char_index % STEP)
-            .map_or(self.text.len(), |(b, _)| base + b)
+        let (mut c, mut b) = self.cursor.get();
+        if char_index < c || char_index - c > 4 * STEP {
+            let checkpoints = self.checkpoints();
+            let Some(&base) = checkpoints.get(char_index / STEP) else {
+                return self.text.len();
+            };
+            (c, b) = (char_index - char_index % STEP, base);
+        }
+        // Walk forward counting UTF-8 lead bytes.
+        let bytes = self.text.as_bytes();
+        while c < char_index {
+            b += 1;
+            while bytes.get(b).is_some_and(|&x| x & 0xC0 == 0x80) {
+                b += 1;
+            }
+            if b >= bytes.len() {
+                return self.text.len();
+            }
+            c += 1;
+        }
+        self.cursor.set((c, b));
+        b
     }
 
     /// Character index of a byte offset on a char boundary.
@@ -1094,7 +1229,7 @@ mod tests {
     #[test]
     fn offsets_round_trip() {
         let text = "aé😀b\u{800}c".repeat(50);
-        let o = Offsets::new(&text);
+        let o = Offsets::new(&text, Vec::new());
         for (ci, (bi, _)) in text.char_indices().enumerate() {
             assert_eq!(o.byte(ci), bi);
             assert_eq!(o.char_index(bi), ci);
@@ -1364,6 +1499,22 @@ mod tests {
         assert!(root.is_none() && diags.is_empty());
     }
 
+    #[test]
+    fn json_surrogate_pairs_are_decoded_and_spans_stay_right() {
+        let json = r#"{"a": "\ud83d\ude00 x\\ud83d", "b": "\ud800!", "c": [1, "\uD83D\uDE00\uD83D\uDE00"], "d": 2}"#;
+        let (root, diags) = parse_json(&SourceFile::new("x.json", json.to_owned()));
+        assert!(diags.is_empty(), "{diags:?}");
+        let root = root.expect("root");
+        assert_eq!(root.get("a").and_then(Node::as_str), Some("😀 x\\ud83d"));
+        assert_eq!(root.get("b").and_then(Node::as_str), Some("\u{FFFD}!"));
+        let c = root.get("c").and_then(Node::as_seq).expect("c");
+        assert_eq!(c[1].as_str(), Some("😀😀"));
+        assert_eq!(&json[c[1].span.clone()], r#""\uD83D\uDE00\uD83D\uDE00""#);
+        let d = root.get("d").expect("d");
+        assert_eq!(&json[d.span.clone()], "2");
+        assert_eq!(&json[root.span.clone()], json);
+    }
+
     /// Tiny xorshift PRNG: deterministic mutations without a dependency.
     struct XorShift(u64);
     impl XorShift {
@@ -1384,7 +1535,7 @@ mod tests {
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web # c\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: \"nginx:1\"\n          args: [a, 'b', {c: d}]\n          securityContext: {privileged: true}\n",
             "base: &b {x: 1}\nm:\n  <<: [*b, *b]\n  y: !!int \"2\"\n---\n- |\n  lit\n- >-\n  fold\n- ? complex\n  : key\n...\n",
             "services:\n  web:\n    ports:\n      - \"8080:80\"\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n    environment:\n      é: ü😀\n",
-            "{\"a\": [1, \"x\", {\"b\": null}], \"c\": \"\\u00e9\\n\"}",
+            "{\"a\": [1, \"x\", {\"b\": null}], \"c\": \"\\u00e9\\n\\ud83d\\ude00\"}",
             "%YAML 1.2\n%TAG !e! tag:example.com,2000:\n--- !e!foo\n&a a: *a\n[a, b]: c\n",
         ];
         let noise: &[&str] = &[
@@ -1401,6 +1552,7 @@ mod tests {
                 .collect();
             for &cut in &boundaries {
                 let _ = parse_stream(&src(&seed[..cut]));
+                let _ = parse_json(&src(&seed[..cut]));
             }
             for _ in 0..300 {
                 let mut text = seed.to_owned();
@@ -1426,6 +1578,7 @@ mod tests {
                         }
                     }
                 }
+                let _ = parse_json(&src(&text));
                 let (docs, diags) = parse_stream(&src(&text));
                 for d in &docs {
                     assert!(
