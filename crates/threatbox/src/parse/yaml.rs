@@ -193,7 +193,7 @@ pub fn parse_stream(source: &SourceFile) -> (Vec<Document>, Vec<Diagnostic>) {
         source,
         &source.text,
         &Offsets::new(&source.text, Vec::new()),
-        true,
+        Format::Yaml,
     )
 }
 
@@ -205,9 +205,9 @@ pub fn parse_json(source: &SourceFile) -> (Option<Node>, Vec<Diagnostic>) {
             source,
             &source.text,
             &Offsets::new(&source.text, Vec::new()),
-            false,
+            Format::Json,
         ),
-        Some((text, edits)) => parse_text(source, &text, &Offsets::new(&text, edits), false),
+        Some((text, edits)) => parse_text(source, &text, &Offsets::new(&text, edits), Format::Json),
     };
     let mut docs = docs.into_iter();
     let first = docs.next();
@@ -288,14 +288,20 @@ fn rewrite_surrogates(text: &str) -> Option<(String, Vec<(usize, usize)>)> {
     Some((out, edits))
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Yaml,
+    Json,
+}
+
 /// Parses `text` (the source's text, or JSON rewritten by
-/// [`rewrite_surrogates`]). With `resume`, a syntax error ends a chunk and the
-/// next one starts at the following `---` line.
+/// [`rewrite_surrogates`]). In YAML, a syntax error ends a chunk and the next
+/// one starts at the following `---` line.
 fn parse_text(
     source: &SourceFile,
     text: &str,
     offsets: &Offsets,
-    resume: bool,
+    format: Format,
 ) -> (Vec<Document>, Vec<Diagnostic>) {
     let mut docs = Vec::new();
     let mut diagnostics = Vec::new();
@@ -303,18 +309,16 @@ fn parse_text(
     while let Some(chunk) = text.get(start..) {
         let base_char = offsets.char_index(start);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            parse_chunk(
-                source,
-                chunk,
+            let chunk = Chunk {
+                text: chunk,
                 base_char,
-                offsets,
-                &mut docs,
-                &mut diagnostics,
-            )
+                format,
+            };
+            parse_chunk(source, chunk, offsets, &mut docs, &mut diagnostics)
         }));
         let error_at = match outcome {
             Ok(None) => break,
-            Ok(Some(_)) if !resume => break,
+            Ok(Some(_)) if format == Format::Json => break,
             Ok(Some(error_at)) => error_at,
             Err(_) => {
                 // saphyr-parser has internal asserts; a bug there must not
@@ -361,12 +365,19 @@ fn is_marker_line(rest: &str) -> bool {
         .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t', '\r', '\n']))
 }
 
+/// A part of the text to parse, from its start or from a `---` line.
+struct Chunk<'a> {
+    text: &'a str,
+    /// Characters before it in the parsed text.
+    base_char: usize,
+    format: Format,
+}
+
 /// Runs the parser over one chunk, appending finished documents. Returns the
 /// byte offset of a syntax error, if one ended the chunk.
 fn parse_chunk(
     source: &SourceFile,
-    chunk: &str,
-    base_char: usize,
+    chunk: Chunk<'_>,
     offsets: &Offsets,
     docs: &mut Vec<Document>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -374,7 +385,7 @@ fn parse_chunk(
     let mut builder = Builder {
         source,
         offsets,
-        base_char,
+        base_char: chunk.base_char,
         stack: Vec::new(),
         anchors: HashMap::new(),
         expanded: 0,
@@ -383,7 +394,7 @@ fn parse_chunk(
         failed: false,
         doc_open: false,
     };
-    for item in Parser::new_from_str(chunk) {
+    for item in Parser::new_from_str(chunk.text) {
         match item {
             Ok((event, span)) => {
                 if event == Event::StreamEnd {
@@ -393,7 +404,11 @@ fn parse_chunk(
             }
             Err(error) => {
                 let at = builder.byte(error.marker().index());
-                let mut message = format!("invalid YAML: {}", error.info());
+                let what = match chunk.format {
+                    Format::Yaml => "YAML",
+                    Format::Json => "JSON",
+                };
+                let mut message = format!("invalid {what}: {}", error.info());
                 if builder.in_document() {
                     message.push_str("; this document is skipped");
                 }
@@ -447,7 +462,9 @@ struct Builder<'a> {
     /// Characters before the chunk being parsed (saphyr counts from 0 per chunk).
     base_char: usize,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Built>,
+    /// Anchored nodes by saphyr's anchor id; `None` when keeping a copy
+    /// would itself have passed [`MAX_ALIAS_NODES`].
+    anchors: HashMap<usize, Option<Built>>,
     /// Nodes created by alias expansion in this document.
     expanded: usize,
     root: Option<Node>,
@@ -593,13 +610,25 @@ impl Builder<'_> {
                 );
             }
             Event::Alias(id) => {
-                let Some(anchored) = self.anchors.get(&id) else {
-                    self.fail(
-                        diagnostics,
-                        start,
-                        "alias to an unknown anchor; this document is skipped".into(),
-                    );
-                    return;
+                let bomb = || {
+                    format!(
+                        "aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?); this document is skipped"
+                    )
+                };
+                let anchored = match self.anchors.get(&id) {
+                    Some(Some(anchored)) => anchored,
+                    Some(None) => {
+                        self.fail(diagnostics, start, bomb());
+                        return;
+                    }
+                    None => {
+                        self.fail(
+                            diagnostics,
+                            start,
+                            "alias to an unknown anchor; this document is skipped".into(),
+                        );
+                        return;
+                    }
                 };
                 if self.stack.len() + anchored.height > MAX_DEPTH {
                     self.fail(
@@ -611,13 +640,7 @@ impl Builder<'_> {
                 }
                 let total = self.expanded.saturating_add(anchored.size);
                 if total > MAX_ALIAS_NODES {
-                    self.fail(
-                        diagnostics,
-                        start,
-                        format!(
-                            "aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?); this document is skipped"
-                        ),
-                    );
+                    self.fail(diagnostics, start, bomb());
                     return;
                 }
                 self.expanded = total;
@@ -645,7 +668,15 @@ impl Builder<'_> {
     /// Adds a finished node to the open collection (or makes it the root).
     fn push(&mut self, built: Built, anchor: usize) {
         if anchor != 0 {
-            self.anchors.insert(anchor, built.clone());
+            // The copy kept for later aliases counts against the budget too:
+            // otherwise nested anchors (`&a [&b [&c [...]]]`) would copy a
+            // big subtree once per level.
+            let total = self.expanded.saturating_add(built.size);
+            let kept = (total <= MAX_ALIAS_NODES).then(|| {
+                self.expanded = total;
+                built.clone()
+            });
+            self.anchors.insert(anchor, kept);
         }
         let Built { node, size, height } = built;
         let Some(frame) = self.stack.last_mut() else {
@@ -1412,6 +1443,25 @@ mod tests {
     }
 
     #[test]
+    fn nested_anchors_are_bounded_and_an_unused_big_anchor_is_fine() {
+        // Every level anchored around 300 000 leaves: copies kept for the
+        // anchors would be 200 × 300 000 nodes without the budget.
+        let leaves = "x,".repeat(300_000);
+        let text = format!("{}[{leaves}]{}\n", "&a [".repeat(200), "]".repeat(200));
+        let started = std::time::Instant::now();
+        let (docs, diags) = parse(&text);
+        assert!(started.elapsed().as_secs() < 20);
+        assert_eq!(docs.len(), 1);
+        assert!(diags.is_empty(), "{diags:?}");
+        // Using one of the anchors that could not be kept is an error.
+        let text = format!("a: &big [{}]\nb: 1\nc: *big\n", "x,".repeat(1_100_000));
+        let (docs, diags) = parse(&text);
+        assert!(docs.is_empty());
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].location.start_line, 3);
+    }
+
+    #[test]
     fn merge_bomb_is_caught_by_the_same_budget() {
         let mut bomb = String::from("m0: &m0 {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8}\n");
         for i in 1..12 {
@@ -1497,6 +1547,15 @@ mod tests {
         );
         let (root, diags) = parse_json(&SourceFile::new("x.json", String::new()));
         assert!(root.is_none() && diags.is_empty());
+        let (root, diags) = parse_json(&SourceFile::new("x.json", "x={\n \"a\": 1}".to_owned()));
+        assert!(root.is_none());
+        assert_eq!(diags.len(), 1);
+        assert!(
+            diags[0].message.starts_with("invalid JSON"),
+            "{}",
+            diags[0].message
+        );
+        assert_eq!(diags[0].location.start_line, 2);
     }
 
     #[test]
