@@ -8,6 +8,7 @@
 //! for the choices made (spans of aliases and merges, YAML 1.1 look-alikes,
 //! duplicate keys, limits).
 
+use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -189,26 +190,13 @@ impl Node {
 /// an error diagnostic; the documents around it are kept (after a syntax
 /// error, parsing resumes at the next `---` line, as kubectl splits streams).
 pub fn parse_stream(source: &SourceFile) -> (Vec<Document>, Vec<Diagnostic>) {
-    parse_text(
-        source,
-        &source.text,
-        &Offsets::new(&source.text, Vec::new()),
-        Format::Yaml,
-    )
+    parse_text(source, Format::Yaml)
 }
 
 /// Parses a JSON file (JSON is YAML 1.2): one value, or `None` for an empty
 /// file or one that cannot be read.
 pub fn parse_json(source: &SourceFile) -> (Option<Node>, Vec<Diagnostic>) {
-    let (docs, mut diagnostics) = match rewrite_surrogates(&source.text) {
-        None => parse_text(
-            source,
-            &source.text,
-            &Offsets::new(&source.text, Vec::new()),
-            Format::Json,
-        ),
-        Some((text, edits)) => parse_text(source, &text, &Offsets::new(&text, edits), Format::Json),
-    };
+    let (docs, mut diagnostics) = parse_text(source, Format::Json);
     let mut docs = docs.into_iter();
     let first = docs.next();
     if let Some(second) = docs.next() {
@@ -224,8 +212,8 @@ pub fn parse_json(source: &SourceFile) -> (Option<Node>, Vec<Diagnostic>) {
 /// JSON escapes characters outside the BMP as UTF-16 surrogate pairs
 /// (`"\ud83d\ude00"`, Python's default); YAML rejects those. Rewrites each pair
 /// to the equivalent `\UXXXXXXXX` and a lone surrogate to `\uFFFD`. Returns
-/// `None` when there is nothing to rewrite, else the new text and its edits as
-/// (byte offset in the new text, bytes removed before it).
+/// `None` when there is nothing to rewrite, else the new text and its
+/// [`Offsets`] edits.
 fn rewrite_surrogates(text: &str) -> Option<(String, Vec<(usize, usize)>)> {
     let bytes = text.as_bytes();
     let hex4 = |at: usize| -> Option<u32> {
@@ -249,7 +237,6 @@ fn rewrite_surrogates(text: &str) -> Option<(String, Vec<(usize, usize)>)> {
     }
     let mut out = String::with_capacity(text.len());
     let mut edits = Vec::new();
-    let mut removed = 0;
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -273,9 +260,8 @@ fn rewrite_surrogates(text: &str) -> Option<(String, Vec<(usize, usize)>)> {
             Some(low) => {
                 let c = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
                 out.push_str(&format!("\\U{c:08X}"));
-                removed += 2;
                 i += 12;
-                edits.push((out.len(), removed));
+                edits.push((out.len(), i));
             }
             None => {
                 out.push_str("\\uFFFD");
@@ -294,49 +280,167 @@ enum Format {
     Json,
 }
 
-/// Parses `text` (the source's text, or JSON rewritten by
-/// [`rewrite_surrogates`]). In YAML, a syntax error ends a chunk and the next
-/// one starts at the following `---` line.
-fn parse_text(
-    source: &SourceFile,
-    text: &str,
-    offsets: &Offsets,
-    format: Format,
-) -> (Vec<Document>, Vec<Diagnostic>) {
+/// Most bytes re-parsed per file after re-indenting quoted scalars (see
+/// [`quoted_scalar_pads`]), and most padding added: bounds the retries.
+const MAX_RETRY_BYTES: usize = 8 << 20;
+const MAX_PAD_BYTES: usize = 1 << 20;
+
+/// Parses the source chunk by chunk. In YAML, a syntax error ends a chunk and
+/// the next one starts at the following `---` line; a quoted scalar that is
+/// under-indented (which kubectl accepts) is re-indented and its chunk read
+/// again. JSON is parsed after [`rewrite_surrogates`].
+fn parse_text(source: &SourceFile, format: Format) -> (Vec<Document>, Vec<Diagnostic>) {
     let mut docs = Vec::new();
     let mut diagnostics = Vec::new();
+    // (line start in the source, spaces to insert), sorted by line start.
+    let mut pads: Vec<(usize, usize)> = Vec::new();
+    let mut retried = 0;
+    // Where the next chunk starts in the parsed text. Pads are only ever
+    // added after it, so it stays right when the text is rebuilt.
     let mut start = 0;
-    while let Some(chunk) = text.get(start..) {
-        let base_char = offsets.char_index(start);
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let chunk = Chunk {
-                text: chunk,
-                base_char,
-                format,
-            };
-            parse_chunk(source, chunk, offsets, &mut docs, &mut diagnostics)
-        }));
-        let error_at = match outcome {
-            Ok(None) => break,
-            Ok(Some(_)) if format == Format::Json => break,
-            Ok(Some(error_at)) => error_at,
-            Err(_) => {
-                // saphyr-parser has internal asserts; a bug there must not
-                // take the whole scan down.
-                diagnostics.push(Diagnostic::error(
-                    "parse-error",
-                    "the YAML parser failed on this file; the rest of it is skipped",
-                    source.location(&(start..start)),
-                ));
-                break;
+    'rebuild: loop {
+        let (text, edits) = match format {
+            Format::Json => rewrite_surrogates(&source.text).map_or(
+                (Cow::Borrowed(source.text.as_str()), Vec::new()),
+                |(t, e)| (Cow::Owned(t), e),
+            ),
+            Format::Yaml if pads.is_empty() => (Cow::Borrowed(source.text.as_str()), Vec::new()),
+            Format::Yaml => {
+                let (t, e) = apply_pads(&source.text, &pads);
+                (Cow::Owned(t), e)
             }
         };
-        match next_document_marker(text, error_at, start) {
-            Some(next) => start = next,
-            None => break,
+        let offsets = Offsets::new(&text, edits);
+        while let Some(chunk) = text.get(start..) {
+            let kept = (docs.len(), diagnostics.len());
+            let base_char = offsets.char_index(start);
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                let chunk = Chunk {
+                    text: chunk,
+                    base_char,
+                    format,
+                };
+                parse_chunk(source, chunk, &offsets, &mut docs, &mut diagnostics)
+            }));
+            let error = match outcome {
+                Ok(None) => break 'rebuild,
+                Ok(Some(error)) => error,
+                Err(_) => {
+                    // saphyr-parser has internal asserts; a bug there must not
+                    // take the whole scan down.
+                    let at = offsets.original(start);
+                    diagnostics.push(Diagnostic::error(
+                        "parse-error",
+                        "the YAML parser failed on this file; the rest of it is skipped",
+                        source.location(&(at..at)),
+                    ));
+                    break 'rebuild;
+                }
+            };
+            if format == Format::Json {
+                break 'rebuild;
+            }
+            if error.quoted_indent && retried + chunk.len() <= MAX_RETRY_BYTES {
+                let new = quoted_scalar_pads(&source.text, error.original_at);
+                let added: usize = new.iter().map(|&(_, n)| n).sum();
+                let padded: usize = pads.iter().map(|&(_, n)| n).sum();
+                let fresh = new
+                    .iter()
+                    .any(|(line, _)| !pads.iter().any(|(l, _)| l == line));
+                if fresh && added + padded <= MAX_PAD_BYTES {
+                    retried += chunk.len();
+                    docs.truncate(kept.0);
+                    diagnostics.truncate(kept.1);
+                    let at = error.original_at;
+                    diagnostics.push(Diagnostic::warning(
+                        "yaml-lenient",
+                        "quoted text continues on lines indented less than its block: not valid YAML, but kubectl and most YAML 1.1 tools accept it; read as they do",
+                        source.location(&(at..at)),
+                    ));
+                    pads.extend(new);
+                    pads.sort_unstable();
+                    pads.dedup_by_key(|p| p.0);
+                    continue 'rebuild;
+                }
+            }
+            match next_document_marker(&text, error.parsed_at, start) {
+                Some(next) => start = next,
+                None => break 'rebuild,
+            }
         }
+        break;
     }
     (docs, diagnostics)
+}
+
+/// For a quoted scalar starting at `quote_at` whose continuation lines are
+/// indented less than the line it starts on: spaces to insert at the start of
+/// each such line so that it is indented as far as the opening quote. Inside
+/// a quoted scalar, leading spaces of a continuation line are folded away, so
+/// this does not change the value.
+fn quoted_scalar_pads(text: &str, quote_at: usize) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let quote = match bytes.get(quote_at) {
+        Some(&q @ (b'"' | b'\'')) => q,
+        _ => return Vec::new(),
+    };
+    let line_start = text
+        .get(..quote_at)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let column = text
+        .get(line_start..quote_at)
+        .map_or(0, |s| s.chars().count());
+    let mut pads = Vec::new();
+    let mut i = quote_at + 1;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            // An escape; `\` before a line break escapes the break, which is
+            // still the start of a continuation line.
+            b'\\' if quote == b'"' => {
+                i += if matches!(bytes.get(i + 1), Some(b'\n' | b'\r')) {
+                    1
+                } else {
+                    2
+                };
+            }
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            _ if b == quote => break,
+            b'\n' => {
+                let next = i + 1;
+                let rest = text.get(next..).unwrap_or("");
+                if rest.starts_with("---") || rest.starts_with("...") {
+                    break;
+                }
+                let indent = rest.bytes().take_while(|&c| c == b' ').count();
+                if indent < column {
+                    pads.push((next, column - indent));
+                }
+                i = next;
+            }
+            _ => i += 1,
+        }
+    }
+    pads
+}
+
+/// The source with spaces inserted at line starts, plus [`Offsets`] edits.
+fn apply_pads(text: &str, pads: &[(usize, usize)]) -> (String, Vec<(usize, usize)>) {
+    let extra: usize = pads.iter().map(|&(_, n)| n).sum();
+    let mut out = String::with_capacity(text.len() + extra);
+    let mut edits = Vec::with_capacity(pads.len());
+    let mut copied = 0;
+    for &(line, n) in pads {
+        let Some(piece) = text.get(copied..line) else {
+            continue;
+        };
+        out.push_str(piece);
+        out.extend(std::iter::repeat_n(' ', n));
+        edits.push((out.len(), line));
+        copied = line;
+    }
+    out.push_str(text.get(copied..).unwrap_or(""));
+    (out, edits)
 }
 
 /// Byte offset of the first `---` document marker line that starts at or
@@ -373,15 +477,25 @@ struct Chunk<'a> {
     format: Format,
 }
 
+/// The syntax error that ended a chunk.
+struct ChunkError {
+    /// Byte offset in the parsed text.
+    parsed_at: usize,
+    /// Byte offset in the source.
+    original_at: usize,
+    /// saphyr's "invalid indentation in quoted scalar", at the opening quote.
+    quoted_indent: bool,
+}
+
 /// Runs the parser over one chunk, appending finished documents. Returns the
-/// byte offset of a syntax error, if one ended the chunk.
+/// syntax error that ended the chunk, if one did.
 fn parse_chunk(
     source: &SourceFile,
     chunk: Chunk<'_>,
     offsets: &Offsets,
     docs: &mut Vec<Document>,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<usize> {
+) -> Option<ChunkError> {
     let mut builder = Builder {
         source,
         offsets,
@@ -403,7 +517,8 @@ fn parse_chunk(
                 builder.event(event, span, docs, diagnostics);
             }
             Err(error) => {
-                let at = builder.byte(error.marker().index());
+                let local = builder.base_char + error.marker().index();
+                let at = offsets.byte(local);
                 let what = match chunk.format {
                     Format::Yaml => "YAML",
                     Format::Json => "JSON",
@@ -417,7 +532,11 @@ fn parse_chunk(
                     message,
                     source.location(&(at..at)),
                 ));
-                return Some(at);
+                return Some(ChunkError {
+                    parsed_at: offsets.parsed_byte(local),
+                    original_at: at,
+                    quoted_indent: error.info() == "invalid indentation in quoted scalar",
+                });
             }
         }
     }
@@ -1023,8 +1142,9 @@ struct Offsets<'a> {
     /// Last answer as (char index, byte offset): markers mostly move
     /// forward, so the next lookup usually walks a few characters from here.
     cursor: Cell<(usize, usize)>,
-    /// Edits from [`rewrite_surrogates`]: (offset in `text`, bytes removed
-    /// before it in the original), sorted.
+    /// Where the parsed text differs from the source (JSON surrogates
+    /// rewritten, quoted scalars re-indented): sorted (offset in the parsed
+    /// text, same place in the source) pairs, each the end of a change.
     edits: Vec<(usize, usize)>,
 }
 
@@ -1044,9 +1164,16 @@ impl<'a> Offsets<'a> {
     /// Byte offset in the source file of a byte offset in the parsed text.
     fn original(&self, byte: usize) -> usize {
         let i = self.edits.partition_point(|&(at, _)| at <= byte);
-        match i.checked_sub(1).and_then(|i| self.edits.get(i)) {
-            Some(&(_, removed)) => byte + removed,
-            None => byte,
+        let (parsed, source) = i
+            .checked_sub(1)
+            .and_then(|i| self.edits.get(i))
+            .copied()
+            .unwrap_or((0, 0));
+        let offset = source + (byte - parsed);
+        // Inside a change: clamp to where it ends in the source.
+        match self.edits.get(i) {
+            Some(&(_, next)) => offset.min(next),
+            None => offset,
         }
     }
 
@@ -1341,6 +1468,39 @@ mod tests {
             docs.iter()
                 .any(|d| d.root.get("c").and_then(Node::as_str) == Some("ü"))
         );
+    }
+
+    #[test]
+    fn under_indented_quoted_scalar_is_read_as_kubectl_does() {
+        let text = "a: 1\n---\nspec:\n  command:\n    - sh\n    - \"exec x \\\n  --y=1 \\\n  --z=é\"\n    - 'it''s\n  more'\n  image: nginx\n---\nb: 2\n";
+        let (docs, diags) = parse(text);
+        assert_eq!(docs.len(), 3, "{diags:?}");
+        let spec = docs[1].root.get("spec").expect("spec");
+        let command = spec.get("command").and_then(Node::as_seq).expect("command");
+        assert_eq!(command[1].as_str(), Some("exec x --y=1 --z=é"));
+        assert_eq!(command[2].as_str(), Some("it's more"));
+        // Spans are in the source as written, before and after the change.
+        assert_eq!(
+            text_of(text, &command[1]),
+            "\"exec x \\\n  --y=1 \\\n  --z=é\""
+        );
+        assert_eq!(text_of(text, spec.get("image").expect("image")), "nginx");
+        assert_eq!(text_of(text, docs[2].root.get("b").expect("b")), "2");
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert!(diags.iter().all(|d| d.code == "yaml-lenient"));
+        assert_eq!(diags[0].location.start_line, 6);
+        assert_eq!(diags[0].location.start_column, 7);
+    }
+
+    #[test]
+    fn offsets_map_back_through_edits() {
+        let o = Offsets::new("0123456789", vec![(5, 3), (9, 9)]);
+        // Before any change, the same offset; inside a change, its end; after, shifted.
+        assert_eq!(o.original(1), 1);
+        assert_eq!(o.original(4), 3);
+        assert_eq!(o.original(5), 3);
+        assert_eq!(o.original(6), 4);
+        assert_eq!(o.original(9), 9);
     }
 
     #[test]
@@ -1648,6 +1808,8 @@ mod tests {
                 }
                 for d in &diags {
                     assert!(d.location.start_line >= 1);
+                    // saphyr itself never panicked (we would catch it).
+                    assert!(!d.message.contains("parser failed"), "{text:?}");
                 }
             }
         }
