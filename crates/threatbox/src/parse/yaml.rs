@@ -280,8 +280,10 @@ enum Format {
     Json,
 }
 
-/// Most bytes re-parsed per file after re-indenting quoted scalars (see
-/// [`quoted_scalar_pads`]), and most padding added: bounds the retries.
+/// Most re-parses per file after re-indenting quoted scalars (see
+/// [`quoted_scalar_pads`]), most bytes re-parsed and most padding added:
+/// bounds the cost of the retries.
+const MAX_RETRIES: usize = 64;
 const MAX_RETRY_BYTES: usize = 8 << 20;
 const MAX_PAD_BYTES: usize = 1 << 20;
 
@@ -295,6 +297,7 @@ fn parse_text(source: &SourceFile, format: Format) -> (Vec<Document>, Vec<Diagno
     // (line start in the source, spaces to insert), sorted by line start.
     let mut pads: Vec<(usize, usize)> = Vec::new();
     let mut retried = 0;
+    let mut retries = 0;
     // Where the next chunk starts in the parsed text. Pads are only ever
     // added after it, so it stays right when the text is rebuilt.
     let mut start = 0;
@@ -340,17 +343,30 @@ fn parse_text(source: &SourceFile, format: Format) -> (Vec<Document>, Vec<Diagno
             if format == Format::Json {
                 break 'rebuild;
             }
-            if error.quoted_indent && retried + chunk.len() <= MAX_RETRY_BYTES {
+            // Read again from the failed document's `---` if it has one (the
+            // documents before it stay), else from the chunk's start.
+            let restart_at = error.doc_restart.map_or(start, |(at, _)| at);
+            let cost = error.parsed_at.saturating_sub(restart_at);
+            if error.quoted_indent && retries < MAX_RETRIES && retried + cost <= MAX_RETRY_BYTES {
                 let new = quoted_scalar_pads(&source.text, error.original_at);
                 let added: usize = new.iter().map(|&(_, n)| n).sum();
                 let padded: usize = pads.iter().map(|&(_, n)| n).sum();
                 let fresh = new
                     .iter()
-                    .any(|(line, _)| !pads.iter().any(|(l, _)| l == line));
+                    .any(|&(line, _)| pads.binary_search_by_key(&line, |p| p.0).is_err());
                 if fresh && added + padded <= MAX_PAD_BYTES {
-                    retried += chunk.len();
-                    docs.truncate(kept.0);
-                    diagnostics.truncate(kept.1);
+                    retries += 1;
+                    retried += cost;
+                    match error.doc_restart {
+                        Some((at, diagnostics_before)) => {
+                            diagnostics.truncate(diagnostics_before);
+                            start = at;
+                        }
+                        None => {
+                            docs.truncate(kept.0);
+                            diagnostics.truncate(kept.1);
+                        }
+                    }
                     let at = error.original_at;
                     diagnostics.push(Diagnostic::warning(
                         "yaml-lenient",
@@ -485,6 +501,9 @@ struct ChunkError {
     original_at: usize,
     /// saphyr's "invalid indentation in quoted scalar", at the opening quote.
     quoted_indent: bool,
+    /// The failed document's `---` line in the parsed text and the number of
+    /// diagnostics before it, if it has one: a retry starts there.
+    doc_restart: Option<(usize, usize)>,
 }
 
 /// Runs the parser over one chunk, appending finished documents. Returns the
@@ -507,6 +526,7 @@ fn parse_chunk(
         doc_start: 0,
         failed: false,
         doc_open: false,
+        doc_restart: (0, 0),
     };
     for item in Parser::new_from_str(chunk.text) {
         match item {
@@ -536,6 +556,10 @@ fn parse_chunk(
                     parsed_at: offsets.parsed_byte(local),
                     original_at: at,
                     quoted_indent: error.info() == "invalid indentation in quoted scalar",
+                    doc_restart: builder
+                        .doc_open
+                        .then_some(builder.doc_restart)
+                        .filter(|&(at, _)| offsets.text.get(at..).is_some_and(is_marker_line)),
                 });
             }
         }
@@ -592,6 +616,9 @@ struct Builder<'a> {
     failed: bool,
     /// Between a document's start and end events.
     doc_open: bool,
+    /// Where the open document starts in the parsed text, and how many
+    /// diagnostics there were then: to read it again after a fix.
+    doc_restart: (usize, usize),
 }
 
 impl Builder<'_> {
@@ -621,6 +648,10 @@ impl Builder<'_> {
                 self.failed = false;
                 self.doc_open = true;
                 self.doc_start = start;
+                let parsed = self
+                    .offsets
+                    .parsed_byte(self.base_char + span.start.index());
+                self.doc_restart = (parsed, diagnostics.len());
             }
             Event::DocumentEnd => {
                 let root = self.root.take();
@@ -1472,7 +1503,7 @@ mod tests {
 
     #[test]
     fn under_indented_quoted_scalar_is_read_as_kubectl_does() {
-        let text = "a: 1\n---\nspec:\n  command:\n    - sh\n    - \"exec x \\\n  --y=1 \\\n  --z=é\"\n    - 'it''s\n  more'\n  image: nginx\n---\nb: 2\n";
+        let text = "a: 1\na: 1\n---\nspec:\n  command:\n    - sh\n    - \"exec x \\\n  --y=1 \\\n  --z=é\"\n    - 'it''s\n  more'\n  image: nginx\n---\nb: 2\n";
         let (docs, diags) = parse(text);
         assert_eq!(docs.len(), 3, "{diags:?}");
         let spec = docs[1].root.get("spec").expect("spec");
@@ -1486,10 +1517,20 @@ mod tests {
         );
         assert_eq!(text_of(text, spec.get("image").expect("image")), "nginx");
         assert_eq!(text_of(text, docs[2].root.get("b").expect("b")), "2");
-        assert_eq!(diags.len(), 2, "{diags:?}");
-        assert!(diags.iter().all(|d| d.code == "yaml-lenient"));
-        assert_eq!(diags[0].location.start_line, 6);
-        assert_eq!(diags[0].location.start_column, 7);
+        // Each diagnostic once, though the document was read again.
+        let codes: Vec<_> = diags
+            .iter()
+            .map(|d| (d.code, d.location.start_line))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("duplicate-key", 2),
+                ("yaml-lenient", 7),
+                ("yaml-lenient", 10)
+            ]
+        );
+        assert_eq!(diags[1].location.start_column, 7);
     }
 
     #[test]
