@@ -1764,6 +1764,16 @@ mod tests {
         assert_eq!(root.path(&["b", "c"]).and_then(Node::as_str), Some("d"));
         assert_eq!(root.get("e").and_then(Node::as_i64), Some(-3));
         assert_eq!(&json[a[1].span.clone()], "\"x\"");
+        let escapes = r#"{"url": "http:\/\/x\/\"q\"", "n": 1e2, "z": -0}"#;
+        let (other, diags) = parse_json(&SourceFile::new("x.json", escapes.to_owned()));
+        assert!(diags.is_empty(), "{diags:?}");
+        let other = other.expect("root");
+        assert_eq!(
+            other.get("url").and_then(Node::as_str),
+            Some("http://x/\"q\"")
+        );
+        assert_eq!(other.get("n").and_then(Node::as_f64), Some(100.0));
+        assert_eq!(other.get("z").and_then(Node::as_i64), Some(0));
         // Tab-indented, multi-line JSON.
         let json = "{\n\t\"a\": {\n\t\t\"b\": [\n\t\t\t1\n\t\t]\n\t}\n}\n";
         let (root, diags) = parse_json(&SourceFile::new("x.json", json.to_owned()));
