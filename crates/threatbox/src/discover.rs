@@ -14,6 +14,14 @@ use crate::source::{Diagnostic, Location};
 #[serde(rename_all = "kebab-case")]
 pub enum InputKind {
     Dockerfile,
+    /// A YAML file whose documents decide what it is (below).
+    Yaml,
+    /// A JSON file whose content decides what it is (below).
+    Json,
+    Kubernetes,
+    Compose,
+    DockerInspect,
+    DaemonConfig,
 }
 
 /// A file to read, with its kind.
@@ -37,9 +45,6 @@ pub fn kind_by_name(path: &Path) -> Option<InputKind> {
         "dockerignore",
         "md",
         "txt",
-        "json",
-        "yaml",
-        "yml",
         "sh",
         "py",
         "ps1",
@@ -50,6 +55,11 @@ pub fn kind_by_name(path: &Path) -> Option<InputKind> {
         "swp",
     ];
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("yaml" | "yml") => return Some(InputKind::Yaml),
+        Some("json") => return Some(InputKind::Json),
+        _ => {}
+    }
     if let Some((_, ext)) = name.rsplit_once('.')
         && OTHER_EXTENSIONS.contains(&ext)
     {
@@ -203,6 +213,15 @@ mod tests {
                 "{name}"
             );
         }
+        assert_eq!(
+            kind_by_name(Path::new("compose.yaml")),
+            Some(InputKind::Yaml)
+        );
+        assert_eq!(kind_by_name(Path::new("deploy.YML")), Some(InputKind::Yaml));
+        assert_eq!(
+            kind_by_name(Path::new("daemon.json")),
+            Some(InputKind::Json)
+        );
         for name in [
             "Dockerfile.dockerignore",
             "README.md",
