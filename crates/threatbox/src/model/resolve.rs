@@ -7,6 +7,7 @@ use super::System;
 /// Resolves cross-file references in place.
 pub fn resolve(system: &mut System) {
     link_built_images(system);
+    apply_image_users(system);
 }
 
 /// Matches each container's `build_dockerfile` to a Dockerfile scanned in
@@ -27,9 +28,34 @@ fn link_built_images(system: &mut System) {
     }
 }
 
+/// A container whose compose service sets no `user` runs as its image's
+/// final `USER` when the image is built here; an image without `USER` leaves
+/// the container without a user setting (root, the engine default).
+fn apply_image_users(system: &mut System) {
+    for w in &mut system.workloads {
+        for c in &mut w.containers {
+            if c.run_as_user.is_some() || c.user_name.is_some() {
+                continue;
+            }
+            let Some(image) = c.built_image.and_then(|i| system.images.get(i)) else {
+                continue;
+            };
+            let Some(user) = image.final_stage().and_then(|s| s.user.as_ref()) else {
+                continue;
+            };
+            let dockerfile = &image.dockerfile;
+            let location = match dockerfile.instructions.get(user.instruction) {
+                Some(instr) => dockerfile.source.location(&instr.span),
+                None => crate::source::Location::file(dockerfile.source.path.clone()),
+            };
+            super::compose::apply_user(c, &user.value, location);
+        }
+    }
+}
+
 /// Lexical normalisation (no file-system access: the path may be outside the
 /// scanned roots): drops `.` and resolves `..` against earlier parts.
-fn normalise(p: &std::path::Path) -> std::path::PathBuf {
+pub(crate) fn normalise(p: &std::path::Path) -> std::path::PathBuf {
     use std::path::Component;
     let mut out = std::path::PathBuf::new();
     for c in p.components() {
