@@ -1058,3 +1058,501 @@ fn ulimits(r: &mut Reader<'_>, c: &mut Container, v: &Node) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::load::load;
+    use crate::model::runtime::EnvValue;
+
+    /// Loads `text` as `app/compose.yaml`: workloads and diagnostics.
+    fn compose(text: &str) -> (Vec<Workload>, Vec<Diagnostic>) {
+        let source = Arc::new(SourceFile::new("app/compose.yaml", text.to_string()));
+        let (fragment, _) = load(&source, false, true);
+        (fragment.workloads, fragment.diagnostics)
+    }
+
+    /// The one container of the first service.
+    fn one(text: &str) -> (Workload, Container) {
+        let (mut ws, diags) = compose(text);
+        assert!(diags.is_empty(), "{diags:?}");
+        let mut w = ws.remove(0);
+        let c = w.containers.remove(0);
+        (w, c)
+    }
+
+    fn line<T>(s: &Option<Setting<T>>) -> usize {
+        s.as_ref().expect("setting").location.start_line
+    }
+
+    #[test]
+    fn each_service_is_a_workload_with_one_container() {
+        let (ws, _) = compose(
+            "name: shop\nservices:\n  web:\n    image: nginx:1.27\n  db:\n    container_name: pg\n    image: postgres\n",
+        );
+        assert_eq!(ws.len(), 2);
+        let web = &ws[0];
+        assert_eq!(web.platform, Platform::Compose);
+        assert_eq!(web.kind, "service");
+        assert_eq!(web.name, "web");
+        assert_eq!(web.namespace.as_deref(), Some("shop"));
+        assert_eq!(web.location.start_line, 3);
+        assert_eq!(web.spec_location.start_line, 4);
+        assert_eq!(web.containers.len(), 1);
+        assert_eq!(web.containers[0].name, "web");
+        assert_eq!(
+            web.containers[0].image.as_ref().unwrap().value,
+            "nginx:1.27"
+        );
+        assert_eq!(ws[1].containers[0].name, "pg");
+        assert_eq!(ws[1].name, "db");
+    }
+
+    #[test]
+    fn privileged_read_only_and_capabilities() {
+        let (_, c) = one(
+            "services:\n  a:\n    privileged: true\n    read_only: 'yes'\n    cap_add: [cap_sys_admin, NET_ADMIN]\n    cap_drop:\n      - ALL\n",
+        );
+        assert_eq!(c.privileged.as_ref().unwrap().value, true);
+        assert_eq!(line(&c.privileged), 3);
+        assert_eq!(c.read_only_root_fs.as_ref().unwrap().value, true);
+        let add: Vec<&str> = c
+            .capabilities_add
+            .iter()
+            .map(|s| s.value.as_str())
+            .collect();
+        assert_eq!(add, ["SYS_ADMIN", "NET_ADMIN"]);
+        assert_eq!(c.capabilities_drop[0].value, "ALL");
+        assert_eq!(c.capabilities_drop[0].location.start_line, 7);
+    }
+
+    #[test]
+    fn security_opt_forms() {
+        let (_, c) = one(
+            "services:\n  a:\n    security_opt:\n      - no-new-privileges:true\n      - seccomp:unconfined\n      - apparmor=unconfined\n      - label:disable\n      - systempaths=unconfined\n",
+        );
+        assert_eq!(c.allow_privilege_escalation.as_ref().unwrap().value, false);
+        assert_eq!(line(&c.allow_privilege_escalation), 4);
+        assert_eq!(c.seccomp.as_ref().unwrap().value, "Unconfined");
+        assert_eq!(line(&c.seccomp), 5);
+        assert_eq!(c.apparmor.as_ref().unwrap().value, "unconfined");
+        assert_eq!(c.selinux.as_ref().unwrap().value, "disable");
+        assert_eq!(c.unmasked_proc.as_ref().unwrap().value, true);
+        assert_eq!(line(&c.unmasked_proc), 8);
+
+        let (_, c) = one(
+            "services:\n  a:\n    security_opt: [no-new-privileges, 'seccomp=./prof.json', 'apparmor:my-prof', 'label=type:svirt_t']\n",
+        );
+        assert_eq!(c.allow_privilege_escalation.unwrap().value, false);
+        assert_eq!(c.seccomp.unwrap().value, "Localhost/./prof.json");
+        assert_eq!(c.apparmor.unwrap().value, "localhost/my-prof");
+        assert_eq!(c.selinux.unwrap().value, "type:svirt_t");
+
+        let (_, c) = one("services:\n  a:\n    security_opt: ['no-new-privileges=false']\n");
+        assert_eq!(c.allow_privilege_escalation.unwrap().value, true);
+    }
+
+    #[test]
+    fn unknown_security_opt_is_a_note() {
+        let (_, diags) = compose("services:\n  a:\n    security_opt: [bogus]\n");
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, "unknown-value");
+        assert_eq!(diags[0].location.start_line, 3);
+    }
+
+    #[test]
+    fn user_numeric_and_named() {
+        let (_, c) = one("services:\n  a:\n    user: \"1000:2000\"\n");
+        assert_eq!(c.run_as_user.as_ref().unwrap().value, 1000);
+        assert_eq!(c.run_as_group.as_ref().unwrap().value, 2000);
+        assert_eq!(c.runs_as_root(), Some(false));
+        let (_, c) = one("services:\n  a:\n    user: 0\n");
+        assert_eq!(c.runs_as_root(), Some(true));
+        let (_, c) = one("services:\n  a:\n    user: app\n");
+        assert_eq!(c.user_name.as_ref().unwrap().value, "app");
+        assert!(c.run_as_user.is_none());
+        assert_eq!(line(&c.user_name), 3);
+        let (_, c) = one("services:\n  a:\n    user: root\n");
+        assert_eq!(c.runs_as_root(), Some(true));
+        let (_, c) = one("services:\n  a:\n    image: x\n");
+        assert_eq!(c.runs_as_root(), None);
+    }
+
+    #[test]
+    fn namespaces_and_network_mode() {
+        let (w, _) = one(
+            "services:\n  a:\n    network_mode: host\n    pid: host\n    ipc: host\n    userns_mode: host\n    uts: host\n    cgroup: host\n",
+        );
+        assert_eq!(w.host_network.as_ref().unwrap().value, true);
+        assert_eq!(w.network_mode.as_ref().unwrap().value, "host");
+        assert_eq!(line(&w.host_pid), 4);
+        assert!(w.host_pid.unwrap().value);
+        assert!(w.host_ipc.unwrap().value);
+        assert!(w.host_users.unwrap().value);
+        assert!(w.host_uts.unwrap().value);
+        assert!(w.host_cgroupns.unwrap().value);
+        // network_mode replaces networks: no default network.
+        assert!(w.networks.is_empty());
+
+        let (w, _) = one("services:\n  a:\n    network_mode: 'service:b'\n    ipc: shareable\n");
+        assert_eq!(w.network_mode.unwrap().value, "service:b");
+        assert!(!w.host_network.unwrap().value);
+        assert!(!w.host_ipc.unwrap().value);
+    }
+
+    #[test]
+    fn networks_list_map_and_default() {
+        let (w, _) = one("services:\n  a:\n    networks: [front, back]\n");
+        let names: Vec<&str> = w.networks.iter().map(|n| n.value.as_str()).collect();
+        assert_eq!(names, ["front", "back"]);
+        let (w, _) = one(
+            "services:\n  a:\n    networks:\n      front:\n        aliases: [x]\n      back:\n",
+        );
+        let names: Vec<&str> = w.networks.iter().map(|n| n.value.as_str()).collect();
+        assert_eq!(names, ["front", "back"]);
+        assert_eq!(w.networks[1].location.start_line, 6);
+        let (w, _) = one("services:\n  a:\n    image: x\n");
+        assert_eq!(w.networks.len(), 1);
+        assert_eq!(w.networks[0].value, "default");
+        assert_eq!(w.networks[0].location.start_line, 2);
+    }
+
+    #[test]
+    fn volumes_short_form() {
+        let (_, c) = one(
+            "services:\n  a:\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock:ro\n      - ./data:/data\n      - ../shared:/shared:rw,z\n      - cache:/cache\n      - /scratch\n      - .:/src\n      - 'C:\\logs:/logs'\n",
+        );
+        let m = &c.mounts;
+        assert_eq!(m.len(), 7);
+        assert_eq!(
+            m[0].source,
+            MountSource::HostPath("/var/run/docker.sock".into())
+        );
+        assert_eq!(m[0].target, "/var/run/docker.sock");
+        assert!(m[0].read_only);
+        assert_eq!(m[0].location.start_line, 4);
+        assert_eq!(m[1].source, MountSource::HostPath("app/data".into()));
+        assert!(!m[1].read_only);
+        assert_eq!(m[2].source, MountSource::HostPath("shared".into()));
+        assert!(!m[2].read_only);
+        assert_eq!(m[3].source, MountSource::Volume("cache".into()));
+        assert_eq!(m[4].source, MountSource::Volume(String::new()));
+        assert_eq!(m[4].target, "/scratch");
+        assert_eq!(m[5].source, MountSource::HostPath("app".into()));
+        assert_eq!(m[6].source, MountSource::HostPath("C:\\logs".into()));
+        assert_eq!(m[6].target, "/logs");
+    }
+
+    #[test]
+    fn volumes_long_form_and_bind_volumes() {
+        let (_, c) = one(
+            "services:\n  a:\n    volumes:\n      - type: bind\n        source: /etc\n        target: /host-etc\n        read_only: true\n      - type: volume\n        source: data\n        target: /data\n      - type: tmpfs\n        target: /tmp\n      - type: npipe\n        source: '\\\\.\\pipe\\docker_engine'\n        target: '\\\\.\\pipe\\docker_engine'\n      - type: volume\n        source: hostdir\n        target: /h\nvolumes:\n  data: {}\n  hostdir:\n    driver: local\n    driver_opts: {type: none, o: bind, device: ./srv}\n",
+        );
+        let m = &c.mounts;
+        assert_eq!(m[0].source, MountSource::HostPath("/etc".into()));
+        assert!(m[0].read_only);
+        assert_eq!(m[0].location.start_line, 4);
+        assert_eq!(m[1].source, MountSource::Volume("data".into()));
+        assert_eq!(m[2].source, MountSource::Ephemeral);
+        assert_eq!(
+            m[3].source,
+            MountSource::HostPath("\\\\.\\pipe\\docker_engine".into())
+        );
+        assert_eq!(m[4].source, MountSource::HostPath("app/srv".into()));
+    }
+
+    #[test]
+    fn api_socket_tmpfs_secrets_configs() {
+        let (_, c) = one(
+            "services:\n  a:\n    use_api_socket: true\n    tmpfs: /run:size=64m\n    secrets:\n      - db_pw\n      - source: api_key\n        target: key.txt\n    configs: [nginx_conf]\n",
+        );
+        let m = &c.mounts;
+        assert_eq!(m[0].source, MountSource::DockerApiSocket);
+        assert_eq!(m[0].location.start_line, 3);
+        assert_eq!(m[1].source, MountSource::Ephemeral);
+        assert_eq!(m[1].target, "/run");
+        assert_eq!(m[2].source, MountSource::Secret("db_pw".into()));
+        assert_eq!(m[2].target, "/run/secrets/db_pw");
+        assert!(m[2].read_only);
+        assert_eq!(m[3].source, MountSource::Secret("api_key".into()));
+        assert_eq!(m[3].target, "/run/secrets/key.txt");
+        assert_eq!(m[3].location.start_line, 7);
+        assert_eq!(m[4].source, MountSource::ConfigMap("nginx_conf".into()));
+        assert_eq!(m[4].target, "/nginx_conf");
+        let (_, c) = one("services:\n  a:\n    use_api_socket: false\n");
+        assert!(c.mounts.is_empty());
+    }
+
+    fn port_tuple(p: &Port) -> (Option<&str>, Option<u16>, Option<u16>, &str) {
+        (
+            p.host_ip.as_deref(),
+            p.host_port,
+            p.container_port,
+            p.protocol.as_str(),
+        )
+    }
+
+    #[test]
+    fn ports_short_form() {
+        let (_, c) = one(
+            "services:\n  a:\n    ports:\n      - \"80\"\n      - 8080:80\n      - \"127.0.0.1:8443:443/udp\"\n      - \"127.0.0.1::53\"\n      - \"[::1]:9000:9000\"\n      - \"3000-3001:4000-4001\"\n      - 9090\n      - \"1-65535:1-65535\"\n",
+        );
+        let p: Vec<_> = c.ports.iter().map(port_tuple).collect();
+        assert_eq!(
+            p,
+            [
+                (None, Some(0), Some(80), "tcp"),
+                (None, Some(8080), Some(80), "tcp"),
+                (Some("127.0.0.1"), Some(8443), Some(443), "udp"),
+                (Some("127.0.0.1"), Some(0), Some(53), "tcp"),
+                (Some("::1"), Some(9000), Some(9000), "tcp"),
+                (None, Some(3000), Some(4000), "tcp"),
+                (None, Some(3001), Some(4001), "tcp"),
+                (None, Some(0), Some(9090), "tcp"),
+                (None, Some(1), Some(1), "tcp"),
+                (None, Some(65535), Some(65535), "tcp"),
+            ]
+        );
+        assert_eq!(c.ports[2].location.start_line, 6);
+    }
+
+    #[test]
+    fn ports_long_form_and_expose() {
+        let (_, c) = one(
+            "services:\n  a:\n    ports:\n      - target: 80\n        published: \"8080\"\n        protocol: TCP\n      - target: 443\n        host_ip: 127.0.0.1\n        published: 8443\n      - target: 53\n    expose: [\"3000\", 4000/udp]\n",
+        );
+        let p: Vec<_> = c.ports.iter().map(port_tuple).collect();
+        assert_eq!(
+            p,
+            [
+                (None, Some(8080), Some(80), "tcp"),
+                (Some("127.0.0.1"), Some(8443), Some(443), "tcp"),
+                (None, Some(0), Some(53), "tcp"),
+                (None, None, Some(3000), "tcp"),
+                (None, None, Some(4000), "udp"),
+            ]
+        );
+        assert_eq!(c.ports[1].location.start_line, 7);
+    }
+
+    #[test]
+    fn environment_map_and_list() {
+        let (_, c) = one(
+            "services:\n  a:\n    environment:\n      DB_PASSWORD: hunter2\n      TOKEN: ${TOKEN}\n      FROM_SHELL:\n      PORT: 8080\n      PRICE: $$5\n",
+        );
+        let env: Vec<_> = c.env.iter().map(|e| (e.name.as_str(), &e.value)).collect();
+        assert_eq!(
+            env,
+            [
+                ("DB_PASSWORD", &EnvValue::Literal("hunter2".into())),
+                ("TOKEN", &EnvValue::Other),
+                ("FROM_SHELL", &EnvValue::Other),
+                ("PORT", &EnvValue::Literal("8080".into())),
+                ("PRICE", &EnvValue::Literal("$$5".into())),
+            ]
+        );
+        assert_eq!(c.env[0].location.start_line, 4);
+        let (_, c) = one(
+            "services:\n  a:\n    environment:\n      - API_KEY=abc\n      - HOME\n      - URL=http://$HOST/x\n    env_file: [.env, {path: ./x.env, required: false}]\n",
+        );
+        assert_eq!(c.env[0].value, EnvValue::Literal("abc".into()));
+        assert_eq!(c.env[1].value, EnvValue::Other);
+        assert_eq!(c.env[2].value, EnvValue::Other);
+        assert_eq!(c.env[2].location.start_line, 6);
+        let files: Vec<&str> = c.env_files.iter().map(|s| s.value.as_str()).collect();
+        assert_eq!(files, [".env", "./x.env"]);
+    }
+
+    #[test]
+    fn resources_from_service_keys_and_deploy() {
+        let (_, c) =
+            one("services:\n  a:\n    mem_limit: 512m\n    cpus: 0.5\n    pids_limit: 100\n");
+        assert_eq!(c.resources.memory_limit.as_ref().unwrap().value, "512m");
+        assert_eq!(c.resources.cpu_limit.as_ref().unwrap().value, "0.5");
+        assert_eq!(c.resources.pids_limit.as_ref().unwrap().value, 100);
+        assert_eq!(line(&c.resources.pids_limit), 5);
+        let (w, c) = one(
+            "services:\n  a:\n    deploy:\n      mode: global\n      resources:\n        limits:\n          memory: 1G\n          cpus: '2'\n          pids: 50\n        reservations:\n          memory: 256M\n          cpus: '0.25'\n      restart_policy:\n        condition: on-failure\n        max_attempts: 3\n",
+        );
+        assert!(w.runs_on_every_node);
+        assert_eq!(c.resources.memory_limit.as_ref().unwrap().value, "1G");
+        assert_eq!(line(&c.resources.memory_limit), 7);
+        assert_eq!(c.resources.cpu_limit.unwrap().value, "2");
+        assert_eq!(c.resources.pids_limit.unwrap().value, 50);
+        assert_eq!(c.resources.memory_request.unwrap().value, "256M");
+        assert_eq!(c.resources.cpu_request.unwrap().value, "0.25");
+        assert_eq!(w.restart_policy.unwrap().value, "on-failure:3");
+        let (w, c) = one("services:\n  a:\n    image: x\n");
+        assert!(!w.runs_on_every_node);
+        assert_eq!(c.resources, Default::default());
+    }
+
+    #[test]
+    fn logging_healthcheck_image_command() {
+        let (w, c) = one(
+            "services:\n  a:\n    image: app:1\n    pull_policy: always\n    logging:\n      driver: none\n    healthcheck:\n      test: [CMD, curl, -f, http://localhost]\n    entrypoint: [/bin/sh, -c]\n    command: sudo run\n    restart: unless-stopped\n",
+        );
+        assert_eq!(w.logging_driver.as_ref().unwrap().value, "none");
+        assert_eq!(line(&w.logging_driver), 6);
+        assert!(c.liveness_probe);
+        assert_eq!(c.healthcheck.as_ref().unwrap().value, true);
+        assert_eq!(c.image_pull_policy.unwrap().value, "always");
+        let cmd: Vec<&str> = c.command.iter().map(|s| s.value.as_str()).collect();
+        assert_eq!(cmd, ["/bin/sh", "-c", "sudo run"]);
+        assert_eq!(w.restart_policy.unwrap().value, "unless-stopped");
+        let (_, c) =
+            one("services:\n  a:\n    healthcheck:\n      test: [CMD, x]\n      disable: true\n");
+        assert!(!c.liveness_probe);
+        assert_eq!(c.healthcheck.unwrap().value, false);
+        let (_, c) = one("services:\n  a:\n    healthcheck:\n      test: [\"NONE\"]\n");
+        assert!(!c.liveness_probe);
+        let (_, c) = one("services:\n  a:\n    healthcheck:\n      interval: 10s\n");
+        assert!(c.healthcheck.is_none());
+    }
+
+    #[test]
+    fn devices_sysctls_ulimits_and_others() {
+        let (_, c) = one(
+            "services:\n  a:\n    devices:\n      - /dev/fuse\n      - /dev/sda:/dev/xvda:r\n      - nvidia.com/gpu=all\n      - source: /dev/kvm\n    sysctls:\n      net.core.somaxconn: 1024\n      kernel.shm_rmid_forced: 1\n    ulimits:\n      nproc: 65535\n      nofile: {soft: 20000, hard: 40000}\n    oom_kill_disable: true\n    group_add: [docker]\n    cgroup_parent: m-executor\n",
+        );
+        let d: Vec<_> = c
+            .devices
+            .iter()
+            .map(|d| {
+                (
+                    d.host_path.as_str(),
+                    d.container_path.as_str(),
+                    d.permissions.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            d,
+            [
+                ("/dev/fuse", "/dev/fuse", "rwm"),
+                ("/dev/sda", "/dev/xvda", "r"),
+                ("nvidia.com/gpu=all", "", ""),
+                ("/dev/kvm", "/dev/kvm", "rwm"),
+            ]
+        );
+        assert_eq!(c.devices[1].location.start_line, 5);
+        assert_eq!(c.sysctls[1].name, "kernel.shm_rmid_forced");
+        assert_eq!(c.sysctls[1].value, "1");
+        assert_eq!(c.sysctls[1].location.start_line, 10);
+        assert_eq!(c.ulimits[0].soft, Some(65535));
+        assert_eq!(
+            (c.ulimits[1].soft, c.ulimits[1].hard),
+            (Some(20000), Some(40000))
+        );
+        assert!(c.oom_kill_disable.unwrap().value);
+        assert_eq!(c.group_add[0].value, "docker");
+        assert_eq!(c.cgroup_parent.unwrap().value, "m-executor");
+        let (_, c) = one("services:\n  a:\n    sysctls: [net.ipv4.ip_forward=1]\n");
+        assert_eq!(
+            (c.sysctls[0].name.as_str(), c.sysctls[0].value.as_str()),
+            ("net.ipv4.ip_forward", "1")
+        );
+    }
+
+    #[test]
+    fn build_paths_and_args() {
+        let (_, c) = one("services:\n  a:\n    build: ./api\n");
+        assert_eq!(
+            c.build_dockerfile,
+            Some(PathBuf::from("app/api/Dockerfile"))
+        );
+        let (_, c) = one(
+            "services:\n  a:\n    build:\n      context: ../svc\n      dockerfile: docker/Dockerfile.prod\n      args:\n        GIT_TOKEN: abc\n        VERSION:\n",
+        );
+        assert_eq!(
+            c.build_dockerfile,
+            Some(PathBuf::from("svc/docker/Dockerfile.prod"))
+        );
+        assert_eq!(c.build_args[0].value, EnvValue::Literal("abc".into()));
+        assert_eq!(c.build_args[0].location.start_line, 7);
+        assert_eq!(c.build_args[1].value, EnvValue::Other);
+        let (_, c) = one("services:\n  a:\n    build: {}\n");
+        assert_eq!(c.build_dockerfile, Some(PathBuf::from("app/Dockerfile")));
+        let (_, c) = one("services:\n  a:\n    build: https://github.com/x/y.git\n");
+        assert_eq!(c.build_dockerfile, None);
+        let (_, c) = one("services:\n  a:\n    build:\n      dockerfile_inline: FROM alpine\n");
+        assert_eq!(c.build_dockerfile, None);
+    }
+
+    #[test]
+    fn suppressions_and_labels() {
+        let (w, _) = one(
+            "services:\n  a:\n    labels:\n      team: core\n    x-threatbox-ignore: \"tb401,TB402 needs the host network\"\n",
+        );
+        assert_eq!(w.pod_labels.get("team").map(String::as_str), Some("core"));
+        assert_eq!(w.suppressions.len(), 1);
+        assert_eq!(w.suppressions[0].codes, ["TB401", "TB402"]);
+        assert_eq!(
+            w.suppressions[0].reason.as_deref(),
+            Some("needs the host network")
+        );
+        assert_eq!(w.suppressions[0].location.start_line, 5);
+        let (w, _) = one("services:\n  a:\n    x-threatbox-ignore: TB403\n");
+        assert_eq!(w.suppressions[0].reason, None);
+    }
+
+    #[test]
+    fn anchors_and_merge_keys() {
+        let (ws, diags) = compose(
+            "x-defaults: &defaults\n  privileged: true\n  cap_drop: [ALL]\n  read_only: true\nservices:\n  a:\n    <<: *defaults\n    image: a\n    read_only: false\n  b:\n    <<: *defaults\n",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(ws.len(), 2);
+        let a = &ws[0].containers[0];
+        assert!(a.privileged.as_ref().unwrap().value);
+        // The merged value points where it was written: the anchor.
+        assert_eq!(a.privileged.as_ref().unwrap().location.start_line, 2);
+        assert!(!a.read_only_root_fs.as_ref().unwrap().value);
+        assert_eq!(a.read_only_root_fs.as_ref().unwrap().location.start_line, 9);
+        let b = &ws[1].containers[0];
+        assert!(b.read_only_root_fs.as_ref().unwrap().value);
+        assert_eq!(b.capabilities_drop[0].value, "ALL");
+    }
+
+    #[test]
+    fn bad_types_warn_at_their_line_and_are_ignored() {
+        let (ws, diags) = compose(
+            "services:\n  a:\n    privileged: maybe\n    cap_add: SYS_ADMIN\n    pids_limit: lots\n    ports:\n      - \"http\"\n      - [80]\n    volumes: /data\n    user: [1]\n  b: just-a-string\n",
+        );
+        assert_eq!(ws.len(), 1);
+        let c = &ws[0].containers[0];
+        assert!(c.privileged.is_none());
+        assert!(c.capabilities_add.is_empty());
+        assert!(c.resources.pids_limit.is_none());
+        assert!(c.ports.is_empty());
+        assert!(c.mounts.is_empty());
+        assert!(c.run_as_user.is_none() && c.user_name.is_none());
+        let lines: Vec<usize> = diags.iter().map(|d| d.location.start_line).collect();
+        assert_eq!(lines, [3, 4, 5, 7, 8, 9, 10, 11]);
+        assert!(diags.iter().all(|d| d.code == "bad-value"));
+        assert!(
+            diags[0]
+                .message
+                .contains("`privileged` should be a boolean"),
+            "{}",
+            diags[0].message
+        );
+    }
+
+    #[test]
+    fn empty_service_body_is_kept() {
+        let (ws, diags) = compose("services:\n  a:\n");
+        assert!(diags.is_empty());
+        assert_eq!(ws.len(), 1);
+        assert_eq!(ws[0].containers.len(), 1);
+    }
+
+    #[test]
+    fn interpolation_detection() {
+        assert!(has_interpolation("${A}"));
+        assert!(has_interpolation("x$HOME"));
+        assert!(!has_interpolation("$$HOME"));
+        assert!(!has_interpolation("5$"));
+        assert!(!has_interpolation("a$1"));
+    }
+}
