@@ -76,6 +76,95 @@ pub(crate) fn normalise(p: &std::path::Path) -> std::path::PathBuf {
 mod tests {
     use super::*;
 
+    use crate::analyse::rules::testing::system;
+
+    fn only_container(system: &System) -> &crate::model::runtime::Container {
+        &system.workloads[0].containers[0]
+    }
+
+    #[test]
+    fn built_image_user_applies_when_compose_sets_none() {
+        let s = system(&[
+            (
+                "examples/api/Dockerfile",
+                "FROM alpine\nRUN adduser -D app\nUSER 10001\n",
+            ),
+            (
+                "examples/compose.yaml",
+                "services:\n  api:\n    build: ./api\n",
+            ),
+        ]);
+        let c = only_container(&s);
+        assert_eq!(c.built_image, Some(0));
+        assert_eq!(c.runs_as_root(), Some(false));
+        let uid = c.run_as_user.as_ref().unwrap();
+        assert_eq!(uid.value, 10001);
+        assert_eq!(&*uid.location.path, "examples/api/Dockerfile");
+        assert_eq!(uid.location.start_line, 3);
+    }
+
+    #[test]
+    fn built_image_without_user_runs_as_root() {
+        let s = system(&[
+            ("./x/api/Dockerfile", "FROM alpine\nCMD [\"app\"]\n"),
+            (
+                "./x/compose.yaml",
+                "services:\n  api:\n    build:\n      context: api\n",
+            ),
+        ]);
+        let c = only_container(&s);
+        assert_eq!(c.built_image, Some(0));
+        assert!(c.run_as_user.is_none() && c.user_name.is_none());
+        assert_eq!(c.runs_as_root(), None);
+    }
+
+    #[test]
+    fn compose_user_wins_over_image_user() {
+        let s = system(&[
+            ("api/Dockerfile", "FROM alpine\nUSER app\n"),
+            (
+                "compose.yaml",
+                "services:\n  api:\n    build: api\n    user: root\n",
+            ),
+        ]);
+        let c = only_container(&s);
+        assert_eq!(c.built_image, Some(0));
+        assert_eq!(c.runs_as_root(), Some(true));
+        assert_eq!(
+            &*c.user_name.as_ref().unwrap().location.path,
+            "compose.yaml"
+        );
+    }
+
+    #[test]
+    fn named_image_user_and_multi_stage_final_user() {
+        let s = system(&[
+            (
+                "svc/Dockerfile.prod",
+                "FROM golang AS build\nUSER builder\nFROM alpine\nUSER app:app\n",
+            ),
+            (
+                "svc/deploy/compose.yml",
+                "services:\n  s:\n    build:\n      context: ..\n      dockerfile: Dockerfile.prod\n",
+            ),
+        ]);
+        let c = only_container(&s);
+        assert_eq!(c.user_name.as_ref().unwrap().value, "app:app");
+        assert_eq!(c.user_name.as_ref().unwrap().location.start_line, 4);
+        assert_eq!(c.runs_as_root(), Some(false));
+    }
+
+    #[test]
+    fn unmatched_build_leaves_no_image() {
+        let s = system(&[
+            ("other/Dockerfile", "FROM alpine\nUSER 1\n"),
+            ("compose.yaml", "services:\n  api:\n    build: ./api\n"),
+        ]);
+        let c = only_container(&s);
+        assert_eq!(c.built_image, None);
+        assert_eq!(c.runs_as_root(), None);
+    }
+
     #[test]
     fn normalise_is_lexical() {
         assert_eq!(
