@@ -625,3 +625,325 @@ impl DaemonConfig {
         self.bool_key("debug")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::load::load;
+    use crate::model::runtime::EnvValue;
+
+    fn fragment(path: &str, text: &str) -> Fragment {
+        let source = Arc::new(SourceFile::new(path, text.to_string()));
+        load(&source, true, true).0
+    }
+
+    /// A trimmed but realistic `docker inspect web` record (engine 27).
+    const INSPECT: &str = r#"[
+  {
+    "Id": "4f2c9e1b7a3d5e6f",
+    "Name": "/shop-web-1",
+    "AppArmorProfile": "unconfined",
+    "Mounts": [
+      {
+        "Type": "bind",
+        "Source": "/var/run/docker.sock",
+        "Destination": "/var/run/docker.sock",
+        "Mode": "",
+        "RW": true,
+        "Propagation": "rprivate"
+      },
+      {
+        "Type": "volume",
+        "Name": "shop_data",
+        "Source": "/var/lib/docker/volumes/shop_data/_data",
+        "Destination": "/data",
+        "Driver": "local",
+        "RW": false
+      }
+    ],
+    "HostConfig": {
+      "Binds": ["/ignored:/ignored"],
+      "NetworkMode": "host",
+      "PortBindings": {
+        "80/tcp": [{"HostIp": "", "HostPort": "8080"}],
+        "443/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8443"}]
+      },
+      "RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 5},
+      "CapAdd": ["CAP_SYS_ADMIN"],
+      "CapDrop": null,
+      "IpcMode": "private",
+      "PidMode": "host",
+      "Privileged": true,
+      "ReadonlyRootfs": false,
+      "SecurityOpt": ["label=disable", "seccomp=unconfined", "no-new-privileges"],
+      "UTSMode": "",
+      "UsernsMode": "",
+      "CgroupnsMode": "private",
+      "LogConfig": {"Type": "json-file", "Config": {}},
+      "Memory": 0,
+      "NanoCpus": 500000000,
+      "CpuQuota": 0,
+      "PidsLimit": null,
+      "Devices": [{"PathOnHost": "/dev/mem", "PathInContainer": "/dev/mem", "CgroupPermissions": "rwm"}],
+      "Sysctls": {"net.ipv4.ip_unprivileged_port_start": "0"},
+      "Ulimits": [{"Name": "nofile", "Soft": 1024, "Hard": 2048}],
+      "GroupAdd": ["docker"],
+      "OomKillDisable": false
+    },
+    "Config": {
+      "User": "1000:1000",
+      "Env": ["DB_PASSWORD=hunter2", "PATH=/usr/bin"],
+      "Image": "shop/web:latest",
+      "ExposedPorts": {"80/tcp": {}, "443/tcp": {}},
+      "Healthcheck": {"Test": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]},
+      "Labels": {"com.docker.compose.project": "shop", "com.docker.compose.service": "web"}
+    },
+    "NetworkSettings": {"Networks": {"host": {}}}
+  }
+]"#;
+
+    fn line_of(needle: &str) -> usize {
+        INSPECT
+            .lines()
+            .position(|l| l.contains(needle))
+            .expect("needle")
+            + 1
+    }
+
+    #[test]
+    fn inspect_record_maps_host_config_and_config() {
+        let f = fragment("inspect.json", INSPECT);
+        assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
+        assert_eq!(f.workloads.len(), 1);
+        let w = &f.workloads[0];
+        assert_eq!(w.platform, Platform::Docker);
+        assert_eq!(w.kind, "container");
+        assert_eq!(w.name, "shop-web-1");
+        assert_eq!(w.location.start_line, line_of("\"Name\""));
+        assert_eq!(w.namespace.as_deref(), Some("shop"));
+        assert_eq!(
+            w.pod_labels
+                .get("com.docker.compose.service")
+                .map(String::as_str),
+            Some("web")
+        );
+        let net = w.host_network.as_ref().unwrap();
+        assert!(net.value);
+        assert_eq!(net.location.start_line, line_of("\"NetworkMode\""));
+        assert!(w.host_pid.as_ref().unwrap().value);
+        assert!(!w.host_ipc.as_ref().unwrap().value);
+        assert!(w.host_users.is_none() && w.host_uts.is_none());
+        assert!(!w.host_cgroupns.as_ref().unwrap().value);
+        assert_eq!(w.logging_driver.as_ref().unwrap().value, "json-file");
+        assert_eq!(w.restart_policy.as_ref().unwrap().value, "on-failure:5");
+        assert_eq!(w.networks[0].value, "host");
+
+        let c = &w.containers[0];
+        assert_eq!(
+            c.privileged.as_ref().unwrap().location.start_line,
+            line_of("\"Privileged\"")
+        );
+        assert!(c.privileged.as_ref().unwrap().value);
+        assert_eq!(c.capabilities_add[0].value, "SYS_ADMIN");
+        assert!(c.capabilities_drop.is_empty());
+        assert_eq!(c.selinux.as_ref().unwrap().value, "disable");
+        assert_eq!(c.seccomp.as_ref().unwrap().value, "Unconfined");
+        assert!(!c.allow_privilege_escalation.as_ref().unwrap().value);
+        assert_eq!(c.apparmor.as_ref().unwrap().value, "unconfined");
+        assert!(!c.read_only_root_fs.as_ref().unwrap().value);
+        assert_eq!(c.run_as_user.as_ref().unwrap().value, 1000);
+        assert_eq!(c.run_as_group.as_ref().unwrap().value, 1000);
+        assert_eq!(c.image.as_ref().unwrap().value, "shop/web:latest");
+        assert_eq!(c.env[0].value, EnvValue::Literal("hunter2".into()));
+        assert!(c.liveness_probe);
+
+        // Top-level Mounts win over Binds.
+        assert_eq!(c.mounts.len(), 2);
+        assert_eq!(
+            c.mounts[0].source,
+            MountSource::HostPath("/var/run/docker.sock".into())
+        );
+        assert!(!c.mounts[0].read_only);
+        assert_eq!(c.mounts[0].location.start_line, line_of("\"Mounts\"") + 1);
+        assert_eq!(c.mounts[1].source, MountSource::Volume("shop_data".into()));
+        assert!(c.mounts[1].read_only);
+
+        let ports: Vec<_> = c
+            .ports
+            .iter()
+            .map(|p| (p.host_ip.as_deref(), p.host_port, p.container_port))
+            .collect();
+        assert_eq!(
+            ports,
+            [
+                (None, None, Some(80)),
+                (None, None, Some(443)),
+                (None, Some(8080), Some(80)),
+                (Some("127.0.0.1"), Some(8443), Some(443)),
+            ]
+        );
+        assert_eq!(c.ports[2].location.start_line, line_of("\"80/tcp\": [{"));
+
+        // Zero means unlimited.
+        assert!(c.resources.memory_limit.is_none());
+        assert!(c.resources.pids_limit.is_none());
+        assert_eq!(c.resources.cpu_limit.as_ref().unwrap().value, "0.5");
+        assert_eq!(c.devices[0].host_path, "/dev/mem");
+        assert_eq!(c.sysctls[0].name, "net.ipv4.ip_unprivileged_port_start");
+        assert_eq!(c.ulimits[0].hard, Some(2048));
+        assert_eq!(c.group_add[0].value, "docker");
+        assert!(!c.oom_kill_disable.as_ref().unwrap().value);
+    }
+
+    #[test]
+    fn binds_are_the_fallback_and_limits_are_kept() {
+        let f = fragment(
+            "i.json",
+            r#"[{"Id": "abcdef0123456789", "Name": "", "HostConfig": {
+  "Binds": ["/etc:/host-etc:ro", "data:/data"],
+  "Memory": 536870912, "PidsLimit": 100, "CpuQuota": 50000, "CpuPeriod": 100000,
+  "PortBindings": {"53/udp": [{"HostIp": "0.0.0.0", "HostPort": ""}]},
+  "RestartPolicy": {"Name": "", "MaximumRetryCount": 0}
+}, "Config": {"User": "", "Healthcheck": {"Test": ["NONE"]}}, "AppArmorProfile": "docker-default"}]"#,
+        );
+        assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
+        let w = &f.workloads[0];
+        assert_eq!(w.name, "abcdef012345");
+        assert!(w.restart_policy.is_none());
+        let c = &w.containers[0];
+        assert_eq!(c.mounts[0].source, MountSource::HostPath("/etc".into()));
+        assert!(c.mounts[0].read_only);
+        assert_eq!(c.mounts[0].location.start_line, 2);
+        assert_eq!(c.mounts[1].source, MountSource::Volume("data".into()));
+        assert_eq!(
+            c.resources.memory_limit.as_ref().unwrap().value,
+            "536870912"
+        );
+        assert_eq!(c.resources.pids_limit.as_ref().unwrap().value, 100);
+        assert_eq!(c.resources.cpu_limit.as_ref().unwrap().value, "0.5");
+        assert_eq!(c.ports[0].host_ip, None);
+        assert_eq!(c.ports[0].host_port, Some(0));
+        assert_eq!(c.ports[0].protocol, "udp");
+        assert_eq!(c.runs_as_root(), None);
+        assert!(!c.liveness_probe);
+        assert_eq!(c.healthcheck.as_ref().unwrap().value, false);
+        assert_eq!(c.apparmor.as_ref().unwrap().value, "runtime/default");
+    }
+
+    #[test]
+    fn inspect_bad_types_warn() {
+        let f = fragment(
+            "i.json",
+            "[{\"Name\": \"/x\", \"HostConfig\": {\n\"Privileged\": \"very\",\n\"CapAdd\": \"NET_ADMIN\"}, \"Config\": {}}]",
+        );
+        let lines: Vec<usize> = f
+            .diagnostics
+            .iter()
+            .map(|d| d.location.start_line)
+            .collect();
+        assert_eq!(lines, [2, 3]);
+        assert!(f.diagnostics[0].message.contains("HostConfig.Privileged"));
+        let c = &f.workloads[0].containers[0];
+        assert!(c.privileged.is_none() && c.capabilities_add.is_empty());
+    }
+
+    const DAEMON: &str = r#"{
+  "icc": false,
+  "userns-remap": "default",
+  "live-restore": true,
+  "userland-proxy": false,
+  "no-new-privileges": true,
+  "insecure-registries": ["registry.local:5000"],
+  "registry-mirrors": ["https://mirror.example.com"],
+  "log-driver": "syslog",
+  "log-opts": {"syslog-address": "udp://10.0.0.1:514", "max-size": "10m"},
+  "log-level": "debug",
+  "seccomp-profile": "unconfined",
+  "authorization-plugins": ["authz-broker"],
+  "hosts": ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"],
+  "tls": true,
+  "default-ulimits": {"nofile": {"Name": "nofile", "Hard": 64000, "Soft": 64000}},
+  "selinux-enabled": true,
+  "experimental": false,
+  "iptables": true,
+  "ip-forward": true,
+  "storage-driver": "aufs",
+  "storage-opts": ["dm.basesize=20G"],
+  "cgroup-parent": "/docker"
+}"#;
+
+    #[test]
+    fn daemon_accessors_give_values_and_lines() {
+        let f = fragment("daemon.json", DAEMON);
+        assert!(f.diagnostics.is_empty(), "{:?}", f.diagnostics);
+        let d = &f.daemons[0];
+        let icc = d.icc().unwrap();
+        assert!(!icc.value);
+        assert_eq!(icc.location.start_line, 2);
+        assert_eq!(d.userns_remap().unwrap().value, "default");
+        assert!(d.live_restore().unwrap().value);
+        assert!(!d.userland_proxy().unwrap().value);
+        assert!(d.no_new_privileges().unwrap().value);
+        assert_eq!(
+            d.insecure_registries().unwrap().value,
+            ["registry.local:5000"]
+        );
+        assert_eq!(d.insecure_registries().unwrap().location.start_line, 7);
+        assert_eq!(d.registry_mirrors().unwrap().value.len(), 1);
+        assert_eq!(d.log_driver().unwrap().value, "syslog");
+        assert_eq!(
+            d.log_opts()
+                .unwrap()
+                .value
+                .get("max-size")
+                .map(String::as_str),
+            Some("10m")
+        );
+        assert_eq!(d.log_level().unwrap().value, "debug");
+        assert_eq!(d.seccomp_profile().unwrap().value, "unconfined");
+        assert_eq!(d.authorization_plugins().unwrap().value, ["authz-broker"]);
+        assert!(d.tls().unwrap().value);
+        assert!(d.tlsverify().is_none());
+        let tcp = d.tcp_host_without_tlsverify().unwrap();
+        assert_eq!(tcp.value, "tcp://0.0.0.0:2375");
+        assert_eq!(tcp.location.start_line, 14);
+        assert_eq!(d.default_ulimits().unwrap().value, ["nofile"]);
+        assert!(d.selinux_enabled().unwrap().value);
+        assert!(!d.experimental().unwrap().value);
+        assert!(d.iptables().unwrap().value);
+        assert!(d.ip_forward().unwrap().value);
+        assert_eq!(d.storage_driver().unwrap().value, "aufs");
+        assert_eq!(d.storage_opts().unwrap().value, ["dm.basesize=20G"]);
+        assert_eq!(d.cgroup_parent().unwrap().value, "/docker");
+        assert!(d.debug().is_none());
+    }
+
+    #[test]
+    fn daemon_tlsverify_covers_tcp_and_absent_keys_are_none() {
+        let f = fragment(
+            "daemon.json",
+            r#"{"hosts": ["tcp://0.0.0.0:2376"], "tlsverify": true, "log-driver": "json-file"}"#,
+        );
+        let d = &f.daemons[0];
+        assert!(d.tcp_host_without_tlsverify().is_none());
+        assert!(d.icc().is_none() && d.userns_remap().is_none() && d.live_restore().is_none());
+    }
+
+    #[test]
+    fn daemon_bad_types_warn_and_read_as_absent() {
+        let f = fragment(
+            "daemon.json",
+            "{\n  \"icc\": \"false\",\n  \"insecure-registries\": \"r:5000\",\n  \"log-driver\": \"syslog\"\n}",
+        );
+        let lines: Vec<usize> = f
+            .diagnostics
+            .iter()
+            .map(|d| d.location.start_line)
+            .collect();
+        assert_eq!(lines, [2, 3]);
+        assert!(f.diagnostics.iter().all(|d| d.code == "bad-value"));
+        let d = &f.daemons[0];
+        assert!(d.icc().is_none());
+        assert!(d.insecure_registries().is_none());
+    }
+}
