@@ -583,6 +583,9 @@ fn build(r: &mut Reader<'_>, c: &mut Container, v: &Node, dir: &Path) {
                 });
             }
         }
+        if let Some(t) = v.get("target") {
+            c.build_target = r.string("build.target", t).map(|s| s.value);
+        }
         if dockerfile.is_none() && v.get("dockerfile_inline").is_some() {
             return;
         }
