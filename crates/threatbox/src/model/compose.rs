@@ -683,6 +683,10 @@ fn volumes(r: &mut Reader<'_>, c: &mut Container, v: &Node, root: &Node, dir: &P
                 Some(name) if is_volume_name(name) => named_volume(name, root, dir),
                 Some(path) => MountSource::HostPath(host_path(path, dir)),
             };
+            if mode.split(',').any(|m| m == "shared" || m == "rshared") {
+                c.shared_propagation
+                    .push(Setting::new(target.to_string(), location.clone()));
+            }
             c.mounts.push(Mount {
                 source,
                 target: target.to_string(),
@@ -703,6 +707,12 @@ fn volumes(r: &mut Reader<'_>, c: &mut Container, v: &Node, root: &Node, dir: &P
                 "volume" => named_volume(&source, root, dir),
                 _ => MountSource::Ephemeral,
             };
+            if let Some(p) = item.path(&["bind", "propagation"])
+                && matches!(p.as_str(), Some("shared" | "rshared"))
+            {
+                c.shared_propagation
+                    .push(Setting::new(target.clone(), r.loc(p)));
+            }
             let read_only = match item.get("read_only") {
                 Some(n) => r.bool("volumes.read_only", n).is_some_and(|b| b.value),
                 None => false,
@@ -1245,6 +1255,16 @@ mod tests {
         assert_eq!(m[5].source, MountSource::HostPath("app".into()));
         assert_eq!(m[6].source, MountSource::HostPath("C:\\logs".into()));
         assert_eq!(m[6].target, "/logs");
+        assert!(c.shared_propagation.is_empty());
+        let (_, c) = one(
+            "services:\n  a:\n    volumes:\n      - /mnt:/mnt:rshared\n      - type: bind\n        source: /srv\n        target: /srv\n        bind:\n          propagation: shared\n",
+        );
+        let shared: Vec<_> = c
+            .shared_propagation
+            .iter()
+            .map(|s| (s.value.as_str(), s.location.start_line))
+            .collect();
+        assert_eq!(shared, [("/mnt", 4), ("/srv", 9)]);
     }
 
     #[test]

@@ -406,6 +406,12 @@ fn read_mounts(r: &mut Reader<'_>, c: &mut Container, mounts: &Node) {
             "volume" => MountSource::Volume(text("Name")),
             _ => MountSource::Ephemeral,
         };
+        if let Some(p) = m.get("Propagation")
+            && matches!(p.as_str(), Some("shared" | "rshared"))
+        {
+            c.shared_propagation
+                .push(Setting::new(target.clone(), r.loc(p)));
+        }
         let read_only = m.get("RW").and_then(Node::as_bool).is_some_and(|rw| !rw);
         c.mounts.push(Mount {
             source,
@@ -650,7 +656,7 @@ mod tests {
         "Destination": "/var/run/docker.sock",
         "Mode": "",
         "RW": true,
-        "Propagation": "rprivate"
+        "Propagation": "rshared"
       },
       {
         "Type": "volume",
@@ -767,6 +773,11 @@ mod tests {
         assert_eq!(c.mounts[0].location.start_line, line_of("\"Mounts\"") + 1);
         assert_eq!(c.mounts[1].source, MountSource::Volume("shop_data".into()));
         assert!(c.mounts[1].read_only);
+        assert_eq!(c.shared_propagation[0].value, "/var/run/docker.sock");
+        assert_eq!(
+            c.shared_propagation[0].location.start_line,
+            line_of("\"rshared\"")
+        );
 
         let ports: Vec<_> = c
             .ports

@@ -181,6 +181,9 @@ pub struct Container {
     pub build_args: Vec<EnvVar>,
     /// Compose `env_file` paths as written (the files are not read).
     pub env_files: Vec<Setting<String>>,
+    /// Targets of mounts whose propagation is `shared` / `rshared` (mounts
+    /// made inside reach the host), located at the propagation value.
+    pub shared_propagation: Vec<Setting<String>>,
     /// Compose `build.target`: the stage that ships instead of the last one.
     pub build_target: Option<String>,
 }
