@@ -6,6 +6,7 @@ mod tb104_remote_script_piped_to_shell;
 mod tb106_tls_verification_disabled;
 mod tb107_package_signature_check_disabled;
 mod tb108_sudo_in_run;
+mod tb112_password_set_in_build;
 #[cfg(test)]
 pub mod testing;
 
@@ -19,6 +20,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb106_tls_verification_disabled::TlsVerificationDisabled,
         &tb107_package_signature_check_disabled::PackageSignatureCheckDisabled,
         &tb108_sudo_in_run::SudoInRun,
+        &tb112_password_set_in_build::PasswordSetInBuild,
     ]
 }
 
