@@ -2,6 +2,7 @@
 //! is registered, and the order here is the catalogue order.
 
 pub mod support;
+mod tb101_secret_in_env_or_arg;
 mod tb104_remote_script_piped_to_shell;
 mod tb106_tls_verification_disabled;
 mod tb107_package_signature_check_disabled;
@@ -16,6 +17,7 @@ use crate::config::Config;
 /// Every rule, in catalogue order.
 pub fn all() -> Vec<&'static dyn Rule> {
     vec![
+        &tb101_secret_in_env_or_arg::SecretInEnvOrArg,
         &tb104_remote_script_piped_to_shell::RemoteScriptPipedToShell,
         &tb106_tls_verification_disabled::TlsVerificationDisabled,
         &tb107_package_signature_check_disabled::PackageSignatureCheckDisabled,
