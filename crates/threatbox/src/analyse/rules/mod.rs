@@ -3,6 +3,7 @@
 
 pub mod support;
 mod tb101_secret_in_env_or_arg;
+mod tb103_build_secret_in_history;
 mod tb104_remote_script_piped_to_shell;
 mod tb106_tls_verification_disabled;
 mod tb107_package_signature_check_disabled;
@@ -18,6 +19,7 @@ use crate::config::Config;
 pub fn all() -> Vec<&'static dyn Rule> {
     vec![
         &tb101_secret_in_env_or_arg::SecretInEnvOrArg,
+        &tb103_build_secret_in_history::BuildSecretInHistory,
         &tb104_remote_script_piped_to_shell::RemoteScriptPipedToShell,
         &tb106_tls_verification_disabled::TlsVerificationDisabled,
         &tb107_package_signature_check_disabled::PackageSignatureCheckDisabled,

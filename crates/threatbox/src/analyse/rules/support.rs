@@ -2,8 +2,8 @@
 //! much a finding in a given build stage matters.
 
 use crate::analyse::finding::Severity;
-use crate::analyse::secrets::{is_literal_secret_value, is_secret_name};
-use crate::analyse::shell::{RunScript, run_scripts};
+use crate::analyse::secrets::{is_literal_secret_value, is_secret_name, secret_file_kind};
+use crate::analyse::shell::{RunScript, ShellWord, SimpleCommand, basename, run_scripts};
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::{InstrKind, Word};
 use crate::source::Span;
@@ -29,6 +29,32 @@ pub fn ships(image: &BuildImage, index: usize) -> bool {
         Some(stage) => stage.is_final || stage.feeds_final,
         None => true,
     }
+}
+
+/// Do the layers and history of instruction `index` end up in the shipped
+/// image? Only when its stage is the final one or an ancestor of it through
+/// `FROM <stage>`: `COPY --from` takes files as they are at the end of the
+/// stage, not its layers or history.
+pub fn history_ships(image: &BuildImage, index: usize) -> bool {
+    let Some(stage) = image.stage_of(index) else {
+        return image.stages.is_empty();
+    };
+    let mut current = image.final_stage().map(|s| s.index);
+    let mut steps = 0;
+    while let Some(i) = current {
+        if i == stage {
+            return true;
+        }
+        current = match image.stages.get(i).map(|s| &s.base) {
+            Some(crate::model::image::BaseImage::Stage(j)) if *j < i => Some(*j),
+            _ => None,
+        };
+        steps += 1;
+        if steps > image.stages.len() {
+            break;
+        }
+    }
+    false
 }
 
 /// `severity` for a finding at instruction `index`: one step lower in a
@@ -151,6 +177,197 @@ pub fn variable_reference(text: &str, name: &str) -> Option<std::ops::Range<usiz
     None
 }
 
+/// A secret file put into a layer: by `COPY`/`ADD` of a secret-named source,
+/// or by a `RUN` that writes one (`echo … > ~/.netrc`, `cp key ~/.ssh/id_rsa`,
+/// `curl -o ~/.aws/credentials …`).
+#[derive(Debug, Clone)]
+pub struct SecretPlacement {
+    pub instruction: usize,
+    /// The source word of a COPY/ADD, or the target word of a RUN write.
+    pub span: Span,
+    /// Where the file lands (as written; `~`/`$HOME` kept).
+    pub path: String,
+    /// The source's file name for COPY/ADD (a destination directory keeps it).
+    pub source_name: Option<String>,
+    pub kind: &'static str,
+    pub by_copy: bool,
+    /// A later `RUN` that deletes it: (instruction, span of the `rm` operand).
+    pub removed: Option<(usize, Span)>,
+}
+
+/// Secret files placed in the image, with their later deletion if any.
+/// A file written and deleted by the same `RUN` never reaches a layer and is
+/// not listed.
+pub fn secret_file_placements(image: &BuildImage) -> Vec<SecretPlacement> {
+    let mut placed: Vec<SecretPlacement> = Vec::new();
+    for (index, instr) in image.dockerfile.instructions.iter().enumerate() {
+        let stage = image.stage_of(index);
+        match &instr.kind {
+            InstrKind::Copy(c) | InstrKind::Add(c) => {
+                let many = c.sources.len() > 1;
+                let dest = c.dest.value.as_str();
+                for src in &c.sources {
+                    let Some(kind) = secret_file_kind(&src.value) else {
+                        continue;
+                    };
+                    let name = basename(src.value.trim_end_matches('/')).to_string();
+                    let path = if many || dest.ends_with('/') || dest == "." {
+                        format!("{}/{name}", dest.trim_end_matches('/'))
+                    } else {
+                        dest.to_string()
+                    };
+                    placed.push(SecretPlacement {
+                        instruction: index,
+                        span: src.span.clone(),
+                        path,
+                        source_name: Some(name),
+                        kind,
+                        by_copy: true,
+                        removed: None,
+                    });
+                }
+            }
+            InstrKind::Run(_) | InstrKind::Onbuild(_) => {
+                let mut writes = Vec::new();
+                let mut removes = Vec::new();
+                for script in run_scripts(instr) {
+                    for cmd in script.commands() {
+                        for (word, kind) in written_secret_files(&cmd) {
+                            writes.push((word.value.clone(), script.word_span(word), kind));
+                        }
+                        if matches!(cmd.name(), Some("rm" | "unlink" | "shred")) {
+                            for w in cmd.args().iter().filter(|w| !w.value.starts_with('-')) {
+                                removes.push((w.value.clone(), script.word_span(w)));
+                            }
+                        }
+                    }
+                }
+                // Deletions of files placed by earlier layers of the same stage.
+                for p in placed.iter_mut() {
+                    if p.removed.is_some() || image.stage_of(p.instruction) != stage {
+                        continue;
+                    }
+                    if let Some((_, span)) = removes.iter().find(|(t, _)| same_file(p, t)) {
+                        p.removed = Some((index, span.clone()));
+                    }
+                }
+                for (path, span, kind) in writes {
+                    let candidate = SecretPlacement {
+                        instruction: index,
+                        span,
+                        path,
+                        source_name: None,
+                        kind,
+                        by_copy: false,
+                        removed: None,
+                    };
+                    // Written and deleted in the same layer: never stored.
+                    if !removes.iter().any(|(t, _)| same_file(&candidate, t)) {
+                        placed.push(candidate);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    placed
+}
+
+/// Target words of a command that writes a secret file.
+fn written_secret_files(cmd: &SimpleCommand) -> Vec<(&ShellWord, &'static str)> {
+    let mut out = Vec::new();
+    for r in cmd.redirects.iter().filter(|r| r.writes_file()) {
+        if let Some(kind) = secret_file_kind(&r.target.value) {
+            out.push((&r.target, kind));
+        }
+    }
+    let operands: Vec<&ShellWord> = cmd
+        .args()
+        .iter()
+        .filter(|w| !w.value.starts_with('-'))
+        .collect();
+    match cmd.name() {
+        Some("cp" | "mv" | "install" | "scp" | "rsync") if operands.len() >= 2 => {
+            if let Some((dest, sources)) = operands.split_last() {
+                let kind = secret_file_kind(&dest.value)
+                    .or_else(|| sources.iter().find_map(|s| secret_file_kind(&s.value)));
+                if let Some(kind) = kind {
+                    out.push((*dest, kind));
+                }
+            }
+        }
+        Some("tee") => {
+            for w in operands {
+                if let Some(kind) = secret_file_kind(&w.value) {
+                    out.push((w, kind));
+                }
+            }
+        }
+        Some(name @ ("curl" | "wget")) => {
+            let short = if name == "curl" { 'o' } else { 'O' };
+            let long = if name == "curl" {
+                "output"
+            } else {
+                "output-document"
+            };
+            if let Some((value, word)) = cmd.flag_value(Some(short), long)
+                && let Some(kind) = secret_file_kind(&value)
+            {
+                out.push((word, kind));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `~`, `$HOME` and `${HOME}` are the same directory; `./` and trailing
+/// slashes do not matter.
+fn normalise(path: &str) -> String {
+    let p = path.trim().trim_end_matches('/');
+    let p = p.strip_prefix("./").unwrap_or(p);
+    for home in ["${HOME}", "$HOME", "~"] {
+        if let Some(rest) = p.strip_prefix(home) {
+            return format!("~{rest}");
+        }
+    }
+    p.to_string()
+}
+
+/// Does removing `target` delete the placed file?
+fn same_file(placed: &SecretPlacement, target: &str) -> bool {
+    let target = normalise(target);
+    let path = normalise(&placed.path);
+    if target.is_empty() || target == "/" {
+        return false;
+    }
+    if let Some(dir) = target.strip_suffix("/*") {
+        return path.starts_with(&format!("{dir}/"));
+    }
+    if path == target
+        || path.starts_with(&format!("{target}/"))
+        || target.starts_with(&format!("{path}/"))
+    {
+        return true;
+    }
+    // Relative paths depend on WORKDIR: compare file names.
+    let relative = !path.starts_with('/') && !path.starts_with('~')
+        || !target.starts_with('/') && !target.starts_with('~');
+    let target_name = basename(&target);
+    let names_match = |name: &str| {
+        name == target_name
+            || (target_name.contains('*')
+                && globset::Glob::new(target_name)
+                    .map(|g| g.compile_matcher().is_match(name))
+                    .unwrap_or(false))
+    };
+    (relative && names_match(basename(&path)))
+        || placed
+            .source_name
+            .as_deref()
+            .is_some_and(|n| names_match(n) && target.ends_with(n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +412,33 @@ mod tests {
                 ("GLOBAL_TOKEN".to_string(), vec![]),
                 ("NPM_TOKEN".to_string(), vec![(5, false), (6, true)]),
                 ("PASSWORD".to_string(), vec![(5, false), (6, false)]),
+            ]
+        );
+    }
+
+    #[test]
+    fn placements_and_later_deletions() {
+        let image = crate::analyse::rules::testing::image(
+            "FROM a\nCOPY id_rsa /root/.ssh/\nCOPY .npmrc ./\nRUN echo \"$NETRC\" > ~/.netrc && make\nRUN echo x > /tmp/.git-credentials && rm /tmp/.git-credentials\nRUN npm ci && rm -f .npmrc\nRUN rm -rf /root/.ssh $HOME/.netrc\nCOPY app.key /etc/app.key\n",
+        );
+        let found: Vec<_> = secret_file_placements(&image)
+            .iter()
+            .map(|p| {
+                (
+                    p.instruction,
+                    p.path.clone(),
+                    p.by_copy,
+                    p.removed.as_ref().map(|r| r.0),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (1, "/root/.ssh/id_rsa".to_string(), true, Some(6)),
+                (2, "./.npmrc".to_string(), true, Some(5)),
+                (3, "~/.netrc".to_string(), false, Some(6)),
+                (7, "/etc/app.key".to_string(), true, None),
             ]
         );
     }
