@@ -3,6 +3,7 @@
 
 pub mod support;
 mod tb101_secret_in_env_or_arg;
+mod tb102_secret_file_in_image;
 mod tb103_build_secret_in_history;
 mod tb104_remote_script_piped_to_shell;
 mod tb106_tls_verification_disabled;
@@ -19,6 +20,7 @@ use crate::config::Config;
 pub fn all() -> Vec<&'static dyn Rule> {
     vec![
         &tb101_secret_in_env_or_arg::SecretInEnvOrArg,
+        &tb102_secret_file_in_image::SecretFileInImage,
         &tb103_build_secret_in_history::BuildSecretInHistory,
         &tb104_remote_script_piped_to_shell::RemoteScriptPipedToShell,
         &tb106_tls_verification_disabled::TlsVerificationDisabled,
