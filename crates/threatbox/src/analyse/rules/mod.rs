@@ -6,6 +6,7 @@ mod tb101_secret_in_env_or_arg;
 mod tb102_secret_file_in_image;
 mod tb103_build_secret_in_history;
 mod tb104_remote_script_piped_to_shell;
+mod tb105_add_remote_without_checksum;
 mod tb106_tls_verification_disabled;
 mod tb107_package_signature_check_disabled;
 mod tb108_sudo_in_run;
@@ -23,6 +24,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb102_secret_file_in_image::SecretFileInImage,
         &tb103_build_secret_in_history::BuildSecretInHistory,
         &tb104_remote_script_piped_to_shell::RemoteScriptPipedToShell,
+        &tb105_add_remote_without_checksum::AddRemoteWithoutChecksum,
         &tb106_tls_verification_disabled::TlsVerificationDisabled,
         &tb107_package_signature_check_disabled::PackageSignatureCheckDisabled,
         &tb108_sudo_in_run::SudoInRun,
