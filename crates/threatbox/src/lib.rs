@@ -34,6 +34,9 @@ pub struct ScanOptions {
     pub paths: Vec<PathBuf>,
     pub excludes: Vec<String>,
     pub strict: bool,
+    /// `YYYY-MM-DD` against which suppression expiry is judged; `None` for
+    /// today (UTC, or `THREATBOX_TODAY` when set).
+    pub today: Option<String>,
 }
 
 /// Reads a text input: bounded size, no NUL bytes, UTF-8 (a BOM is dropped;
@@ -169,7 +172,11 @@ pub fn scan(options: &ScanOptions, config: &Config) -> Analysis {
         system.images.extend(image);
     }
 
-    let findings = analyse::analyse(&system, config, options.strict, &mut diagnostics);
+    let today = options
+        .today
+        .clone()
+        .unwrap_or_else(analyse::suppress::today);
+    let findings = analyse::analyse(&system, config, options.strict, &today, &mut diagnostics);
     diagnostics.sort();
     diagnostics.dedup();
     inputs.sort();

@@ -81,6 +81,7 @@ enum ColorChoice {
 enum ListFormat {
     Text,
     Json,
+    Markdown,
 }
 
 fn main() -> ExitCode {
@@ -101,6 +102,7 @@ fn main() -> ExitCode {
             let out = match format {
                 ListFormat::Text => report::catalogue::text(),
                 ListFormat::Json => report::catalogue::json(),
+                ListFormat::Markdown => report::catalogue::markdown(),
             };
             print!("{out}");
             ExitCode::SUCCESS

@@ -1,6 +1,7 @@
 //! Analysis: rules over the system model give findings; suppressions are
 //! applied; everything is sorted so that every output is deterministic.
 
+pub mod cwe;
 pub mod finding;
 pub mod rule;
 pub mod rules;
@@ -18,7 +19,7 @@ use crate::discover::InputKind;
 use crate::model::System;
 use crate::source::{Diagnostic, SourceFile};
 use finding::Finding;
-use rule::{Rule, RuleMeta, Sink};
+use rule::{Rule, RuleContext, RuleMeta, Sink};
 
 /// One input file that was read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -53,14 +54,15 @@ impl Analysis {
 }
 
 /// Runs every rule over the model.
-pub fn run_rules(system: &System, rules: &[&'static dyn Rule]) -> Vec<Finding> {
+pub fn run_rules(system: &System, config: &Config, rules: &[&'static dyn Rule]) -> Vec<Finding> {
+    let ctx = RuleContext { config };
     let mut findings: Vec<Finding> = system
         .images
         .par_iter()
         .flat_map_iter(|image| {
             let mut sink = Sink::new();
             for rule in rules {
-                rule.check_image(image, &mut sink);
+                rule.check_image_with(image, &ctx, &mut sink);
             }
             sink
         })
@@ -76,11 +78,12 @@ pub fn analyse(
     system: &System,
     config: &Config,
     strict: bool,
+    today: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Finding> {
     let rules = rules::enabled(config);
-    let mut findings = run_rules(system, &rules);
-    suppress::apply(system, config, strict, &mut findings, diagnostics);
+    let mut findings = run_rules(system, config, &rules);
+    suppress::apply(system, config, strict, today, &mut findings, diagnostics);
     for f in &mut findings {
         f.fingerprint = fingerprint(f, system);
     }

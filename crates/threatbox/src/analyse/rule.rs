@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use super::finding::{Finding, LifecycleStage, Severity, Stride};
+use crate::config::Config;
 use crate::model::System;
 use crate::model::image::BuildImage;
 
@@ -48,6 +49,14 @@ impl RuleMeta {
 /// Where rules report to.
 pub type Sink = Vec<Finding>;
 
+/// What a rule may read besides the model element it checks: the run's
+/// configuration (e.g. the trusted registries). Passed by reference so that
+/// fields can be added without touching every rule.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleContext<'a> {
+    pub config: &'a Config,
+}
+
 /// A rule. Each hook is called once per model element of that kind; a rule
 /// implements only those it needs.
 pub trait Rule: Sync + Send {
@@ -55,6 +64,13 @@ pub trait Rule: Sync + Send {
 
     /// Called once for each image built from a Dockerfile.
     fn check_image(&self, _image: &BuildImage, _sink: &mut Sink) {}
+
+    /// Like [`Rule::check_image`], for rules that need the configuration.
+    /// The analysis calls this hook; its default forwards to `check_image`,
+    /// so rules that need no context implement `check_image` only.
+    fn check_image_with(&self, image: &BuildImage, _ctx: &RuleContext<'_>, sink: &mut Sink) {
+        self.check_image(image, sink)
+    }
 
     /// Called once with the whole system, for rules that join elements
     /// (e.g. a compose service and the Dockerfile it builds).

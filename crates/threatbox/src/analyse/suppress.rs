@@ -1,16 +1,291 @@
-//! Suppressions: inline `# threatbox:ignore=CODE reason` comments and
-//! `[[ignore]]` entries in `.threatbox.toml`.
+//! Suppressions: inline comments in Dockerfiles and `[[ignore]]` entries in
+//! `.threatbox.toml`. Every suppression should say why; one that does not is
+//! still honoured but reported, and an expired config entry stops applying.
+//!
+//! Inline forms (the comment stands on the line before the instruction, or
+//! anywhere for the file-level form):
+//! - `# threatbox:ignore=TB101,TB201 reason…`
+//! - `# threatbox:ignore-file=TB203 reason…`
+//! - peers' pragmas, so migrating users keep theirs: `# hadolint ignore=DL3002`,
+//!   `# hadolint global ignore=…`, `# trivy:ignore:DS-0002`,
+//!   `# checkov:skip=CKV_DOCKER_3: reason`. Their ids match through each
+//!   rule's `peers` list.
 
-use super::finding::Finding;
-use crate::config::Config;
+use std::sync::Arc;
+
+use super::finding::{Finding, Suppression};
+use super::rules;
+use crate::config::{Config, names_rule};
 use crate::model::System;
-use crate::source::Diagnostic;
+use crate::source::{Diagnostic, Location};
 
+/// What an inline suppression covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Scope {
+    /// Lines `start..=end` (the next instruction).
+    Lines(usize, usize),
+    File,
+}
+
+#[derive(Debug, Clone)]
+struct Inline {
+    path: Arc<str>,
+    codes: Vec<String>,
+    reason: Option<String>,
+    scope: Scope,
+    location: Location,
+}
+
+/// Parses one comment's text (after `#`). Returns codes, reason and whether
+/// it is file-level.
+fn parse_pragma(text: &str) -> Option<(Vec<String>, Option<String>, bool)> {
+    let t = text.trim();
+    let (rest, file_level, reason_sep) = if let Some(r) = t.strip_prefix("threatbox:ignore-file=") {
+        (r, true, None)
+    } else if let Some(r) = t.strip_prefix("threatbox:ignore=") {
+        (r, false, None)
+    } else if let Some(r) = t.strip_prefix("hadolint global ignore=") {
+        (r, true, Some('#'))
+    } else if let Some(r) = t.strip_prefix("hadolint ignore=") {
+        (r, false, Some('#'))
+    } else if let Some(r) = t.strip_prefix("trivy:ignore:") {
+        (r, false, None)
+    } else if let Some(r) = t.strip_prefix("checkov:skip=") {
+        // `CKV_DOCKER_3: reason` — the id ends at the colon.
+        let (id, reason) = r.split_once(':').unwrap_or((r, ""));
+        let reason = reason.trim();
+        return Some((
+            vec![id.trim().to_string()],
+            (!reason.is_empty()).then(|| reason.to_string()),
+            false,
+        ));
+    } else {
+        return None;
+    };
+    let (list, reason) = match reason_sep {
+        // hadolint puts the reason after a second `#`.
+        Some(sep) => match rest.split_once(sep) {
+            Some((l, r)) => (l.trim(), r.trim()),
+            None => (rest.trim(), ""),
+        },
+        None => match rest.split_once(char::is_whitespace) {
+            Some((l, r)) => (l.trim(), r.trim()),
+            None => (rest.trim(), ""),
+        },
+    };
+    let codes: Vec<String> = list
+        .split(',')
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if codes.is_empty() {
+        return None;
+    }
+    Some((
+        codes,
+        (!reason.is_empty()).then(|| reason.to_string()),
+        file_level,
+    ))
+}
+
+fn inline_suppressions(system: &System) -> Vec<Inline> {
+    let mut out = Vec::new();
+    for image in &system.images {
+        let df = &image.dockerfile;
+        let src = &df.source;
+        // Instruction line ranges, in file order, to find "the next instruction".
+        let ranges: Vec<(usize, usize)> = df
+            .instructions
+            .iter()
+            .map(|i| {
+                (
+                    src.line_col(i.span.start).0,
+                    src.line_col(i.span.end.saturating_sub(1).max(i.span.start))
+                        .0,
+                )
+            })
+            .collect();
+        for comment in &df.comments {
+            let Some((codes, reason, file_level)) = parse_pragma(&comment.text) else {
+                continue;
+            };
+            let scope = if file_level {
+                Scope::File
+            } else {
+                match ranges.iter().find(|(start, _)| *start > comment.line) {
+                    Some(&(s, e)) => Scope::Lines(s, e),
+                    None => continue,
+                }
+            };
+            out.push(Inline {
+                path: src.path.clone(),
+                codes,
+                reason,
+                scope,
+                location: src.line_location(comment.line),
+            });
+        }
+    }
+    out
+}
+
+fn covers(s: &Inline, f: &Finding) -> bool {
+    if s.path != f.location.path || !s.codes.iter().any(|c| names_rule(f.rule, c)) {
+        return false;
+    }
+    match s.scope {
+        Scope::File => true,
+        Scope::Lines(a, b) => (a..=b).contains(&f.location.start_line),
+    }
+}
+
+/// Today's date as `YYYY-MM-DD` (UTC), or `THREATBOX_TODAY` when set (tests
+/// and reproducible CI runs).
+pub fn today() -> String {
+    if let Ok(d) = std::env::var("THREATBOX_TODAY") {
+        return d;
+    }
+    let now = time::OffsetDateTime::now_utc().date();
+    format!(
+        "{:04}-{:02}-{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day()
+    )
+}
+
+/// Marks suppressed findings and reports suppressions that lack a reason,
+/// have expired or name no rule.
 pub fn apply(
-    _system: &System,
-    _config: &Config,
-    _strict: bool,
-    _findings: &mut [Finding],
-    _diagnostics: &mut Vec<Diagnostic>,
+    system: &System,
+    config: &Config,
+    strict: bool,
+    today: &str,
+    findings: &mut [Finding],
+    diagnostics: &mut Vec<Diagnostic>,
 ) {
+    let inline = inline_suppressions(system);
+    let catalogue = rules::all();
+    let known = |code: &str| catalogue.iter().any(|r| names_rule(r.meta(), code));
+
+    for s in &inline {
+        for code in s.codes.iter().filter(|c| !known(c)) {
+            diagnostics.push(Diagnostic::warning(
+                "unknown-rule",
+                format!("suppression names {code:?}, which matches no threatbox rule or peer id"),
+                s.location.clone(),
+            ));
+        }
+        if s.reason.is_none() {
+            diagnostics.push(Diagnostic::warning(
+                "suppression-without-reason",
+                "suppression gives no reason: add one after the rule list so reviewers know why",
+                s.location.clone(),
+            ));
+        }
+    }
+    for e in &config.ignores {
+        if !known(&e.rule) {
+            diagnostics.push(Diagnostic::warning(
+                "unknown-rule",
+                format!(
+                    "[[ignore]] names {:?}, which matches no threatbox rule or peer id",
+                    e.rule
+                ),
+                e.location.clone(),
+            ));
+        }
+        if e.reason.is_none() {
+            diagnostics.push(Diagnostic::warning(
+                "suppression-without-reason",
+                "[[ignore]] entry has no `reason`",
+                e.location.clone(),
+            ));
+        }
+        if let Some(exp) = &e.expires
+            && exp.as_str() < today
+        {
+            diagnostics.push(Diagnostic::warning(
+                "suppression-expired",
+                format!(
+                    "[[ignore]] for {} expired on {exp}; it no longer applies",
+                    e.rule
+                ),
+                e.location.clone(),
+            ));
+        }
+    }
+    if strict {
+        return;
+    }
+    for f in findings.iter_mut() {
+        if let Some(s) = inline.iter().find(|s| covers(s, f)) {
+            f.suppression = Some(Suppression {
+                kind: "inline",
+                reason: s.reason.clone().unwrap_or_default(),
+                expires: None,
+            });
+            continue;
+        }
+        let path = f.location.path.trim_start_matches("./");
+        let entry = config.ignores.iter().find(|e| {
+            names_rule(f.rule, &e.rule)
+                && e.path.as_ref().is_none_or(|g| g.is_match(path))
+                && e.expires.as_deref().is_none_or(|exp| exp >= today)
+        });
+        if let Some(e) = entry {
+            f.suppression = Some(Suppression {
+                kind: "config",
+                reason: e.reason.clone().unwrap_or_default(),
+                expires: e.expires.clone(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pragma_forms() {
+        assert_eq!(
+            parse_pragma(" threatbox:ignore=TB101,TB201 legacy image"),
+            Some((
+                vec!["TB101".into(), "TB201".into()],
+                Some("legacy image".into()),
+                false
+            ))
+        );
+        assert_eq!(
+            parse_pragma("threatbox:ignore-file=TB203"),
+            Some((vec!["TB203".into()], None, true))
+        );
+        assert_eq!(
+            parse_pragma("hadolint ignore=DL3002,DL3008 # base sets user"),
+            Some((
+                vec!["DL3002".into(), "DL3008".into()],
+                Some("base sets user".into()),
+                false
+            ))
+        );
+        assert_eq!(
+            parse_pragma("hadolint global ignore=DL3057"),
+            Some((vec!["DL3057".into()], None, true))
+        );
+        assert_eq!(
+            parse_pragma("checkov:skip=CKV_DOCKER_3: user set by base"),
+            Some((
+                vec!["CKV_DOCKER_3".into()],
+                Some("user set by base".into()),
+                false
+            ))
+        );
+        assert_eq!(
+            parse_pragma("trivy:ignore:DS-0002"),
+            Some((vec!["DS-0002".into()], None, false))
+        );
+        assert_eq!(parse_pragma("just a comment"), None);
+        assert_eq!(parse_pragma("threatbox:ignore="), None);
+    }
 }

@@ -252,16 +252,33 @@ pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
         "FROM scratch\n"
     };
 
+    // Here-documents the parser does not read itself (not first in a RUN,
+    // or after the first): their bodies are blanked for it and attached
+    // below.
+    let run_heredocs = prescan_heredocs(&mut work, escape);
+
     let max_rounds = MAX_RECOVERIES.min(source.line_count() + 1);
     let mut instructions = Vec::new();
+    let mut problems = Vec::new();
+    // Instructions rebuilt here that the parser rejects (`ENTRYPOINT []`).
+    let mut recovered = Vec::new();
     for round in 0.. {
         let pass = parse_pass(prefix, &work, escape);
         instructions = pass.instructions;
+        problems = pass.problems;
         let Some(error) = pass.error else { break };
         let line = error.line.clamp(1, source.line_count());
-        let mut location = source.line_location(line);
-        location.start_column = error.column.max(1).min(location.end_column);
-        diagnostics.push(Diagnostic::error("parse-error", error.message, location));
+        let range = failed_range(&work, error.resume_from, line, escape);
+        if let Some(entrypoint) = range
+            .as_ref()
+            .and_then(|r| empty_entrypoint(&work, r, escape))
+        {
+            recovered.push(entrypoint);
+        } else {
+            let mut location = source.line_location(line);
+            location.start_column = error.column.max(1).min(location.end_column);
+            diagnostics.push(Diagnostic::error("parse-error", error.message, location));
+        }
         if round + 1 >= max_rounds {
             diagnostics.push(Diagnostic::error(
                 "parse-error",
@@ -270,12 +287,24 @@ pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
             ));
             break;
         }
-        if !blank_failed_instruction(&mut work, error.resume_from, line, escape) {
+        if !blank_failed_instruction(&mut work, range) {
             // Nothing left to blank: another round would fail the same way.
             break;
         }
     }
 
+    if !recovered.is_empty() {
+        instructions.extend(recovered);
+        instructions.sort_by_key(|i| i.span.start);
+    }
+    attach_heredocs(&mut instructions, run_heredocs);
+    for (span, message) in problems {
+        diagnostics.push(Diagnostic::error(
+            "parse-error",
+            message,
+            source.location(&span),
+        ));
+    }
     check_structure(&source, &instructions, &mut diagnostics);
     let comments = collect_comments(&source, &instructions, &directives.lines);
     Dockerfile {
@@ -348,6 +377,8 @@ fn scan_directives(text: &str) -> Directives {
 /// The outcome of one parse of the working copy.
 struct Pass {
     instructions: Vec<Instruction>,
+    /// Semantic problems in instructions that did parse.
+    problems: Vec<(Span, String)>,
     error: Option<PassError>,
 }
 
@@ -367,6 +398,7 @@ fn parse_pass(prefix: &str, work: &str, escape: char) -> Pass {
     let prefix_lines = prefix.matches('\n').count();
     let ctx = Ctx {
         text: work,
+        problems: Default::default(),
         base: prefix.len(),
         escape,
     };
@@ -403,7 +435,7 @@ fn parse_pass(prefix: &str, work: &str, escape: char) -> Pass {
         }),
         Err(_) => {
             // Point at the instruction after the last good one.
-            let line = first_instruction_line(work, resume_from, escape)
+            let line = first_instruction_line(work, resume_from)
                 .unwrap_or_else(|| line_of(work, resume_from));
             Some(PassError {
                 message: "internal parser failure on this instruction".to_string(),
@@ -415,6 +447,7 @@ fn parse_pass(prefix: &str, work: &str, escape: char) -> Pass {
     };
     Pass {
         instructions,
+        problems: ctx.problems.into_inner(),
         error,
     }
 }
@@ -460,14 +493,13 @@ fn ends_with_continuation(line: &str, escape: char) -> bool {
 }
 
 /// The first line after `offset` that could start an instruction.
-fn first_instruction_line(text: &str, offset: usize, escape: char) -> Option<usize> {
+fn first_instruction_line(text: &str, offset: usize) -> Option<usize> {
     let lines = line_ranges(text);
     let from = if offset == 0 {
         1
     } else {
         line_of(text, offset) + 1
     };
-    let _ = escape;
     (from..=lines.len()).find(|&l| {
         lines
             .get(l - 1)
@@ -476,17 +508,226 @@ fn first_instruction_line(text: &str, offset: usize, escape: char) -> Option<usi
     })
 }
 
-/// Blanks the lines of the instruction that failed: from its first line
-/// through its continuation lines and at least through the error line.
+/// Here-documents of one RUN found by [`prescan_heredocs`].
+struct RunHeredocs {
+    /// Source offset of the instruction keyword (`RUN`, or `ONBUILD`).
+    start: usize,
+    heredocs: Vec<Heredoc>,
+    /// End of the last closing delimiter line.
+    end: usize,
+}
+
+/// A here-document opener `<<[-]DELIM` (quotes around DELIM turn off
+/// expansion): (delimiter, strip leading tabs, expand).
+fn heredoc_marker(word: &str, escape: char) -> Option<(String, bool, bool)> {
+    let rest = word.strip_prefix("<<")?;
+    let (strip_tabs, rest) = match rest.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    let expand = !rest.contains(['"', '\'']);
+    let delim = unquote(rest, escape);
+    if delim.is_empty() || delim.contains(['<', ' ', '\t']) {
+        return None;
+    }
+    Some((delim, strip_tabs, expand))
+}
+
+/// Finds the here-documents of RUN, COPY and ADD with a line scan (so that
+/// their bodies are never taken for instructions). For RUN, the parser only
+/// reads one here-document and only when the command starts with it: the
+/// bodies it would not read are blanked in `work` and returned, to be
+/// attached to their RUN after parsing.
+fn prescan_heredocs(work: &mut String, escape: char) -> Vec<RunHeredocs> {
+    let lines = line_ranges(work);
+    let mut found = Vec::new();
+    let mut to_blank: Vec<Range<usize>> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = work.get(lines[i].clone()).unwrap_or("");
+        if is_blank_or_comment(line) {
+            i += 1;
+            continue;
+        }
+        // The logical instruction: this line and its continuation lines.
+        let mut end = i;
+        while let Some(r) = lines.get(end) {
+            let text = work.get(r.clone()).unwrap_or("");
+            let continues = ends_with_continuation(text, escape);
+            // Inside a continuation, comment and blank lines do not end it.
+            let inside = end != i && is_blank_or_comment(text);
+            if continues || inside {
+                end += 1;
+                continue;
+            }
+            break;
+        }
+        let end = end.min(lines.len() - 1);
+        let logical = join_continuations(work, lines[i].start..lines[end].end, escape);
+        let words = split_words(&logical.text, escape);
+        let word = |k: usize| {
+            words
+                .get(k)
+                .and_then(|w| logical.text.get(w.clone()))
+                .unwrap_or("")
+        };
+        let mut k = 0;
+        if word(k).eq_ignore_ascii_case("ONBUILD") {
+            k += 1;
+        }
+        let keyword = word(k).to_ascii_uppercase();
+        if !matches!(keyword.as_str(), "RUN" | "COPY" | "ADD") {
+            i = end + 1;
+            continue;
+        }
+        k += 1;
+        while word(k).starts_with("--") {
+            k += 1;
+        }
+        let first_is_heredoc = word(k).starts_with("<<");
+        let markers: Vec<_> = (k..words.len())
+            .filter_map(|k| heredoc_marker(word(k), escape))
+            .collect();
+        // Bodies follow the instruction, one after the other.
+        let mut next = end + 1;
+        let mut heredocs = Vec::new();
+        for (delim, strip_tabs, expand) in &markers {
+            let close = (next..lines.len()).find(|&l| {
+                let text = work.get(lines[l].clone()).unwrap_or("");
+                let text = if *strip_tabs {
+                    text.trim_start_matches('\t')
+                } else {
+                    text
+                };
+                text == delim
+            });
+            let Some(close) = close else { break };
+            let span = lines[next.min(close)].start..lines[close].start;
+            let raw = work.get(span.clone()).unwrap_or("");
+            let body = if *strip_tabs {
+                raw.split_inclusive('\n')
+                    .map(|l| l.trim_start_matches('\t'))
+                    .collect()
+            } else {
+                raw.to_string()
+            };
+            heredocs.push((
+                Heredoc {
+                    span,
+                    expand: *expand,
+                    body,
+                },
+                lines[close].end,
+            ));
+            next = close + 1;
+        }
+        if heredocs.len() < markers.len() {
+            // Unterminated: the parser reports it.
+            i = end + 1;
+            continue;
+        }
+        if keyword == "RUN" && !heredocs.is_empty() {
+            let handled = usize::from(first_is_heredoc);
+            for (h, close_end) in heredocs.iter().skip(handled) {
+                to_blank.push(h.span.start..*close_end);
+            }
+            if heredocs.len() > handled {
+                let lead = line.len() - line.trim_start().len();
+                found.push(RunHeredocs {
+                    start: lines[i].start + lead,
+                    end: heredocs.last().map_or(0, |h| h.1),
+                    heredocs: heredocs.into_iter().map(|(h, _)| h).collect(),
+                });
+            }
+        }
+        i = next.max(end + 1);
+    }
+    for range in to_blank {
+        blank_failed_instruction(work, Some(range));
+    }
+    found
+}
+
+/// Puts the here-documents found by [`prescan_heredocs`] on their RUN.
+fn attach_heredocs(instructions: &mut [Instruction], found: Vec<RunHeredocs>) {
+    for f in found {
+        let Some(instr) = instructions
+            .iter_mut()
+            .find(|i| i.keyword_span.start == f.start)
+        else {
+            continue;
+        };
+        instr.span.end = instr.span.end.max(f.end);
+        let target = match &mut instr.kind {
+            InstrKind::Onbuild(inner) => {
+                inner.span.end = inner.span.end.max(f.end);
+                &mut inner.kind
+            }
+            kind => kind,
+        };
+        if let InstrKind::Run(run) = target {
+            run.heredocs = f.heredocs;
+        }
+    }
+}
+
+/// Blanks the lines of the instruction that failed (see [`failed_range`]).
 /// Returns `false` when nothing could be blanked (no progress possible).
-fn blank_failed_instruction(
-    work: &mut String,
+fn blank_failed_instruction(work: &mut String, range: Option<Range<usize>>) -> bool {
+    let Some(range) = range else { return false };
+    let Some(old) = work.get(range.clone()) else {
+        return false;
+    };
+    if old.trim().is_empty() {
+        return false;
+    }
+    let blank: String = old
+        .chars()
+        .flat_map(|c| {
+            let keep = if c == '\n' { '\n' } else { ' ' };
+            // Keep byte lengths: a multi-byte char becomes as many spaces.
+            std::iter::repeat_n(keep, if c == '\n' { 1 } else { c.len_utf8() })
+        })
+        .collect();
+    work.replace_range(range, &blank);
+    true
+}
+
+/// `ENTRYPOINT []` (reset the entrypoint) is valid for BuildKit but the
+/// underlying parser rejects it: rebuild it from the failed range.
+fn empty_entrypoint(work: &str, range: &Range<usize>, escape: char) -> Option<Instruction> {
+    let logical = join_continuations(work, range.clone(), escape);
+    let text = logical.text.trim();
+    let keyword = text.get(..10)?;
+    let rest = text.get(10..)?;
+    if !keyword.eq_ignore_ascii_case("ENTRYPOINT")
+        || !rest.starts_with([' ', '\t'])
+        || rest.trim().replace([' ', '\t'], "") != "[]"
+    {
+        return None;
+    }
+    let lead = logical.text.len() - logical.text.trim_start().len();
+    let start = logical.source_offset(lead);
+    let end = logical.source_offset(logical.text.trim_end().len().saturating_sub(1)) + 1;
+    Some(Instruction {
+        kind: InstrKind::Entrypoint(Command::Exec(Vec::new())),
+        keyword_span: start..start + 10,
+        span: start..end.max(start + 10),
+        flags: Vec::new(),
+    })
+}
+
+/// The byte range of the lines of the instruction that failed: from its
+/// first line through its continuation lines and at least through the error
+/// line.
+fn failed_range(
+    work: &str,
     resume_from: usize,
     error_line: usize,
     escape: char,
-) -> bool {
+) -> Option<Range<usize>> {
     let lines = line_ranges(work);
-    let start = match first_instruction_line(work, resume_from, escape) {
+    let start = match first_instruction_line(work, resume_from) {
         Some(l) if l <= error_line => l,
         _ => error_line,
     };
@@ -506,29 +747,9 @@ fn blank_failed_instruction(
         l += 1;
     }
     let end = end.max(error_line).min(lines.len());
-    let (Some(first), Some(last)) = (
-        lines.get(start.saturating_sub(1)),
-        lines.get(end.saturating_sub(1)),
-    ) else {
-        return false;
-    };
-    let range = first.start..last.end;
-    let Some(old) = work.get(range.clone()) else {
-        return false;
-    };
-    if old.trim().is_empty() {
-        return false;
-    }
-    let blank: String = old
-        .chars()
-        .flat_map(|c| {
-            let keep = if c == '\n' { '\n' } else { ' ' };
-            // Keep byte lengths: a multi-byte char becomes as many spaces.
-            std::iter::repeat_n(keep, if c == '\n' { 1 } else { c.len_utf8() })
-        })
-        .collect();
-    work.replace_range(range, &blank);
-    true
+    let first = lines.get(start.saturating_sub(1))?;
+    let last = lines.get(end.saturating_sub(1))?;
+    Some(first.start..last.end)
 }
 
 /// Checks BuildKit would make after parsing: a `FROM` before other
@@ -649,6 +870,9 @@ fn collect_comments(
 struct Ctx<'a> {
     /// The working copy (same offsets as the source).
     text: &'a str,
+    /// Instructions the parser accepted that BuildKit would reject (e.g.
+    /// `ENV KEY` without a value): span and message.
+    problems: std::cell::RefCell<Vec<(Span, String)>>,
     /// Length of the injected prefix.
     base: usize,
     escape: char,
@@ -762,11 +986,11 @@ impl Ctx<'_> {
             }
             I::Env(e) => {
                 let text = join_continuations(self.text, self.span(&e.arguments.span), self.escape);
-                (&e.env, InstrKind::Env(key_values(&text, self.escape)))
+                (&e.env, InstrKind::Env(self.key_values(&text, "ENV")))
             }
             I::Label(l) => {
                 let text = join_continuations(self.text, self.span(&l.arguments.span), self.escape);
-                (&l.label, InstrKind::Label(key_values(&text, self.escape)))
+                (&l.label, InstrKind::Label(self.key_values(&text, "LABEL")))
             }
             I::Arg(a) => {
                 let text = join_continuations(self.text, self.span(&a.arguments.span), self.escape);
@@ -828,6 +1052,17 @@ impl Ctx<'_> {
         };
         instruction.span.end = self.end_of(&instruction).max(keyword_span.end);
         Some(instruction)
+    }
+
+    /// Key/value pairs, noting the forms BuildKit rejects.
+    fn key_values(&self, text: &ShellText, keyword: &str) -> Vec<KeyValue> {
+        let (pairs, problem) = key_values(text, self.escape);
+        if let Some(problem) = problem {
+            self.problems
+                .borrow_mut()
+                .push((text.span.clone(), format!("{keyword} {problem}")));
+        }
+        pairs
     }
 
     /// The furthest source offset covered by an instruction's parts.
@@ -923,6 +1158,10 @@ pub(crate) fn join_continuations(text: &str, span: Span, escape: char) -> ShellT
         out.push(c);
         i += c.len_utf8();
     }
+    // A continuation at the very end leaves the blanks before it: drop them.
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    segments.retain(|&(l, _)| l < trimmed || l == 0);
     ShellText {
         text: out,
         span: start..end,
@@ -1065,33 +1304,47 @@ fn shell_word(text: &ShellText, range: Range<usize>, escape: char) -> Word {
     }
 }
 
-/// `KEY=value …` or the legacy `KEY value with spaces` (ENV, LABEL).
-fn key_values(text: &ShellText, escape: char) -> Vec<KeyValue> {
+/// `KEY=value …` or the legacy `KEY value with spaces` (ENV, LABEL), plus
+/// what BuildKit would reject in it.
+fn key_values(text: &ShellText, escape: char) -> (Vec<KeyValue>, Option<String>) {
     let words = split_words(&text.text, escape);
     let Some(first) = words.first() else {
-        return Vec::new();
+        return (Vec::new(), Some("requires at least one argument".into()));
     };
     let first_raw = text.text.get(first.clone()).unwrap_or("");
     if !first_raw.contains('=') {
         // Legacy form: the value is the rest of the line, spaces included.
-        let value_start = words.get(1).map_or(first.end, |w| w.start);
-        let value_end = text.text.trim_end().len().max(value_start);
-        return vec![KeyValue {
+        let Some(second) = words.get(1) else {
+            return (
+                Vec::new(),
+                Some(format!("{first_raw} has no value: use KEY=value")),
+            );
+        };
+        let value_end = text.text.trim_end().len().max(second.start);
+        let pair = KeyValue {
             key: shell_word(text, first.clone(), escape),
-            value: shell_word(text, value_start..value_end, escape),
-        }];
+            value: shell_word(text, second.start..value_end, escape),
+        };
+        return (vec![pair], None);
     }
-    words
+    let mut problem = None;
+    let pairs = words
         .into_iter()
         .filter_map(|w| {
             let raw = text.text.get(w.clone())?;
-            let eq = raw.find('=')?;
+            let Some(eq) = raw.find('=') else {
+                problem.get_or_insert_with(|| {
+                    format!("syntax error: no '=' in {raw:?}; use KEY=value")
+                });
+                return None;
+            };
             Some(KeyValue {
                 key: shell_word(text, w.start..w.start + eq, escape),
                 value: shell_word(text, w.start + eq + 1..w.end, escape),
             })
         })
-        .collect()
+        .collect();
+    (pairs, problem)
 }
 
 /// `ARG NAME[=default] …`.
@@ -1414,6 +1667,90 @@ mod tests {
         assert_eq!(errs[0].0, 2);
         let d = parse_str("ARG V=1\n");
         assert_eq!(errors(&d).len(), 1);
+    }
+
+    #[test]
+    fn env_without_value_is_an_error_but_kept_going() {
+        let d = parse_str("FROM a\nENV PATH\nLABEL a=1 b\nUSER x\n");
+        assert_eq!(keywords(&d), ["FROM", "ENV", "LABEL", "USER"]);
+        let lines: Vec<_> = errors(&d).iter().map(|e| e.0).collect();
+        assert_eq!(lines, [2, 3]);
+        let InstrKind::Label(kv) = &d.instructions[2].kind else {
+            panic!()
+        };
+        assert_eq!(kv.len(), 1);
+    }
+
+    #[test]
+    fn continuation_at_end_of_file() {
+        let d = parse_str("FROM a\nRUN something \\");
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        let InstrKind::Run(RunInstr {
+            command: Command::Shell(sh),
+            ..
+        }) = &d.instructions[1].kind
+        else {
+            panic!()
+        };
+        assert_eq!(sh.text, "something");
+    }
+
+    #[test]
+    fn empty_entrypoint_resets_without_error() {
+        let text = "FROM a\nENTRYPOINT [ ]\nCMD [\"x\"]\nentrypoint \\\n  []\n";
+        let d = parse_str(text);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert_eq!(keywords(&d), ["FROM", "ENTRYPOINT", "CMD", "ENTRYPOINT"]);
+        assert!(
+            matches!(&d.instructions[1].kind, InstrKind::Entrypoint(Command::Exec(w)) if w.is_empty())
+        );
+        assert_eq!(&text[d.instructions[1].span.clone()], "ENTRYPOINT [ ]");
+        assert_eq!(&text[d.instructions[3].span.clone()], "entrypoint \\\n  []");
+    }
+
+    #[test]
+    fn heredocs_anywhere_in_run() {
+        let text = "FROM a\nRUN cat <<EOF > /etc/conf && \\\n    cat <<-'END' >> /x\nport=1\n# body, not a comment\nEOF\n\tline\n\tEND\nUSER app\nRUN <<ONE <<TWO\nfirst\nONE\nsecond\nTWO\nCMD x\n";
+        let d = parse_str(text);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert_eq!(keywords(&d), ["FROM", "RUN", "USER", "RUN", "CMD"]);
+        let InstrKind::Run(r) = &d.instructions[1].kind else {
+            panic!()
+        };
+        assert_eq!(r.heredocs.len(), 2);
+        assert_eq!(r.heredocs[0].body, "port=1\n# body, not a comment\n");
+        assert!(r.heredocs[0].expand);
+        assert_eq!(r.heredocs[1].body, "line\n");
+        assert!(!r.heredocs[1].expand);
+        assert_eq!(line(&d, &r.heredocs[0].span), 4);
+        assert!(text[d.instructions[1].span.clone()].ends_with("\tEND"));
+        let InstrKind::Run(r) = &d.instructions[3].kind else {
+            panic!()
+        };
+        let bodies: Vec<_> = r.heredocs.iter().map(|h| h.body.as_str()).collect();
+        assert_eq!(bodies, ["first\n", "second\n"]);
+        assert!(text[d.instructions[3].span.clone()].ends_with("TWO"));
+        assert!(d.comments.is_empty(), "{:?}", d.comments);
+        // `<<<` is a here-string, and `<<` inside quotes is no opener.
+        let d = parse_str("FROM a\nRUN cat <<<x && echo \"<<EOF\"\nUSER b\n");
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert_eq!(keywords(&d), ["FROM", "RUN", "USER"]);
+    }
+
+    #[test]
+    fn onbuild_run_heredocs() {
+        let text = "FROM a\nONBUILD RUN cat <<EOF > /x\nhello\nEOF\nUSER b\n";
+        let d = parse_str(text);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert_eq!(keywords(&d), ["FROM", "ONBUILD", "USER"]);
+        let InstrKind::Onbuild(inner) = &d.instructions[1].kind else {
+            panic!()
+        };
+        let InstrKind::Run(r) = &inner.kind else {
+            panic!()
+        };
+        assert_eq!(r.heredocs[0].body, "hello\n");
+        assert!(text[d.instructions[1].span.clone()].ends_with("EOF"));
     }
 
     #[test]

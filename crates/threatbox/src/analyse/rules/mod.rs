@@ -1,6 +1,10 @@
 //! The rule catalogue. One file per rule; this list is the only place a rule
 //! is registered, and the order here is the catalogue order.
 
+#[cfg(test)]
+mod catalogue_tests;
+pub mod packages;
+pub mod scope;
 pub mod support;
 mod tb101_secret_in_env_or_arg;
 mod tb102_secret_file_in_image;
@@ -10,7 +14,21 @@ mod tb105_add_remote_without_checksum;
 mod tb106_tls_verification_disabled;
 mod tb107_package_signature_check_disabled;
 mod tb108_sudo_in_run;
+mod tb109_insecure_build_privileges;
+mod tb110_add_instead_of_copy;
+mod tb111_world_writable_permissions;
 mod tb112_password_set_in_build;
+mod tb113_copy_whole_stage_filesystem;
+mod tb114_unpinned_packages;
+mod tb201_runs_as_root;
+mod tb202_ssh_server_in_image;
+mod tb203_missing_healthcheck;
+mod tb204_package_manager_hygiene;
+mod tb205_build_tools_in_final_image;
+mod tb206_user_not_numeric;
+mod tb301_base_image_unpinned;
+mod tb302_base_image_not_digest_pinned;
+mod tb303_base_image_untrusted_source;
 #[cfg(test)]
 pub mod testing;
 
@@ -28,7 +46,21 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb106_tls_verification_disabled::TlsVerificationDisabled,
         &tb107_package_signature_check_disabled::PackageSignatureCheckDisabled,
         &tb108_sudo_in_run::SudoInRun,
+        &tb109_insecure_build_privileges::InsecureBuildPrivileges,
+        &tb110_add_instead_of_copy::AddInsteadOfCopy,
+        &tb111_world_writable_permissions::WorldWritablePermissions,
         &tb112_password_set_in_build::PasswordSetInBuild,
+        &tb113_copy_whole_stage_filesystem::CopyWholeStageFilesystem,
+        &tb114_unpinned_packages::UnpinnedPackages,
+        &tb201_runs_as_root::RunsAsRoot,
+        &tb202_ssh_server_in_image::SshServerInImage,
+        &tb203_missing_healthcheck::MissingHealthcheck,
+        &tb204_package_manager_hygiene::PackageManagerHygiene,
+        &tb205_build_tools_in_final_image::BuildToolsInFinalImage,
+        &tb206_user_not_numeric::UserNotNumeric,
+        &tb301_base_image_unpinned::BaseImageUnpinned,
+        &tb302_base_image_not_digest_pinned::BaseImageNotDigestPinned,
+        &tb303_base_image_untrusted_source::BaseImageUntrustedSource,
     ]
 }
 
@@ -40,9 +72,11 @@ pub fn enabled(config: &Config) -> Vec<&'static dyn Rule> {
         .collect()
 }
 
-/// Looks a rule up by code (`TB101`) or slug, case-insensitively.
-pub fn find(code_or_slug: &str) -> Option<&'static RuleMeta> {
-    all().into_iter().map(|r| r.meta()).find(|m| {
-        m.code.eq_ignore_ascii_case(code_or_slug) || m.slug.eq_ignore_ascii_case(code_or_slug)
-    })
+/// Looks a rule up by code (`TB101`), slug or a peer's id (`DL3002`),
+/// case-insensitively. A peer id shared by several rules gives the first.
+pub fn find(name: &str) -> Option<&'static RuleMeta> {
+    let metas = || all().into_iter().map(|r| r.meta());
+    metas()
+        .find(|m| m.code.eq_ignore_ascii_case(name) || m.slug.eq_ignore_ascii_case(name))
+        .or_else(|| metas().find(|m| m.peers.iter().any(|p| p.eq_ignore_ascii_case(name))))
 }

@@ -2,8 +2,9 @@
 
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
+use crate::analyse::rules::support::image_scripts;
+use crate::analyse::shell::basename;
 use crate::model::image::BuildImage;
-use crate::parse::dockerfile::{Command, InstrKind};
 
 pub struct SudoInRun;
 
@@ -47,30 +48,22 @@ impl Rule for SudoInRun {
     }
 
     fn check_image(&self, image: &BuildImage, sink: &mut Sink) {
-        for (_, instr) in image.dockerfile.instructions.iter().enumerate() {
-            let InstrKind::Run(run) = &instr.kind else {
-                continue;
-            };
-            let found = match &run.command {
-                Command::Exec(words) => words
+        for (_, script) in image_scripts(image) {
+            for command in script.commands() {
+                let sudo = command
+                    .prefix()
                     .iter()
-                    .find(|w| w.value == "sudo")
-                    .map(|w| w.span.clone()),
-                Command::Shell(text) => text
-                    .text
-                    .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '('))
-                    .find(|w| *w == "sudo")
-                    .map(|w| {
-                        let start = w.as_ptr() as usize - text.text.as_ptr() as usize;
-                        text.source_span(start..start + w.len())
-                    }),
-            };
-            if let Some(span) = found {
-                sink.push(Finding::new(
-                    &META,
-                    image.location(&span),
-                    "`sudo` in RUN: the image keeps sudo and a sudoers policy that a compromised process can use to become root",
-                ));
+                    .find(|w| matches!(basename(&w.value), "sudo" | "doas"));
+                if let Some(word) = sudo {
+                    sink.push(Finding::new(
+                        &META,
+                        image.location(&script.word_span(word)),
+                        format!(
+                            "`{}` in RUN: the image keeps it and a policy that a compromised process can use to become root",
+                            word.value
+                        ),
+                    ));
+                }
             }
         }
     }
@@ -91,7 +84,7 @@ mod tests {
     }
 
     #[test]
-    fn ignores_sudo_as_a_word_inside_other_words() {
+    fn ignores_sudo_as_an_argument_or_inside_other_words() {
         assert!(
             check(
                 &SudoInRun,
@@ -99,5 +92,21 @@ mod tests {
             )
             .is_empty()
         );
+        assert!(
+            check(
+                &SudoInRun,
+                "FROM debian:12\nRUN apt-get install -y sudo && echo sudo\n"
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn flags_sudo_in_heredoc_and_onbuild() {
+        let f = check(
+            &SudoInRun,
+            "FROM debian:12\nRUN <<EOF\nset -e\nsudo make install\nEOF\nONBUILD RUN sudo ls\n",
+        );
+        assert_eq!(lines(&f), vec![4, 6]);
     }
 }

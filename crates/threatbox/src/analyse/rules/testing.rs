@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use crate::analyse::finding::Finding;
-use crate::analyse::rule::Rule;
+use crate::analyse::rule::{Rule, RuleContext};
+use crate::config::Config;
 use crate::model::build::build_image;
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::parse;
@@ -21,8 +22,17 @@ pub fn check(rule: &dyn Rule, text: &str) -> Vec<Finding> {
 }
 
 pub fn check_image(rule: &dyn Rule, image: &BuildImage) -> Vec<Finding> {
+    check_image_with(rule, image, &Config::default())
+}
+
+/// Findings of `rule` on `text` under a given configuration.
+pub fn check_with(rule: &dyn Rule, text: &str, config: &Config) -> Vec<Finding> {
+    check_image_with(rule, &image(text), config)
+}
+
+pub fn check_image_with(rule: &dyn Rule, image: &BuildImage, config: &Config) -> Vec<Finding> {
     let mut sink = Vec::new();
-    rule.check_image(image, &mut sink);
+    rule.check_image_with(image, &RuleContext { config }, &mut sink);
     sink.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     sink
 }
