@@ -142,6 +142,7 @@ fn run_scan(args: ScanArgs) -> ExitCode {
         paths: args.paths,
         excludes: args.exclude,
         strict: args.strict,
+        today: None,
     };
     let analysis = scan(&options, &config);
 

@@ -27,17 +27,14 @@ fn config(text: &str) -> Config {
 }
 
 fn run(dir: &Path, config: &Config, strict: bool) -> threatbox::analyse::Analysis {
-    // SAFETY of the assertion below: today is fixed so that expiry is deterministic.
-    // (set_var is unsafe in edition 2024; every test sets the same value.)
-    unsafe { std::env::set_var("THREATBOX_TODAY", "2026-06-01") };
-    scan(
-        &ScanOptions {
-            paths: vec![dir.to_path_buf()],
-            excludes: vec![],
-            strict,
-        },
-        config,
-    )
+    let options = ScanOptions {
+        paths: vec![dir.to_path_buf()],
+        strict,
+        // Fixed, so that expiry is judged the same on any day.
+        today: Some("2026-06-01".to_string()),
+        ..ScanOptions::default()
+    };
+    scan(&options, config)
 }
 
 fn sudo_lines(a: &threatbox::analyse::Analysis, suppressed: bool) -> Vec<usize> {
