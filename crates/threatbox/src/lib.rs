@@ -136,7 +136,10 @@ fn load(candidate: &Candidate) -> (Option<BuildImage>, Option<Arc<SourceFile>>, 
             diagnostics.extend(dockerfile.diagnostics.iter().cloned());
             let ignore = parse::dockerignore::find_for(&candidate.path);
             let (dockerignore, ignore_diags) = match ignore {
-                Some(Ok(ig)) => (Some(ig), vec![]),
+                Some(Ok(ig)) => {
+                    let warnings = ig.warnings.clone();
+                    (Some(ig), warnings)
+                }
                 Some(Err(d)) => (None, vec![d]),
                 None => (None, vec![]),
             };
