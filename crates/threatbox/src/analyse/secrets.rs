@@ -291,6 +291,13 @@ pub fn is_literal_secret_value(value: &str) -> bool {
             | "disabled"
             | "enabled"
             | "unset"
+            | "dummy"
+            | "placeholder"
+            | "example"
+            | "notused"
+            | "unused"
+            | "todo"
+            | "tbd"
     ) {
         return false;
     }
@@ -687,6 +694,7 @@ mod tests {
             "/run/secrets/db",
             "<your-token>",
             "***",
+            "dummy",
         ] {
             assert!(!is_literal_secret_value(v), "{v}");
         }

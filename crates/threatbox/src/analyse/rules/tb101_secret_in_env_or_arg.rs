@@ -89,7 +89,8 @@ fn literal_problem(what: &str, name: &str, value: &str) -> Option<(Severity, Str
             Severity::High,
             format!("{what} `{name}` holds a {kind} ({})", redact(value)),
         )),
-        None if secret_name && is_literal_secret_value(value) => Some((
+        // Label keys are free-form (`com.example.auth=oauth2`): only formats count.
+        None if what != "LABEL" && secret_name && is_literal_secret_value(value) => Some((
             Severity::Medium,
             format!(
                 "{what} `{name}` sets a secret-named variable to a literal value ({})",
@@ -362,7 +363,7 @@ mod tests {
     fn official_image_values_are_not_secrets() {
         let f = check(
             &SecretInEnvOrArg,
-            "FROM debian\nENV PYTHON_VERSION=3.12.8 GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\nENV PATH=/usr/local/bin:$PATH LANG=C.UTF-8\nLABEL org.opencontainers.image.source=https://github.com/x/y\nARG TOKEN_URL=https://auth.example.com/token\nRUN curl -fsSL -H \"Authorization: Bearer $GITHUB_TOKEN\" https://api.github.com\n",
+            "FROM debian\nENV PYTHON_VERSION=3.12.8 GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\nENV PATH=/usr/local/bin:$PATH LANG=C.UTF-8\nLABEL org.opencontainers.image.source=https://github.com/x/y com.example.auth=oauth2\nENV SECRET_KEY_BASE=dummy\nARG TOKEN_URL=https://auth.example.com/token\nRUN curl -fsSL -H \"Authorization: Bearer $GITHUB_TOKEN\" https://api.github.com\n",
         );
         assert!(
             f.is_empty(),
