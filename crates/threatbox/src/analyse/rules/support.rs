@@ -207,14 +207,18 @@ pub fn secret_file_placements(image: &BuildImage) -> Vec<SecretPlacement> {
                 let many = c.sources.len() > 1;
                 let dest = c.dest.value.as_str();
                 for src in &c.sources {
-                    let Some(kind) = secret_file_kind(&src.value) else {
-                        continue;
-                    };
                     let name = basename(src.value.trim_end_matches('/')).to_string();
                     let path = if many || dest.ends_with('/') || dest == "." {
                         format!("{}/{name}", dest.trim_end_matches('/'))
                     } else {
                         dest.to_string()
+                    };
+                    // By the source's name, or by where it lands
+                    // (`COPY creds /root/.aws/credentials`).
+                    let Some(kind) =
+                        secret_file_kind(&src.value).or_else(|| secret_file_kind(&path))
+                    else {
+                        continue;
                     };
                     placed.push(SecretPlacement {
                         instruction: index,
@@ -419,7 +423,7 @@ mod tests {
     #[test]
     fn placements_and_later_deletions() {
         let image = crate::analyse::rules::testing::image(
-            "FROM a\nCOPY id_rsa /root/.ssh/\nCOPY .npmrc ./\nRUN echo \"$NETRC\" > ~/.netrc && make\nRUN echo x > /tmp/.git-credentials && rm /tmp/.git-credentials\nRUN npm ci && rm -f .npmrc\nRUN rm -rf /root/.ssh $HOME/.netrc\nCOPY app.key /etc/app.key\n",
+            "FROM a\nCOPY id_rsa /root/.ssh/\nCOPY .npmrc ./\nCOPY known_hosts config /root/.ssh/\nRUN echo \"$NETRC\" > ~/.netrc && make\nRUN echo x > /tmp/.git-credentials && rm /tmp/.git-credentials\nRUN npm ci && rm -f .npmrc\nRUN rm -rf /root/.ssh $HOME/.netrc\nCOPY app.key /etc/app.key\n",
         );
         let found: Vec<_> = secret_file_placements(&image)
             .iter()
@@ -435,10 +439,10 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                (1, "/root/.ssh/id_rsa".to_string(), true, Some(6)),
-                (2, "./.npmrc".to_string(), true, Some(5)),
-                (3, "~/.netrc".to_string(), false, Some(6)),
-                (7, "/etc/app.key".to_string(), true, None),
+                (1, "/root/.ssh/id_rsa".to_string(), true, Some(7)),
+                (2, "./.npmrc".to_string(), true, Some(6)),
+                (4, "~/.netrc".to_string(), false, Some(7)),
+                (8, "/etc/app.key".to_string(), true, None),
             ]
         );
     }

@@ -210,9 +210,9 @@ mod tests {
     fn secret_files_copied_by_name() {
         let f = check(
             &SecretFileInImage,
-            "FROM a\nCOPY id_rsa /root/.ssh/id_rsa\nCOPY .env config/app.key ./\nADD --chown=app .aws/credentials /home/app/.aws/\nCOPY --from=builder /root/.npmrc /root/\nCOPY <<EOF /root/.netrc\nmachine x login y password z\nEOF\nRUN echo \"$TOKEN\" > ~/.git-credentials\n",
+            "FROM a\nCOPY id_rsa /root/.ssh/id_rsa\nCOPY .env config/app.key ./\nADD --chown=app .aws/credentials /home/app/.aws/\nCOPY --from=builder /root/.npmrc /root/\nCOPY <<EOF /root/.netrc\nmachine x login y password z\nEOF\nRUN echo \"$TOKEN\" > ~/.git-credentials\nCOPY ci-creds /root/.aws/credentials\n",
         );
-        assert_eq!(lines(&f), vec![2, 3, 3, 4, 5, 6, 9]);
+        assert_eq!(lines(&f), vec![2, 3, 3, 4, 5, 6, 9, 10]);
         assert_eq!(
             (f[0].location.start_column, f[0].location.end_column),
             (6, 12)
