@@ -65,8 +65,10 @@ fn benches(c: &mut Criterion) {
             .collect(),
     };
     let all = rules::all();
-    g.bench_function("rules", |b| b.iter(|| black_box(run_rules(&system, &all))));
     let config = Config::default();
+    g.bench_function("rules", |b| {
+        b.iter(|| black_box(run_rules(&system, &config, &all)))
+    });
     let options = ScanOptions {
         paths: vec![dir.clone()],
         ..ScanOptions::default()

@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use threatbox::model::build::build_image;
 use threatbox::model::image::BaseImage;
-use threatbox::parse::dockerfile::{Command, Dockerfile, InstrKind, parse};
+use threatbox::parse::dockerfile::{Command, Dockerfile, InstrKind, parse, unquote};
 use threatbox::source::{DiagnosticLevel, SourceFile};
 
 fn corpus_root(var: &str, default: &str) -> Option<PathBuf> {
@@ -275,6 +275,7 @@ fn buildkit_parser_testfiles_agree() {
         .collect();
     let (mut positive, mut agree, mut shell_checked, mut shell_agree) = (0, 0, 0, 0);
     let (mut negative, mut negative_agree) = (0, 0);
+    let (mut key_values_checked, mut key_values_agree) = (0, 0);
     let mut report = Vec::new();
     for path in dockerfiles {
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -337,6 +338,47 @@ fn buildkit_parser_testfiles_agree() {
                 "{case}: keywords differ or errors\n    expected {expected_keywords:?}\n    got      {got:?}\n    errors   {errs:?}"
             ));
         }
+        // ENV/LABEL/ARG: BuildKit dumps raw `key value sep` triples (ARG:
+        // raw words); ours must have the same keys and the unquoted values.
+        if got == expected_keywords {
+            for (instr, line) in d.instructions.iter().zip(&expected_lines) {
+                let ours: Vec<(String, String)> = match &instr.kind {
+                    InstrKind::Env(kvs) | InstrKind::Label(kvs) => kvs
+                        .iter()
+                        .map(|kv| (kv.key.value.clone(), kv.value.value.clone()))
+                        .collect(),
+                    InstrKind::Arg(args) => args
+                        .iter()
+                        .map(|a| {
+                            let default = a.default.as_ref().map(|d| d.value.clone());
+                            (a.name.value.clone(), default.unwrap_or_default())
+                        })
+                        .collect(),
+                    _ => continue,
+                };
+                let raw = go_strings(line);
+                let theirs: Vec<(String, String)> = if matches!(instr.kind, InstrKind::Arg(_)) {
+                    raw.iter()
+                        .map(|w| match w.split_once('=') {
+                            Some((k, v)) => (k.to_string(), unquote(v, d.escape)),
+                            None => (w.clone(), String::new()),
+                        })
+                        .collect()
+                } else {
+                    raw.chunks(3)
+                        .map(|c| (c[0].clone(), unquote(c.get(1).map_or("", |v| v), d.escape)))
+                        .collect()
+                };
+                key_values_checked += 1;
+                if ours == theirs {
+                    key_values_agree += 1;
+                } else {
+                    report.push(format!(
+                        "{case}: key/values differ\n    expected {theirs:?}\n    got      {ours:?}"
+                    ));
+                }
+            }
+        }
         // Shell-form text, where the instruction lists line up.
         if got == expected_keywords {
             for (instr, line) in d.instructions.iter().zip(&expected_lines) {
@@ -364,9 +406,58 @@ fn buildkit_parser_testfiles_agree() {
     println!("buildkit corpus: {}", root.display());
     println!("positive cases: {agree}/{positive} agree on keyword sequence (without parse errors)");
     println!("shell-form text: {shell_agree}/{shell_checked} agree");
+    println!(
+        "ENV/LABEL/ARG keys and unquoted values: {key_values_agree}/{key_values_checked} agree"
+    );
     println!("negative cases: {negative_agree}/{negative} rejected");
     for r in &report {
         println!("  {r}");
     }
     assert!(positive > 0);
+}
+
+#[test]
+#[ignore = "needs the shared corpora; run with --ignored"]
+fn mutated_real_dockerfiles_never_panic() {
+    let Some(root) = corpus_root("THREATBOX_CORPUS", "shared/corpora/dockerfiles") else {
+        eprintln!("corpus not found; skipped");
+        return;
+    };
+    let mut files = Vec::new();
+    files_under(&root, &mut files);
+    // xorshift: deterministic, no dependency.
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as usize
+    };
+    let inserts = [
+        "\\", "`", "\"", "'", "[", "]", "<<EOF", "\n", "#", "$", "${", "=", "--", "é",
+    ];
+    let mut runs = 0;
+    for path in &files {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        for _ in 0..6 {
+            let mut cut = next() % (text.len() + 1);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let mut mutated = text[..cut].to_string();
+            let mut at = next() % (mutated.len() + 1);
+            while !mutated.is_char_boundary(at) {
+                at -= 1;
+            }
+            mutated.insert_str(at, inserts[next() % inserts.len()]);
+            let d = parse(Arc::new(SourceFile::new("m", mutated)));
+            check_spans(&d);
+            let _ = build_image(d, None);
+            runs += 1;
+        }
+    }
+    println!("mutated inputs parsed without panic: {runs}");
+    assert!(runs > 0);
 }

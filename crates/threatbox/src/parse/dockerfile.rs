@@ -3,8 +3,10 @@
 //! Tokenising is done by the `parse-dockerfile` crate (BuildKit's grammar:
 //! heredocs, directives, continuations with comments inside). That crate stops
 //! at the first error, so [`parse`] reports the error as a diagnostic with
-//! file:line, blanks the offending instruction and parses again: one bad
-//! instruction never hides the rest of the file.
+//! file:line, skips the offending instruction and parses on from the next
+//! line: one bad instruction never hides the rest of the file. Here-documents
+//! the crate does not read (not first in a `RUN`, or a second one) are found
+//! by a line pre-scan. See `docs/dockerfile-parser.md`.
 //!
 //! Every value keeps its byte span into [`SourceFile::text`].
 
@@ -76,19 +78,21 @@ pub struct ShellText {
 }
 
 impl ShellText {
-    /// Source offset of a logical offset in [`ShellText::text`].
+    /// Source offset of a logical offset in [`ShellText::text`]. Offsets past
+    /// the end map to the end of [`ShellText::span`].
     pub fn source_offset(&self, logical: usize) -> usize {
         let i = self.segments.partition_point(|&(l, _)| l <= logical);
-        match i.checked_sub(1).and_then(|i| self.segments.get(i)) {
+        let offset = match i.checked_sub(1).and_then(|i| self.segments.get(i)) {
             Some(&(l, s)) => s + (logical - l),
             None => self.span.start + logical,
-        }
+        };
+        offset.min(self.span.end)
     }
-    /// Source span of a logical range.
+    /// Source span of a logical range (always inside [`ShellText::span`]).
     pub fn source_span(&self, logical: std::ops::Range<usize>) -> Span {
         let start = self.source_offset(logical.start);
         let end = if logical.end > logical.start {
-            self.source_offset(logical.end - 1) + 1
+            (self.source_offset(logical.end - 1) + 1).min(self.span.end)
         } else {
             start
         };
@@ -220,14 +224,45 @@ impl Instruction {
 /// recovery loop going for long (each round blanks at least one line).
 const MAX_RECOVERIES: usize = 1000;
 
+/// Bound on the bytes handed to the tokenizer over all rounds, so that a
+/// large file with an error on every line stays fast.
+const MAX_RECOVERY_BYTES: usize = 256 * 1024 * 1024;
+
+/// Stands in for an escaped escape char at the end of a line while the
+/// tokenizer runs (same length: one byte). Only used when the file has none.
+const PLACEHOLDER: char = '\u{1}';
+
+/// Replaces the last escape char of lines that end in an even number of
+/// them (an escaped escape char, not a continuation) by [`PLACEHOLDER`].
+/// Returns whether any was replaced.
+fn hide_escaped_line_ends(work: &mut String, escape: char) -> bool {
+    let mut positions = Vec::new();
+    let mut start = 0;
+    while start < work.len() {
+        let end = line_end(work, start);
+        let line = work.get(start..end).unwrap_or("");
+        let trimmed = line.trim_end_matches([' ', '\t', '\r']);
+        let run = trimmed.chars().rev().take_while(|&c| c == escape).count();
+        if run >= 2 && run % 2 == 0 && !line.trim_start().starts_with('#') {
+            positions.push(start + trimmed.len() - escape.len_utf8());
+        }
+        start = end + 1;
+    }
+    for &p in &positions {
+        work.replace_range(p..p + escape.len_utf8(), "\u{1}");
+    }
+    !positions.is_empty()
+}
+
 /// Parses a Dockerfile. Never fails: problems become diagnostics.
 ///
 /// Recovery: the underlying parser stops at its first error. We record the
-/// error, replace the failing instruction's lines with spaces (newlines kept,
-/// so every offset stays valid) and parse again, up to [`MAX_RECOVERIES`]
-/// times. To keep instructions that come before any `FROM` (the parser
-/// refuses them), the text is parsed behind an injected `FROM scratch` line
-/// whose length is subtracted from every span.
+/// error, skip the failing instruction's lines and parse again from the line
+/// after them, keeping what was read, up to [`MAX_RECOVERIES`] times.
+///
+/// To keep instructions that come before any `FROM` (the parser refuses
+/// them), the text is parsed behind an injected `FROM scratch` line whose
+/// length is subtracted from every span.
 pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
     let mut diagnostics = Vec::new();
     let directives = scan_directives(&source.text);
@@ -240,7 +275,8 @@ pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
     }
     let escape = directives.escape;
 
-    // The working copy: the source with failing instructions blanked out.
+    // The working copy: the source with here-document bodies the tokenizer
+    // must not see blanked out (same offsets).
     let mut work = source.text.clone();
     if work.starts_with('\u{feff}') {
         // Same length, so offsets still match the source.
@@ -256,30 +292,58 @@ pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
     // or after the first): their bodies are blanked for it and attached
     // below.
     let run_heredocs = prescan_heredocs(&mut work, escape);
+    // An escaped escape char at the end of a line is no continuation
+    // (BuildKit), but the tokenizer takes it for one: hide it from the
+    // tokenizer and put it back in the values afterwards.
+    let restore = !source.text.contains(PLACEHOLDER) && hide_escaped_line_ends(&mut work, escape);
 
     let max_rounds = MAX_RECOVERIES.min(source.line_count() + 1);
     let mut instructions = Vec::new();
     let mut problems = Vec::new();
-    // Instructions rebuilt here that the parser rejects (`ENTRYPOINT []`).
-    let mut recovered = Vec::new();
+    // Each pass starts where the previous one failed (a line start), so the
+    // instructions already read are kept and not read again.
+    let mut from = 0;
+    let mut handed_over = 0usize;
     for round in 0.. {
-        let pass = parse_pass(prefix, &work, escape);
-        instructions = pass.instructions;
-        problems = pass.problems;
+        let from_line = source.line_col(from).0;
+        let pass = parse_pass(
+            prefix,
+            &work,
+            &source.text,
+            from,
+            from_line,
+            escape,
+            restore,
+        );
+        handed_over += work.len() - from;
+        instructions.extend(pass.instructions);
+        problems.extend(pass.problems);
         let Some(error) = pass.error else { break };
-        let line = error.line.clamp(1, source.line_count());
-        let range = failed_range(&work, error.resume_from, line, escape);
-        if let Some(entrypoint) = range
-            .as_ref()
-            .and_then(|r| empty_entrypoint(&work, r, escape))
-        {
-            recovered.push(entrypoint);
+        let scan_from = error
+            .resume_from
+            .map_or(from, |end| next_line_start(&work, end));
+        let error_line_start = match error.line {
+            Some(line) => source
+                .line_start(line.clamp(1, source.line_count()))
+                .unwrap_or(work.len())
+                .max(from),
+            // A panic has no position: blame the next instruction.
+            None => first_instruction_start(&work, scan_from).unwrap_or(work.len()),
+        };
+        let line = source.line_col(error_line_start).0;
+        let range = failed_range(&work, scan_from, error_line_start, escape);
+        if let Some(entrypoint) = empty_entrypoint(&work, &range, escape) {
+            instructions.push(entrypoint);
         } else {
             let mut location = source.line_location(line);
             location.start_column = error.column.max(1).min(location.end_column);
             diagnostics.push(Diagnostic::error("parse-error", error.message, location));
         }
-        if round + 1 >= max_rounds {
+        let next = next_line_start(&work, range.end);
+        if next <= from || next >= work.len() {
+            break;
+        }
+        if round + 1 >= max_rounds || handed_over > MAX_RECOVERY_BYTES {
             diagnostics.push(Diagnostic::error(
                 "parse-error",
                 "too many parse errors; the rest of the file was not read",
@@ -287,16 +351,9 @@ pub fn parse(source: Arc<SourceFile>) -> Dockerfile {
             ));
             break;
         }
-        if !blank_failed_instruction(&mut work, range) {
-            // Nothing left to blank: another round would fail the same way.
-            break;
-        }
+        from = next;
     }
 
-    if !recovered.is_empty() {
-        instructions.extend(recovered);
-        instructions.sort_by_key(|i| i.span.start);
-    }
     attach_heredocs(&mut instructions, run_heredocs);
     for (span, message) in problems {
         diagnostics.push(Diagnostic::error(
@@ -384,26 +441,37 @@ struct Pass {
 
 struct PassError {
     message: String,
-    /// 1-based line in the source.
-    line: usize,
+    /// 1-based line in the source (`None` after a panic).
+    line: Option<usize>,
     column: usize,
-    /// Source offset just after the last instruction that parsed.
-    resume_from: usize,
+    /// Source offset just after the last instruction this pass read.
+    resume_from: Option<usize>,
 }
 
-fn parse_pass(prefix: &str, work: &str, escape: char) -> Pass {
-    let mut buf = String::with_capacity(prefix.len() + work.len());
+fn parse_pass(
+    prefix: &str,
+    work: &str,
+    original: &str,
+    from: usize,
+    from_line: usize,
+    escape: char,
+    restore: bool,
+) -> Pass {
+    let rest = work.get(from..).unwrap_or("");
+    let mut buf = String::with_capacity(prefix.len() + rest.len());
     buf.push_str(prefix);
-    buf.push_str(work);
+    buf.push_str(rest);
     let prefix_lines = prefix.matches('\n').count();
     let ctx = Ctx {
-        text: work,
+        text: original,
+        restore,
         problems: Default::default(),
         base: prefix.len(),
+        offset: from,
         escape,
     };
     let mut instructions = Vec::new();
-    let mut resume_from = 0;
+    let mut resume_from = None;
     // The parser is third-party code: a panic in it (a debug assertion on an
     // odd input) must not take the scan down, so it is caught here.
     let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -416,7 +484,7 @@ fn parse_pass(prefix: &str, work: &str, escape: char) -> Pass {
             match item {
                 Ok(instr) => {
                     if let Some(converted) = ctx.instruction(&instr) {
-                        resume_from = converted.span.end;
+                        resume_from = Some(converted.span.end);
                         instructions.push(converted);
                     }
                 }
@@ -429,21 +497,17 @@ fn parse_pass(prefix: &str, work: &str, escape: char) -> Pass {
         Ok(None) => None,
         Ok(Some((message, line, column))) => Some(PassError {
             message,
-            line: line.saturating_sub(prefix_lines),
+            // Lines of the slice → lines of the source.
+            line: Some(line.saturating_sub(prefix_lines) + from_line.saturating_sub(1)),
             column,
             resume_from,
         }),
-        Err(_) => {
-            // Point at the instruction after the last good one.
-            let line = first_instruction_line(work, resume_from)
-                .unwrap_or_else(|| line_of(work, resume_from));
-            Some(PassError {
-                message: "internal parser failure on this instruction".to_string(),
-                line,
-                column: 1,
-                resume_from,
-            })
-        }
+        Err(_) => Some(PassError {
+            message: "internal parser failure on this instruction".to_string(),
+            line: None,
+            column: 1,
+            resume_from,
+        }),
     };
     Pass {
         instructions,
@@ -452,14 +516,36 @@ fn parse_pass(prefix: &str, work: &str, escape: char) -> Pass {
     }
 }
 
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
+/// Offset just after the line break at or after `offset` (or the end).
+fn next_line_start(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
-    text.as_bytes()[..offset]
+    text.as_bytes()[offset..]
         .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| offset + i + 1)
+}
+
+/// Offset of the line break ending the line that `start` is on (or the end).
+fn line_end(text: &str, start: usize) -> usize {
+    let start = start.min(text.len());
+    text.as_bytes()[start..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| start + i)
+}
+
+/// Start of the first line at or after `from` (a line start) that could
+/// start an instruction.
+fn first_instruction_start(text: &str, from: usize) -> Option<usize> {
+    let mut p = from;
+    while p < text.len() {
+        let e = line_end(text, p);
+        if !is_blank_or_comment(text.get(p..e).unwrap_or("")) {
+            return Some(p);
+        }
+        p = e + 1;
+    }
+    None
 }
 
 /// Byte ranges of each line (without the line break), in order.
@@ -489,23 +575,9 @@ fn is_blank_or_comment(line: &str) -> bool {
 
 /// Does the line end with a line continuation (escape char, optional blanks)?
 fn ends_with_continuation(line: &str, escape: char) -> bool {
-    line.trim_end_matches([' ', '\t']).ends_with(escape)
-}
-
-/// The first line after `offset` that could start an instruction.
-fn first_instruction_line(text: &str, offset: usize) -> Option<usize> {
-    let lines = line_ranges(text);
-    let from = if offset == 0 {
-        1
-    } else {
-        line_of(text, offset) + 1
-    };
-    (from..=lines.len()).find(|&l| {
-        lines
-            .get(l - 1)
-            .and_then(|r| text.get(r.clone()))
-            .is_some_and(|s| !is_blank_or_comment(s))
-    })
+    // An odd run: the last escape char is not itself escaped.
+    let trimmed = line.trim_end_matches([' ', '\t', '\r']);
+    trimmed.chars().rev().take_while(|&c| c == escape).count() % 2 == 1
 }
 
 /// Here-documents of one RUN found by [`prescan_heredocs`].
@@ -643,7 +715,7 @@ fn prescan_heredocs(work: &mut String, escape: char) -> Vec<RunHeredocs> {
         i = next.max(end + 1);
     }
     for range in to_blank {
-        blank_failed_instruction(work, Some(range));
+        blank_range(work, range);
     }
     found
 }
@@ -671,10 +743,9 @@ fn attach_heredocs(instructions: &mut [Instruction], found: Vec<RunHeredocs>) {
     }
 }
 
-/// Blanks the lines of the instruction that failed (see [`failed_range`]).
-/// Returns `false` when nothing could be blanked (no progress possible).
-fn blank_failed_instruction(work: &mut String, range: Option<Range<usize>>) -> bool {
-    let Some(range) = range else { return false };
+/// Replaces a range with spaces, keeping line breaks and byte lengths (so
+/// every offset stays valid). Returns `false` when it was blank already.
+fn blank_range(work: &mut String, range: Range<usize>) -> bool {
     let Some(old) = work.get(range.clone()) else {
         return false;
     };
@@ -717,39 +788,36 @@ fn empty_entrypoint(work: &str, range: &Range<usize>, escape: char) -> Option<In
     })
 }
 
-/// The byte range of the lines of the instruction that failed: from its
-/// first line through its continuation lines and at least through the error
-/// line.
+/// The byte range of the lines of the instruction that failed: from the
+/// first line at or after `scan_from` that could start an instruction (not
+/// past the error line), through its continuation lines, and at least
+/// through the error line.
 fn failed_range(
     work: &str,
-    resume_from: usize,
-    error_line: usize,
+    scan_from: usize,
+    error_line_start: usize,
     escape: char,
-) -> Option<Range<usize>> {
-    let lines = line_ranges(work);
-    let start = match first_instruction_line(work, resume_from) {
-        Some(l) if l <= error_line => l,
-        _ => error_line,
-    };
+) -> Range<usize> {
+    let len = work.len();
+    let error_line_start = error_line_start.min(len);
+    let start = first_instruction_start(work, scan_from.min(error_line_start))
+        .filter(|&s| s <= error_line_start)
+        .unwrap_or(error_line_start);
     // Follow continuations: comment and blank lines inside them do not end it.
-    let mut end = start;
-    let mut l = start;
-    while let Some(r) = lines.get(l - 1) {
-        let text = work.get(r.clone()).unwrap_or("");
-        end = l;
-        if l > start && is_blank_or_comment(text) {
-            l += 1;
-            continue;
-        }
-        if !ends_with_continuation(text, escape) {
+    let mut p = start;
+    let mut end;
+    let mut first = true;
+    loop {
+        end = line_end(work, p);
+        let line = work.get(p..end).unwrap_or("");
+        let inside = !first && is_blank_or_comment(line);
+        first = false;
+        if end >= len || !(inside || ends_with_continuation(line, escape)) {
             break;
         }
-        l += 1;
+        p = end + 1;
     }
-    let end = end.max(error_line).min(lines.len());
-    let first = lines.get(start.saturating_sub(1))?;
-    let last = lines.get(end.saturating_sub(1))?;
-    Some(first.start..last.end)
+    start..end.max(line_end(work, error_line_start))
 }
 
 /// Checks BuildKit would make after parsing: a `FROM` before other
@@ -868,26 +936,39 @@ fn collect_comments(
 /// Converts the borrowed AST of the `parse-dockerfile` crate to our owned
 /// types, shifting spans back past the injected prefix.
 struct Ctx<'a> {
-    /// The working copy (same offsets as the source).
+    /// The source text (the working copy has the same offsets).
     text: &'a str,
+    /// Values may hold [`PLACEHOLDER`]s to turn back into the escape char.
+    restore: bool,
     /// Instructions the parser accepted that BuildKit would reject (e.g.
     /// `ENV KEY` without a value): span and message.
     problems: std::cell::RefCell<Vec<(Span, String)>>,
     /// Length of the injected prefix.
     base: usize,
+    /// Where in `text` the parsed slice starts.
+    offset: usize,
     escape: char,
 }
 
 impl Ctx<'_> {
     fn span(&self, span: &pd::Span) -> Span {
-        let start = span.start.saturating_sub(self.base).min(self.text.len());
-        let end = span.end.saturating_sub(self.base).min(self.text.len());
+        let shift = |at: usize| (at.saturating_sub(self.base) + self.offset).min(self.text.len());
+        let (start, end) = (shift(span.start), shift(span.end));
         start..end.max(start)
+    }
+
+    /// A value from the tokenizer, with hidden escape chars put back.
+    fn value(&self, s: &str) -> String {
+        if self.restore {
+            s.replace(PLACEHOLDER, &self.escape.to_string())
+        } else {
+            s.to_string()
+        }
     }
 
     fn word(&self, s: &pd::UnescapedString<'_>) -> Word {
         Word {
-            value: s.value.to_string(),
+            value: self.value(&s.value),
             span: self.span(&s.span),
         }
     }
@@ -896,8 +977,8 @@ impl Ctx<'_> {
         flags
             .iter()
             .map(|f| Flag {
-                name: f.name.value.to_string(),
-                value: f.value.as_ref().map(|v| v.value.to_string()),
+                name: self.value(&f.name.value),
+                value: f.value.as_ref().map(|v| self.value(&v.value)),
                 span: self.span(&f.span()),
             })
             .collect()
@@ -922,7 +1003,7 @@ impl Ctx<'_> {
         Heredoc {
             span: self.span(&h.span),
             expand: h.expand,
-            body: h.value.to_string(),
+            body: self.value(&h.value),
         }
     }
 
@@ -1138,9 +1219,12 @@ pub(crate) fn join_continuations(text: &str, span: Span, escape: char) -> ShellT
     let mut out = String::with_capacity(end - start);
     let mut segments = Vec::new();
     let mut in_segment = false;
+    // Escape chars just copied: after an odd run, the next one is escaped.
+    let mut escapes = 0usize;
     let mut i = start;
     while i < end {
-        if text[i..].starts_with(escape)
+        if escapes.is_multiple_of(2)
+            && text.get(i..).is_some_and(|s| s.starts_with(escape))
             && let Some(next) = continuation_end(bytes, i + escape.len_utf8())
         {
             i = skip_comment_lines(bytes, next);
@@ -1155,6 +1239,7 @@ pub(crate) fn join_continuations(text: &str, span: Span, escape: char) -> ShellT
             segments.push((out.len(), i));
             in_segment = true;
         }
+        escapes = if c == escape { escapes + 1 } else { 0 };
         out.push(c);
         i += c.len_utf8();
     }
@@ -1242,10 +1327,11 @@ fn split_words(s: &str, escape: char) -> Vec<Range<usize>> {
     words
 }
 
-/// Removes shell quoting: `'…'` is literal; in `"…"` the escape char escapes
-/// `"`, itself and `$`; outside quotes it escapes any char. An escaped `$`
-/// stays `\$` so that later variable expansion still sees it as literal.
-pub(crate) fn unquote(s: &str, escape: char) -> String {
+/// Removes shell quoting as ENV/LABEL/ARG values get it: `'…'` is literal;
+/// in `"…"` the escape char escapes `"`, itself and `$`; outside quotes it
+/// escapes any char. An escaped `$` stays `\$` so that later variable
+/// expansion still sees it as literal.
+pub fn unquote(s: &str, escape: char) -> String {
     let mut out = String::with_capacity(s.len());
     let mut quote: Option<char> = None;
     let mut chars = s.chars().peekable();
@@ -1446,6 +1532,47 @@ mod tests {
         assert_eq!(d.comments[0].text, "a comment inside");
         // The instruction span runs to the last line of the RUN.
         assert_eq!(d.source.line_col(d.instructions[1].span.end).0, 7);
+    }
+
+    #[test]
+    fn every_word_of_a_continued_run_maps_to_its_line() {
+        // Lines:  2: RUN, 3: comment, 4: blank, 5: tab + CRLF, 6: é, 7: end.
+        let text = "FROM a\nRUN  one two \\ \n  # skipped\n\n\tthree \\\r\n  fünf é \\\n    last";
+        let d = parse_str(text);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        let InstrKind::Run(RunInstr {
+            command: Command::Shell(sh),
+            ..
+        }) = &d.instructions[1].kind
+        else {
+            panic!()
+        };
+        let expected = [
+            ("one", 2),
+            ("two", 2),
+            ("three", 5),
+            ("fünf", 6),
+            ("é", 6),
+            ("last", 7),
+        ];
+        let mut from = 0;
+        for (word, line) in expected {
+            let at = from + sh.text[from..].find(word).unwrap();
+            from = at + word.len();
+            let span = sh.source_span(at..at + word.len());
+            assert_eq!(&text[span.clone()], word);
+            assert_eq!(d.source.line_col(span.start).0, line, "{word}");
+        }
+        // A range across a joined continuation covers both source lines.
+        let a = sh.text.find("two").unwrap();
+        let b = sh.text.find("three").unwrap() + 5;
+        let span = sh.source_span(a..b);
+        assert_eq!(d.source.line_col(span.start).0, 2);
+        assert_eq!(d.source.line_col(span.end).0, 5);
+        // Empty range and offsets past the end stay inside the source.
+        assert_eq!(sh.source_span(3..3).len(), 0);
+        assert_eq!(sh.source_offset(10_000), text.len());
+        assert_eq!(sh.source_span(0..10_000).end, text.len());
     }
 
     #[test]
@@ -1754,6 +1881,75 @@ mod tests {
     }
 
     #[test]
+    fn many_errors_are_bounded() {
+        let mut text = String::from("FROM a\n");
+        for _ in 0..5000 {
+            text.push_str("not an instruction\n");
+        }
+        text.push_str("USER x\n");
+        let started = std::time::Instant::now();
+        let d = parse_str(&text);
+        assert!(started.elapsed().as_secs() < 20);
+        let errs = errors(&d);
+        assert_eq!(errs.len(), MAX_RECOVERIES + 1);
+        assert!(errs.last().unwrap().1.contains("too many"));
+        assert_eq!(errs[999].0, 1001);
+        assert_eq!(keywords(&d), ["FROM"]);
+    }
+
+    #[test]
+    fn escaped_escape_at_line_end_is_no_continuation() {
+        let text = "FROM a\nENV C trailing\\\\backslash\\\\\nENV D next\nENV E hello\\\n\\\nworld\nWORKDIR C:\\\\app\\\\\nRUN echo a\\\\ \\\n  b\n";
+        let d = parse_str(text);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert_eq!(
+            keywords(&d),
+            ["FROM", "ENV", "ENV", "ENV", "WORKDIR", "RUN"]
+        );
+        let value = |i: usize| match &d.instructions[i].kind {
+            InstrKind::Env(kv) => kv[0].value.value.clone(),
+            _ => panic!(),
+        };
+        assert_eq!(value(1), "trailing\\backslash\\");
+        assert_eq!(value(2), "next");
+        assert_eq!(value(3), "helloworld");
+        let InstrKind::Workdir(w) = &d.instructions[4].kind else {
+            panic!()
+        };
+        assert!(
+            w.value.ends_with('\\') && !w.value.contains('\u{1}'),
+            "{:?}",
+            w.value
+        );
+        let InstrKind::Run(RunInstr {
+            command: Command::Shell(sh),
+            ..
+        }) = &d.instructions[5].kind
+        else {
+            panic!()
+        };
+        assert_eq!(sh.text, "echo a\\\\   b");
+    }
+
+    #[test]
+    fn crlf_heredocs_and_comments() {
+        let text = "FROM a\r\n# note\r\nRUN cat <<EOF > /x\r\nhi\r\nEOF\r\nCOPY <<X /y\r\nyo\r\nX\r\nUSER u\r\n";
+        let d = parse_str(text);
+        assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
+        assert_eq!(keywords(&d), ["FROM", "RUN", "COPY", "USER"]);
+        let InstrKind::Run(r) = &d.instructions[1].kind else {
+            panic!()
+        };
+        assert_eq!(r.heredocs[0].body, "hi\r\n");
+        assert_eq!(d.comments.len(), 1);
+        assert_eq!(
+            (d.comments[0].line, d.comments[0].text.as_str()),
+            (2, "note")
+        );
+        assert_eq!(&text[d.comments[0].span.clone()], "# note");
+    }
+
+    #[test]
     fn empty_file_is_a_warning() {
         for text in ["", "\n\n", "# just a comment\n  \n"] {
             let d = parse_str(text);
@@ -1813,7 +2009,7 @@ mod tests {
             "FROM RUN COPY ENV ARG \\`\"'[]{}$#=-<<EOF\n\r\t é:,/ONBUILD HEALTHCHECK NONE AS x"
                 .chars()
                 .collect();
-        for _ in 0..300 {
+        for _ in 0..400 {
             // Truncation at a char boundary.
             let mut cut = (rng.next() as usize) % (sample.len() + 1);
             while !sample.is_char_boundary(cut) {
@@ -1838,6 +2034,18 @@ mod tests {
                 .map(|_| alphabet[(rng.next() as usize) % alphabet.len()])
                 .collect();
             check_spans(&parse_str(&s));
+            // Random bytes, decoded the way input files are.
+            let n = (rng.next() % 120) as usize;
+            let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+            if let Ok((s, _)) = crate::decode_text(bytes, "f".into()) {
+                check_spans(&parse_str(&s));
+            }
+            // Keywords followed by random bytes.
+            let mut bytes = b"FROM x\nRUN ".to_vec();
+            bytes.extend((0..n).map(|_| rng.next() as u8 & 0x7f | 0x01));
+            if let Ok((s, _)) = crate::decode_text(bytes, "f".into()) {
+                check_spans(&parse_str(&s));
+            }
         }
     }
 
