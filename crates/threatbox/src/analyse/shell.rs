@@ -1741,11 +1741,11 @@ mod tests {
 
     #[test]
     fn with_the_dockerfile_parser() {
-        let text = "FROM a\nRUN apt-get update && \\\n    curl -k x\nRUN [\"sh\", \"-c\", \"curl --insecure y\"]\nRUN <<EOF\nset -e\ncurl -k z\nEOF\nONBUILD RUN curl -k w\n";
+        let text = "FROM a\nRUN apt-get update && \\\n    curl -k x\nRUN [\"sh\", \"-c\", \"curl --insecure y\"]\nRUN <<EOF\nset -e\ncurl -k z\nEOF\nONBUILD RUN curl -k w\nRUN bash -e <<EOF\ncurl -k v\nEOF\nRUN cat <<EOF > /etc/x\ncurl -k data\nEOF\n";
         let (source, scripts) = parsed(text);
         assert_eq!(
             flag_source(&source, &scripts),
-            vec!["3:-k", "4:--insecure", "7:-k", "9:-k"]
+            vec!["3:-k", "4:--insecure", "7:-k", "9:-k", "11:-k"]
         );
     }
 }

@@ -349,9 +349,10 @@ mod tests {
              RUN sed -i 's/gpgcheck=1/gpgcheck=0/' /etc/yum.conf\n\
              ENV GOSUMDB=off\n\
              RUN GOSUMDB=off go mod download\n\
-             COPY <<EOF /etc/yum.repos.d/x.repo\n[x]\nbaseurl=http://x\ngpgcheck=0\nEOF\n",
+             COPY <<EOF /etc/yum.repos.d/x.repo\n[x]\nbaseurl=http://x\ngpgcheck=0\nEOF\n\
+             RUN cat <<EOF > /etc/apt/sources.list.d/x.list\ndeb [trusted=yes] http://x/ ./\nEOF\n",
         );
-        assert_eq!(lines(&f), vec![2, 3, 4, 5, 6, 10]);
+        assert_eq!(lines(&f), vec![2, 3, 4, 5, 6, 10, 13]);
     }
 
     #[test]
