@@ -108,50 +108,76 @@ pub struct SecretBuildArg<'a> {
     /// Index of the `ARG` instruction.
     pub instruction: usize,
     pub name: &'a Word,
-    /// `RUN` instructions after it in its stage: (index, span of the first
-    /// `$NAME` reference in it, if any).
-    pub runs: Vec<(usize, Option<Span>)>,
+    /// The first `RUN` after it in its stage.
+    pub first_run: Option<usize>,
+    /// The first `RUN` after it in its stage that names it, and where.
+    pub first_use: Option<(usize, Span)>,
 }
 
+/// One pass over the instructions: linear in the file, however many ARGs
+/// and RUNs it has.
 pub fn secret_build_args(image: &BuildImage) -> Vec<SecretBuildArg<'_>> {
+    use std::collections::HashMap;
     let instrs = &image.dockerfile.instructions;
-    let mut out = Vec::new();
+    let mut out: Vec<SecretBuildArg<'_>> = Vec::new();
+    // Per stage: ARGs waiting for their first RUN, and for a RUN naming them.
+    let mut waiting_run: Vec<usize> = Vec::new();
+    let mut waiting_use: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut current_stage = None;
     for (index, instr) in instrs.iter().enumerate() {
-        let InstrKind::Arg(decls) = &instr.kind else {
-            continue;
-        };
-        for decl in decls {
-            if !is_secret_name(&decl.name.value) {
-                continue;
-            }
-            if decl
-                .default
-                .as_ref()
-                .is_some_and(|d| is_literal_secret_value(&d.value))
-            {
-                continue;
-            }
-            // Global ARGs (before the first FROM) reach no RUN directly.
-            let end = match image.stage_of(index).and_then(|s| image.stages.get(s)) {
-                Some(stage) => stage.body.end,
-                None => index + 1,
-            };
-            let mut runs = Vec::new();
-            for (j, later) in instrs.iter().enumerate().take(end).skip(index + 1) {
-                let scripts = run_scripts(later);
-                if scripts.is_empty() {
+        let stage = image.stage_of(index);
+        if stage != current_stage || matches!(instr.kind, InstrKind::From(_)) {
+            waiting_run.clear();
+            waiting_use.clear();
+            current_stage = stage;
+        }
+        if let InstrKind::Arg(decls) = &instr.kind {
+            for decl in decls {
+                let literal = decl
+                    .default
+                    .as_ref()
+                    .is_some_and(|d| is_literal_secret_value(&d.value));
+                if !is_secret_name(&decl.name.value) || literal {
                     continue;
                 }
-                let reference = scripts.iter().find_map(|s| {
-                    variable_reference(&s.text, &decl.name.value).map(|r| s.source_span(r))
+                let i = out.len();
+                out.push(SecretBuildArg {
+                    instruction: index,
+                    name: &decl.name,
+                    first_run: None,
+                    first_use: None,
                 });
-                runs.push((j, reference));
+                // Global ARGs (before the first FROM) reach no RUN directly.
+                if stage.is_some() {
+                    waiting_run.push(i);
+                    waiting_use
+                        .entry(decl.name.value.as_str())
+                        .or_default()
+                        .push(i);
+                }
             }
-            out.push(SecretBuildArg {
-                instruction: index,
-                name: &decl.name,
-                runs,
-            });
+            continue;
+        }
+        let scripts = run_scripts(instr);
+        if scripts.is_empty() || !matches!(instr.kind, InstrKind::Run(_)) {
+            continue;
+        }
+        for i in waiting_run.drain(..) {
+            out[i].first_run = Some(index);
+        }
+        if waiting_use.is_empty() {
+            continue;
+        }
+        for script in &scripts {
+            for name in referenced_variables(&script.text) {
+                let Some(args) = waiting_use.remove(name) else {
+                    continue;
+                };
+                let span = variable_reference(&script.text, name).map(|r| script.source_span(r));
+                for i in args {
+                    out[i].first_use = span.clone().map(|s| (index, s));
+                }
+            }
         }
     }
     out
@@ -195,9 +221,13 @@ pub struct SecretPlacement {
     pub removed: Option<(usize, Span)>,
 }
 
+/// Placements tracked per file: matching deletions is placements × `rm`
+/// operands, so a hostile file with thousands of each stays cheap.
+const MAX_PLACEMENTS: usize = 1_000;
+
 /// Secret files placed in the image, with their later deletion if any.
 /// A file written and deleted by the same `RUN` never reaches a layer and is
-/// not listed.
+/// not listed. At most [`MAX_PLACEMENTS`] are tracked.
 pub fn secret_file_placements(image: &BuildImage) -> Vec<SecretPlacement> {
     let mut placed: Vec<SecretPlacement> = Vec::new();
     for (index, instr) in image.dockerfile.instructions.iter().enumerate() {
@@ -206,7 +236,11 @@ pub fn secret_file_placements(image: &BuildImage) -> Vec<SecretPlacement> {
             InstrKind::Copy(c) | InstrKind::Add(c) => {
                 let many = c.sources.len() > 1;
                 let dest = c.dest.value.as_str();
-                for src in &c.sources {
+                for src in c
+                    .sources
+                    .iter()
+                    .take(MAX_PLACEMENTS.saturating_sub(placed.len()))
+                {
                     let name = basename(src.value.trim_end_matches('/')).to_string();
                     let path = if many || dest.ends_with('/') || dest == "." {
                         format!("{}/{name}", dest.trim_end_matches('/'))
@@ -247,7 +281,12 @@ pub fn secret_file_placements(image: &BuildImage) -> Vec<SecretPlacement> {
                     }
                 }
                 // Deletions of files placed by earlier layers of the same stage.
-                for p in placed.iter_mut() {
+                let earlier = if removes.is_empty() {
+                    &mut [][..]
+                } else {
+                    &mut placed[..]
+                };
+                for p in earlier.iter_mut() {
                     if p.removed.is_some() || image.stage_of(p.instruction) != stage {
                         continue;
                     }
@@ -266,7 +305,9 @@ pub fn secret_file_placements(image: &BuildImage) -> Vec<SecretPlacement> {
                         removed: None,
                     };
                     // Written and deleted in the same layer: never stored.
-                    if !removes.iter().any(|(t, _)| same_file(&candidate, t)) {
+                    if placed.len() < MAX_PLACEMENTS
+                        && !removes.iter().any(|(t, _)| same_file(&candidate, t))
+                    {
                         placed.push(candidate);
                     }
                 }
@@ -396,26 +437,25 @@ mod tests {
     #[test]
     fn secret_build_args_and_their_runs() {
         let image = crate::analyse::rules::testing::image(
-            "ARG GLOBAL_TOKEN\nFROM a\nARG NPM_TOKEN\nARG API_KEY=abc123def\nARG PASSWORD=\"\"\nRUN npm ci\nRUN echo $NPM_TOKEN\nFROM b\nRUN true\n",
+            "ARG GLOBAL_TOKEN\nFROM a\nARG NPM_TOKEN\nARG API_KEY=abc123def\nARG PASSWORD=\"\"\nRUN npm ci\nRUN echo $NPM_TOKEN\nARG LATE_TOKEN\nFROM b\nRUN echo $LATE_TOKEN\n",
         );
         let found: Vec<_> = secret_build_args(&image)
             .iter()
             .map(|a| {
                 (
                     a.name.value.clone(),
-                    a.runs
-                        .iter()
-                        .map(|(i, r)| (*i, r.is_some()))
-                        .collect::<Vec<_>>(),
+                    a.first_run,
+                    a.first_use.as_ref().map(|(i, _)| *i),
                 )
             })
             .collect();
         assert_eq!(
             found,
             vec![
-                ("GLOBAL_TOKEN".to_string(), vec![]),
-                ("NPM_TOKEN".to_string(), vec![(5, false), (6, true)]),
-                ("PASSWORD".to_string(), vec![(5, false), (6, false)]),
+                ("GLOBAL_TOKEN".to_string(), None, None),
+                ("NPM_TOKEN".to_string(), Some(5), Some(6)),
+                ("PASSWORD".to_string(), Some(5), None),
+                ("LATE_TOKEN".to_string(), None, None),
             ]
         );
     }

@@ -101,6 +101,10 @@ fn literal_problem(what: &str, name: &str, value: &str) -> Option<(Severity, Str
     }
 }
 
+/// Expansion walks the stage up to the instruction; a bound keeps a file
+/// with thousands of secret-named ENVs linear.
+const MAX_EXPANSIONS: usize = 64;
+
 const VISIBLE: &str = "readable by anyone who can pull the image or read the Dockerfile";
 
 impl Rule for SecretInEnvOrArg {
@@ -112,7 +116,11 @@ impl Rule for SecretInEnvOrArg {
         let instrs = &image.dockerfile.instructions;
         let secret_args = secret_build_args(image);
         // Every ARG declared so far, to recognise ENV copies of build arguments.
-        let mut declared: Vec<&str> = Vec::new();
+        let mut expansions = 0;
+        let mut declared: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        // The last ENV that refers to each variable.
+        let mut last_env_reference: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::new();
         for (index, instr) in instrs.iter().enumerate() {
             let (what, pairs): (&str, Vec<(&str, &str, Span)>) = match &instr.kind {
                 InstrKind::Env(kvs) => (
@@ -160,10 +168,22 @@ impl Rule for SecretInEnvOrArg {
                 _ => continue,
             };
             for (name, value, span) in pairs {
+                if what == "ENV" {
+                    for v in referenced_variables(value) {
+                        last_env_reference.insert(v, index);
+                    }
+                }
                 // `ENV ADMIN_PASSWORD=${ADMIN_PASSWORD:-welcome1}` is a literal
-                // default once expanded.
+                // default once expanded. Only secret names are expanded:
+                // expansion walks the stage, so doing it for every value
+                // would make the rule quadratic.
                 let expanded = match image.stage_of(index) {
-                    Some(stage) if value.contains('$') => {
+                    Some(stage)
+                        if value.contains('$')
+                            && is_secret_name(name)
+                            && expansions < MAX_EXPANSIONS =>
+                    {
+                        expansions += 1;
                         let e = image.expand(stage, index, value);
                         e.complete.then_some(e.value)
                     }
@@ -193,6 +213,7 @@ impl Rule for SecretInEnvOrArg {
                 let copied = referenced_variables(value)
                     .into_iter()
                     .find(|v| declared.contains(v) && (is_secret_name(v) || is_secret_name(name)));
+
                 if let Some(arg) = copied {
                     sink.push(
                         Finding::new(
@@ -209,16 +230,10 @@ impl Rule for SecretInEnvOrArg {
         }
 
         // Secret build arguments that no RUN receives (those that one does are TB103's).
-        for arg in secret_args.iter().filter(|a| a.runs.is_empty()) {
-            let copied_by_env = instrs
-                .iter()
-                .skip(arg.instruction + 1)
-                .any(|i| match &i.kind {
-                    InstrKind::Env(kvs) => kvs.iter().any(|kv| {
-                        referenced_variables(&kv.value.value).contains(&arg.name.value.as_str())
-                    }),
-                    _ => false,
-                });
+        for arg in secret_args.iter().filter(|a| a.first_run.is_none()) {
+            let copied_by_env = last_env_reference
+                .get(arg.name.value.as_str())
+                .is_some_and(|&i| i > arg.instruction);
             if copied_by_env {
                 continue;
             }

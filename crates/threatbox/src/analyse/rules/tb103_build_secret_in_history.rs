@@ -74,16 +74,12 @@ impl Rule for BuildSecretInHistory {
 
     fn check_image(&self, image: &BuildImage, sink: &mut Sink) {
         for arg in secret_build_args(image) {
-            // Point at the RUN that uses it by name when there is one.
-            let used = arg
-                .runs
-                .iter()
-                .find_map(|(i, span)| span.clone().map(|s| (*i, s)));
-            let Some(&(first_run, _)) = arg.runs.first() else {
+            let Some(first_run) = arg.first_run else {
                 continue;
             };
-            let (run, related) = match used {
-                Some((i, span)) => (i, (span, "used here")),
+            // Point at the RUN that uses it by name when there is one.
+            let (run, related) = match &arg.first_use {
+                Some((i, span)) => (*i, (span.clone(), "used here")),
                 None => (
                     first_run,
                     (

@@ -74,7 +74,17 @@ fn is_commit(reference: &str) -> bool {
     matches!(reference.len(), 40 | 64) && reference.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn check_add(image: &BuildImage, index: usize, instr: &Instruction, sink: &mut Sink) {
+/// Expansion walks the stage up to the instruction; a bound keeps a file
+/// with thousands of `ADD $X` linear.
+const MAX_EXPANSIONS: usize = 64;
+
+fn check_add(
+    image: &BuildImage,
+    index: usize,
+    instr: &Instruction,
+    expansions: &mut usize,
+    sink: &mut Sink,
+) {
     let InstrKind::Add(add) = &instr.kind else {
         return;
     };
@@ -84,7 +94,10 @@ fn check_add(image: &BuildImage, index: usize, instr: &Instruction, sink: &mut S
     for src in &add.sources {
         // `ADD ${TOOL_URL} /x`: judge the URL once expanded.
         let value = match image.stage_of(index) {
-            Some(stage) if src.value.contains('$') => image.expand(stage, index, &src.value).value,
+            Some(stage) if src.value.contains('$') && *expansions < MAX_EXPANSIONS => {
+                *expansions += 1;
+                image.expand(stage, index, &src.value).value
+            }
             _ => src.value.clone(),
         };
         let location = image.location(&src.span);
@@ -138,10 +151,11 @@ impl Rule for AddRemoteWithoutChecksum {
     }
 
     fn check_image(&self, image: &BuildImage, sink: &mut Sink) {
+        let mut expansions = 0;
         for (index, instr) in image.dockerfile.instructions.iter().enumerate() {
             match &instr.kind {
-                InstrKind::Onbuild(inner) => check_add(image, index, inner, sink),
-                _ => check_add(image, index, instr, sink),
+                InstrKind::Onbuild(inner) => check_add(image, index, inner, &mut expansions, sink),
+                _ => check_add(image, index, instr, &mut expansions, sink),
             }
         }
     }
