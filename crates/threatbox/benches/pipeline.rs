@@ -63,6 +63,7 @@ fn benches(c: &mut Criterion) {
             .iter()
             .map(|s| build_image(parse(s.clone()), None))
             .collect(),
+        ..System::default()
     };
     let all = rules::all();
     let config = Config::default();

@@ -14,6 +14,14 @@ use crate::source::{Diagnostic, Location};
 #[serde(rename_all = "kebab-case")]
 pub enum InputKind {
     Dockerfile,
+    /// A YAML file whose documents decide what it is (below).
+    Yaml,
+    /// A JSON file whose content decides what it is (below).
+    Json,
+    Kubernetes,
+    Compose,
+    DockerInspect,
+    DaemonConfig,
 }
 
 /// A file to read, with its kind.
@@ -26,15 +34,41 @@ pub struct Candidate {
 }
 
 /// Classifies a file by its name alone.
+///
+/// Dockerfiles are named `Dockerfile`/`Containerfile`, optionally with
+/// prefixes or suffixes after a `.`, `-` or `_` (`api.Dockerfile`,
+/// `Dockerfile.prod`, `Dockerfile-alpine`, `3.12_slim_Dockerfile.ol8`), except
+/// files whose extension says they are something else (`Dockerfile.md`,
+/// `app.dockerignore`, `Dockerfile.sh`).
 pub fn kind_by_name(path: &Path) -> Option<InputKind> {
-    let name = path.file_name()?.to_str()?;
-    let lower = name.to_ascii_lowercase();
-    let is_dockerfile = lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.ends_with(".dockerfile")
-        || lower.ends_with(".containerfile")
-        || (lower.starts_with("dockerfile.") && !lower.ends_with(".dockerignore"))
-        || (lower.starts_with("containerfile.") && !lower.ends_with(".dockerignore"));
+    const OTHER_EXTENSIONS: &[&str] = &[
+        "dockerignore",
+        "md",
+        "txt",
+        "sh",
+        "py",
+        "ps1",
+        "go",
+        "rs",
+        "bak",
+        "orig",
+        "swp",
+    ];
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("yaml" | "yml") => return Some(InputKind::Yaml),
+        Some("json") => return Some(InputKind::Json),
+        _ => {}
+    }
+    if let Some((_, ext)) = name.rsplit_once('.')
+        && OTHER_EXTENSIONS.contains(&ext)
+    {
+        return None;
+    }
+    // `dockerfile` as a whole word between separators, anywhere in the name.
+    let is_dockerfile = name
+        .split(['.', '-', '_'])
+        .any(|word| word == "dockerfile" || word == "containerfile");
     is_dockerfile.then_some(InputKind::Dockerfile)
 }
 
@@ -168,6 +202,10 @@ mod tests {
             "x.containerfile",
             "Dockerfile.prod",
             "Containerfile.dev",
+            "Dockerfile-alpine",
+            "3.12_slim-bookworm_Dockerfile",
+            "web-Containerfile",
+            "db_Dockerfile.ol8",
         ] {
             assert_eq!(
                 kind_by_name(Path::new(name)),
@@ -175,6 +213,15 @@ mod tests {
                 "{name}"
             );
         }
+        assert_eq!(
+            kind_by_name(Path::new("compose.yaml")),
+            Some(InputKind::Yaml)
+        );
+        assert_eq!(kind_by_name(Path::new("deploy.YML")), Some(InputKind::Yaml));
+        assert_eq!(
+            kind_by_name(Path::new("daemon.json")),
+            Some(InputKind::Json)
+        );
         for name in [
             "Dockerfile.dockerignore",
             "README.md",

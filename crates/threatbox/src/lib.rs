@@ -105,49 +105,70 @@ fn memchr_nul(bytes: &[u8]) -> Option<usize> {
     bytes.iter().position(|&b| b == 0)
 }
 
+/// What one candidate file gave.
+#[derive(Default)]
+struct Loaded {
+    image: Option<BuildImage>,
+    fragment: model::Fragment,
+    source: Option<Arc<SourceFile>>,
+    /// The kinds of input found in the file (empty: not an input after all).
+    kinds: Vec<InputKind>,
+    diagnostics: Vec<Diagnostic>,
+}
+
 /// Reads, parses and models one candidate file.
-fn load(candidate: &Candidate) -> (Option<BuildImage>, Option<Arc<SourceFile>>, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
+fn load(candidate: &Candidate) -> Loaded {
+    let mut loaded = Loaded::default();
     let (text, warning) = match read_text(&candidate.path) {
         Ok(t) => t,
-        Err(d) => return (None, None, vec![d]),
+        Err(d) => {
+            loaded.diagnostics.push(d);
+            return loaded;
+        }
     };
-    diagnostics.extend(warning);
+    loaded.diagnostics.extend(warning);
     let display = candidate.path.display().to_string();
     let kind = if candidate.explicit && discover::kind_by_name(&candidate.path).is_none() {
         match discover::kind_by_content(&text) {
             Some(k) => k,
-            None => {
-                diagnostics.push(Diagnostic::error(
-                    "unknown-input",
-                    "not a recognised input (expected a Dockerfile); skipped",
-                    Location::file(display.into()),
-                ));
-                return (None, None, diagnostics);
-            }
+            None => InputKind::Yaml,
         }
     } else {
         candidate.kind
     };
+    let source = Arc::new(SourceFile::new(display, text));
     match kind {
         InputKind::Dockerfile => {
-            let source = Arc::new(SourceFile::new(display, text));
             let dockerfile = parse::dockerfile::parse(source.clone());
-            diagnostics.extend(dockerfile.diagnostics.iter().cloned());
-            let ignore = parse::dockerignore::find_for(&candidate.path);
-            let (dockerignore, ignore_diags) = match ignore {
+            loaded
+                .diagnostics
+                .extend(dockerfile.diagnostics.iter().cloned());
+            let dockerignore = match parse::dockerignore::find_for(&candidate.path) {
                 Some(Ok(ig)) => {
-                    let warnings = ig.warnings.clone();
-                    (Some(ig), warnings)
+                    // Bad patterns are skipped; say so.
+                    loaded.diagnostics.extend(ig.warnings.iter().cloned());
+                    Some(ig)
                 }
-                Some(Err(d)) => (None, vec![d]),
-                None => (None, vec![]),
+                Some(Err(d)) => {
+                    loaded.diagnostics.push(d);
+                    None
+                }
+                None => None,
             };
-            diagnostics.extend(ignore_diags);
-            let image = model::build::build_image(dockerfile, dockerignore);
-            (Some(image), Some(source), diagnostics)
+            loaded.image = Some(model::build::build_image(dockerfile, dockerignore));
+            loaded.kinds.push(InputKind::Dockerfile);
+        }
+        _ => {
+            let json = kind == InputKind::Json;
+            let (fragment, kinds) = model::load::load(&source, json, candidate.explicit);
+            loaded.fragment = fragment;
+            loaded.kinds = kinds;
         }
     }
+    if !loaded.kinds.is_empty() {
+        loaded.source = Some(source);
+    }
+    loaded
 }
 
 /// The whole pipeline: discover → parse → model → analyse.
@@ -159,21 +180,25 @@ pub fn scan(options: &ScanOptions, config: &Config) -> Analysis {
     };
     let (candidates, mut diagnostics) = discover::discover(&paths, &options.excludes);
 
-    let loaded: Vec<_> = candidates.par_iter().map(load).collect();
+    let loaded: Vec<Loaded> = candidates.par_iter().map(load).collect();
     let mut system = System::default();
     let mut inputs = Vec::new();
     let mut sources = std::collections::BTreeMap::new();
-    for (candidate, (image, source, diags)) in candidates.iter().zip(loaded) {
-        diagnostics.extend(diags);
-        if let Some(source) = source {
-            inputs.push(Input {
-                path: source.path.clone(),
-                kind: candidate.kind,
-            });
+    for mut l in loaded {
+        diagnostics.append(&mut l.diagnostics);
+        if let Some(source) = l.source {
+            for kind in l.kinds {
+                inputs.push(Input {
+                    path: source.path.clone(),
+                    kind,
+                });
+            }
             sources.insert(source.path.clone(), source);
         }
-        system.images.extend(image);
+        system.images.extend(l.image);
+        diagnostics.extend(system.add(l.fragment));
     }
+    model::resolve::resolve(&mut system);
 
     let today = options
         .today

@@ -104,6 +104,13 @@ pub struct Location {
     pub end_column: usize,
 }
 
+/// An empty path at 1:1, for model values built in tests.
+impl Default for Location {
+    fn default() -> Self {
+        Location::file("".into())
+    }
+}
+
 impl Location {
     /// A location that names a file but no line inside it (file-level facts).
     pub fn file(path: Arc<str>) -> Self {

@@ -53,9 +53,10 @@ impl Analysis {
     }
 }
 
-/// Runs every rule over the model.
+/// Runs every rule over the model: images and workloads in parallel, then
+/// the whole-system hooks.
 pub fn run_rules(system: &System, config: &Config, rules: &[&'static dyn Rule]) -> Vec<Finding> {
-    let ctx = RuleContext { config };
+    let ctx = RuleContext { config, system };
     let mut findings: Vec<Finding> = system
         .images
         .par_iter()
@@ -67,8 +68,15 @@ pub fn run_rules(system: &System, config: &Config, rules: &[&'static dyn Rule]) 
             sink
         })
         .collect();
+    findings.par_extend(system.workloads.par_iter().flat_map_iter(|workload| {
+        let mut sink = Sink::new();
+        for rule in rules {
+            rule.check_workload(workload, &ctx, &mut sink);
+        }
+        sink
+    }));
     for rule in rules {
-        rule.check_system(system, &mut findings);
+        rule.check_system(&ctx, &mut findings);
     }
     findings
 }

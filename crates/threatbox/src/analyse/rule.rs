@@ -10,6 +10,7 @@ use super::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::config::Config;
 use crate::model::System;
 use crate::model::image::BuildImage;
+use crate::model::runtime::Workload;
 
 /// Everything known about a rule apart from its check.
 #[derive(Debug, Serialize)]
@@ -55,6 +56,9 @@ pub type Sink = Vec<Finding>;
 #[derive(Debug, Clone, Copy)]
 pub struct RuleContext<'a> {
     pub config: &'a Config,
+    /// The whole model, for rules that look across elements (e.g. the image
+    /// a compose service builds, the ServiceAccount of a pod).
+    pub system: &'a System,
 }
 
 /// A rule. Each hook is called once per model element of that kind; a rule
@@ -72,7 +76,13 @@ pub trait Rule: Sync + Send {
         self.check_image(image, sink)
     }
 
-    /// Called once with the whole system, for rules that join elements
-    /// (e.g. a compose service and the Dockerfile it builds).
-    fn check_system(&self, _system: &System, _sink: &mut Sink) {}
+    /// Called once for each workload (Kubernetes pod template, compose
+    /// service, inspected container); its containers are in
+    /// `workload.containers`.
+    fn check_workload(&self, _workload: &Workload, _ctx: &RuleContext<'_>, _sink: &mut Sink) {}
+
+    /// Called once with the whole system (`ctx.system`), for rules about
+    /// things that are not images or workloads (RBAC, control plane, daemon
+    /// settings) or that join several of them.
+    fn check_system(&self, _ctx: &RuleContext<'_>, _sink: &mut Sink) {}
 }

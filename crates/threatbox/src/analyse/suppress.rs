@@ -34,6 +34,11 @@ struct Inline {
     reason: Option<String>,
     scope: Scope,
     location: Location,
+    /// A `threatbox:` comment (not a peer's pragma). Peers' pragmas were
+    /// written for another tool: they may name rules threatbox does not
+    /// have and carry no reason by that tool's convention, so neither is
+    /// reported for them.
+    ours: bool,
 }
 
 /// Parses one comment's text (after `#`). Returns codes, reason and whether
@@ -118,6 +123,7 @@ fn inline_suppressions(system: &System) -> Vec<Inline> {
                 }
             };
             out.push(Inline {
+                ours: comment.text.trim_start().starts_with("threatbox:"),
                 path: src.path.clone(),
                 codes,
                 reason,
@@ -168,7 +174,7 @@ pub fn apply(
     let catalogue = rules::all();
     let known = |code: &str| catalogue.iter().any(|r| names_rule(r.meta(), code));
 
-    for s in &inline {
+    for s in inline.iter().filter(|s| s.ours) {
         for code in s.codes.iter().filter(|c| !known(c)) {
             diagnostics.push(Diagnostic::warning(
                 "unknown-rule",

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::analyse::finding::Finding;
 use crate::analyse::rule::{Rule, RuleContext};
 use crate::config::Config;
+use crate::model::System;
 use crate::model::build::build_image;
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::parse;
@@ -32,7 +33,15 @@ pub fn check_with(rule: &dyn Rule, text: &str, config: &Config) -> Vec<Finding> 
 
 pub fn check_image_with(rule: &dyn Rule, image: &BuildImage, config: &Config) -> Vec<Finding> {
     let mut sink = Vec::new();
-    rule.check_image_with(image, &RuleContext { config }, &mut sink);
+    let system = System::default();
+    rule.check_image_with(
+        image,
+        &RuleContext {
+            config,
+            system: &system,
+        },
+        &mut sink,
+    );
     sink.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     sink
 }
@@ -40,4 +49,35 @@ pub fn check_image_with(rule: &dyn Rule, image: &BuildImage, config: &Config) ->
 /// Start lines of the findings, for compact assertions.
 pub fn lines(findings: &[Finding]) -> Vec<usize> {
     findings.iter().map(|f| f.location.start_line).collect()
+}
+
+/// Builds a system from in-memory files (`(path, text)`): Dockerfiles by
+/// name, everything else as YAML/JSON by content, then resolves it.
+pub fn system(files: &[(&str, &str)]) -> System {
+    let mut system = System::default();
+    for (path, text) in files {
+        let source = Arc::new(SourceFile::new(*path, text.to_string()));
+        let kind = crate::discover::kind_by_name(std::path::Path::new(path));
+        if kind == Some(crate::discover::InputKind::Dockerfile) {
+            system.images.push(build_image(parse(source), None));
+        } else {
+            let json = kind == Some(crate::discover::InputKind::Json);
+            let (fragment, _) = crate::model::load::load(&source, json, true);
+            system.add(fragment);
+        }
+    }
+    crate::model::resolve::resolve(&mut system);
+    system
+}
+
+/// Findings of `rule` (all hooks) over `system`, sorted by position.
+pub fn check_system(rule: &'static dyn Rule, system: &System) -> Vec<Finding> {
+    let mut findings = crate::analyse::run_rules(system, &Config::default(), &[rule]);
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings
+}
+
+/// Findings of `rule` over one YAML/JSON file named `path`.
+pub fn check_file(rule: &'static dyn Rule, path: &str, text: &str) -> Vec<Finding> {
+    check_system(rule, &system(&[(path, text)]))
 }
