@@ -212,8 +212,19 @@ impl Reader<'_> {
         if v.is_null() {
             return None;
         }
-        match v.as_i64().and_then(|i| u16::try_from(i).ok()) {
-            Some(p) => Some(p),
+        match v.as_i64() {
+            Some(i) => match u16::try_from(i) {
+                Ok(p) => Some(p),
+                Err(_) => {
+                    let loc = self.loc_kv(k, v);
+                    self.warn(
+                        "invalid-value",
+                        format!("`{key}` {i} is not a port number (0-65535); ignored"),
+                        loc,
+                    );
+                    None
+                }
+            },
             None => {
                 self.wrong_type(key, "a port number", k, v);
                 None
@@ -279,6 +290,9 @@ impl Reader<'_> {
     ) {
         let kind = node.get("kind").and_then(Node::as_str).unwrap_or("");
         let api_version = node.get("apiVersion").and_then(Node::as_str).unwrap_or("");
+        if node.is_null() {
+            return;
+        }
         if kind.is_empty() || api_version.is_empty() {
             let loc = self.first_line(node);
             self.warn(
@@ -319,6 +333,7 @@ impl Reader<'_> {
             // broken object, the API server picks the suffix.
             match metadata.and_then(|m| m.get("generateName")?.as_str()) {
                 Some(prefix) => name = prefix.to_string(),
+                None if is_config_file(api_version) => {}
                 None => self.warn(
                     "missing-name",
                     format!("{kind} has no `metadata.name`"),
@@ -886,6 +901,14 @@ fn legacy_seccomp(value: &str) -> String {
             None => v.to_string(),
         },
     }
+}
+
+/// Configuration files that borrow `apiVersion`/`kind` but are not API
+/// objects and have no name: Kustomization, KubeletConfiguration,
+/// EncryptionConfiguration, audit Policy, kubeadm's ClusterConfiguration…
+fn is_config_file(api_version: &str) -> bool {
+    let group = api_version.split('/').next().unwrap_or("");
+    group.ends_with("config.k8s.io") || group == "audit.k8s.io" || group == "kubeadm.k8s.io"
 }
 
 /// `cap_net_admin` → `NET_ADMIN`; `all` → `ALL`.
@@ -1592,5 +1615,90 @@ spec:
         assert_eq!(normalise_capability("cap_net_raw"), "NET_RAW");
         assert_eq!(normalise_capability("all"), "ALL");
         assert_eq!(normalise_capability(" SYS_ADMIN"), "SYS_ADMIN");
+    }
+}
+
+/// Ad-hoc run over a directory of real manifests (not part of the normal
+/// test run): `THREATBOX_K8S_CORPUS=/path cargo test -p threatbox --lib
+/// kube_corpus -- --ignored --nocapture`. Prints counts and a sample of
+/// diagnostics to review for false alarms.
+#[cfg(test)]
+mod corpus {
+    use crate::model::System;
+
+    #[test]
+    #[ignore]
+    fn kube_corpus() {
+        let Ok(root) = std::env::var("THREATBOX_K8S_CORPUS") else {
+            return;
+        };
+        let paths = vec![std::path::PathBuf::from(&root)];
+        let (candidates, _) = crate::discover::discover(&paths, &[]);
+        let mut system = System::default();
+        let mut files = 0;
+        for c in &candidates {
+            let Ok((text, _)) = crate::read_text(&c.path) else {
+                continue;
+            };
+            let source = std::sync::Arc::new(crate::source::SourceFile::new(
+                c.path.display().to_string(),
+                text,
+            ));
+            let json = c.kind == crate::discover::InputKind::Json;
+            let (fragment, kinds) = crate::model::load::load(&source, json, false);
+            files += usize::from(!kinds.is_empty());
+            system.add(fragment);
+        }
+        crate::model::resolve::resolve(&mut system);
+        let containers: usize = system.workloads.iter().map(|w| w.containers.len()).sum();
+        println!(
+            "candidates {} input files {files} objects {} workloads {} containers {containers}",
+            candidates.len(),
+            system.kube_objects.len(),
+            system.workloads.len(),
+        );
+
+        let mut kinds = std::collections::BTreeMap::new();
+        for w in &system.workloads {
+            *kinds.entry(w.kind.as_str()).or_insert(0) += 1;
+        }
+        let empty = system
+            .workloads
+            .iter()
+            .filter(|w| w.containers.is_empty())
+            .count();
+        println!("workload kinds {kinds:?}; without containers {empty}");
+        for w in system
+            .workloads
+            .iter()
+            .filter(|w| w.containers.is_empty())
+            .take(12)
+        {
+            println!(
+                "  no containers: {} {}:{}",
+                w.kind, w.location.path, w.location.start_line
+            );
+        }
+
+        let options = crate::ScanOptions {
+            paths,
+            ..Default::default()
+        };
+        let analysis = crate::scan(&options, &crate::config::Config::default());
+        let mut by_code = std::collections::BTreeMap::new();
+        for d in &analysis.diagnostics {
+            *by_code.entry((d.level, d.code)).or_insert(0) += 1;
+        }
+        println!("diagnostics {} {by_code:?}", analysis.diagnostics.len());
+        for d in analysis
+            .diagnostics
+            .iter()
+            .filter(|d| std::env::var("KUBE_ALL").is_ok() || d.code != "helm-template")
+        {
+            println!(
+                "  {:?} {} {}:{} {}",
+                d.level, d.code, d.location.path, d.location.start_line, d.message
+            );
+        }
     }
 }
