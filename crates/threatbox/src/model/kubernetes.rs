@@ -492,6 +492,7 @@ impl Reader<'_> {
                     .unwrap_or_else(|| "default".to_string()),
             ),
             location: object.location.clone(),
+            extent: object.loc(&object.node),
             spec_location,
             containers,
             host_network: self.bool_at(spec, "hostNetwork"),
