@@ -342,6 +342,9 @@ fn service(
         kind: "service".to_string(),
         name: name.to_string(),
         location: key_loc.clone(),
+        extent: r
+            .source
+            .location(&(key.span.start..body.span.end.max(key.span.end))),
         spec_location: r.loc(body),
         ..Default::default()
     };
@@ -1112,6 +1115,7 @@ mod tests {
         assert_eq!(web.namespace.as_deref(), Some("shop"));
         assert_eq!(web.location.start_line, 3);
         assert_eq!(web.spec_location.start_line, 4);
+        assert_eq!((web.extent.start_line, web.extent.end_line), (3, 4));
         assert_eq!(web.containers.len(), 1);
         assert_eq!(web.containers[0].name, "web");
         assert_eq!(

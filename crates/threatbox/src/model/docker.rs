@@ -75,6 +75,7 @@ fn inspect_record(r: &mut Reader<'_>, name: String, record: &Node) -> Workload {
             .get("Name")
             .map(|n| r.loc(n))
             .unwrap_or_else(|| loc.clone()),
+        extent: loc.clone(),
         spec_location: host.map(|h| r.loc(h)).unwrap_or_else(|| loc.clone()),
         ..Default::default()
     };

@@ -50,6 +50,9 @@ pub struct Workload {
     pub namespace: Option<String>,
     /// The object / service as a whole (its first line).
     pub location: Location,
+    /// Every line of the object / service: what an object-level suppression
+    /// covers.
+    pub extent: Location,
     /// Where the pod spec (or service body) is: findings about something
     /// missing point here.
     pub spec_location: Location,

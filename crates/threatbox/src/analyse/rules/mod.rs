@@ -6,13 +6,18 @@ mod catalogue_tests;
 pub mod packages;
 pub mod scope;
 pub mod support;
+mod tb101_secret_in_env_or_arg;
+mod tb102_secret_file_in_image;
+mod tb103_build_secret_in_history;
 mod tb104_remote_script_piped_to_shell;
+mod tb105_add_remote_without_checksum;
 mod tb106_tls_verification_disabled;
 mod tb107_package_signature_check_disabled;
 mod tb108_sudo_in_run;
 mod tb109_insecure_build_privileges;
 mod tb110_add_instead_of_copy;
 mod tb111_world_writable_permissions;
+mod tb112_password_set_in_build;
 mod tb113_copy_whole_stage_filesystem;
 mod tb114_unpinned_packages;
 mod tb201_runs_as_root;
@@ -33,13 +38,18 @@ use crate::config::Config;
 /// Every rule, in catalogue order.
 pub fn all() -> Vec<&'static dyn Rule> {
     vec![
+        &tb101_secret_in_env_or_arg::SecretInEnvOrArg,
+        &tb102_secret_file_in_image::SecretFileInImage,
+        &tb103_build_secret_in_history::BuildSecretInHistory,
         &tb104_remote_script_piped_to_shell::RemoteScriptPipedToShell,
+        &tb105_add_remote_without_checksum::AddRemoteWithoutChecksum,
         &tb106_tls_verification_disabled::TlsVerificationDisabled,
         &tb107_package_signature_check_disabled::PackageSignatureCheckDisabled,
         &tb108_sudo_in_run::SudoInRun,
         &tb109_insecure_build_privileges::InsecureBuildPrivileges,
         &tb110_add_instead_of_copy::AddInsteadOfCopy,
         &tb111_world_writable_permissions::WorldWritablePermissions,
+        &tb112_password_set_in_build::PasswordSetInBuild,
         &tb113_copy_whole_stage_filesystem::CopyWholeStageFilesystem,
         &tb114_unpinned_packages::UnpinnedPackages,
         &tb201_runs_as_root::RunsAsRoot,
