@@ -2,7 +2,7 @@
 //! [`Container`], its security-relevant keys mapped onto the runtime model
 //! (`docs/compose-and-docker-input.md` lists them with their defaults).
 //!
-//! Values of the wrong type get a `bad-value` warning at their line and are
+//! Values of the wrong type get a `invalid-value` warning at their line and are
 //! ignored, as if the key were absent. Compose interpolates `${VAR}` before
 //! reading values; threatbox does not know the environment, so interpolated
 //! values are kept as written (and environment values with them count as
@@ -71,7 +71,7 @@ impl Reader<'_> {
             format!(": `{key}`")
         };
         self.diagnostics.push(Diagnostic::warning(
-            "bad-value",
+            "invalid-value",
             format!(
                 "{}{key} should be {expected}, found {}; ignored",
                 self.what,
@@ -545,7 +545,7 @@ fn suppressions(r: &mut Reader<'_>, v: &Node) -> Vec<ObjectSuppression> {
             .collect();
         if codes.is_empty() {
             r.diagnostics.push(Diagnostic::warning(
-                "bad-value",
+                "invalid-suppression",
                 format!("{}: `x-threatbox-ignore` names no rule code", r.what),
                 s.location,
             ));
@@ -916,7 +916,7 @@ fn expose(r: &mut Reader<'_>, c: &mut Container, v: &Node) {
         };
         let Some(range) = port_range(port) else {
             r.diagnostics.push(Diagnostic::warning(
-                "bad-value",
+                "invalid-value",
                 format!("{}: `expose` entry `{}` is not a port", r.what, s.value),
                 s.location,
             ));
@@ -1522,6 +1522,10 @@ mod tests {
         assert_eq!(w.suppressions[0].location.start_line, 5);
         let (w, _) = one("services:\n  a:\n    x-threatbox-ignore: TB403\n");
         assert_eq!(w.suppressions[0].reason, None);
+        let (ws, diags) = compose("services:\n  a:\n    x-threatbox-ignore: ' '\n");
+        assert!(ws[0].suppressions.is_empty());
+        assert_eq!(diags[0].code, "invalid-suppression");
+        assert_eq!(diags[0].location.start_line, 3);
     }
 
     #[test]
@@ -1557,7 +1561,7 @@ mod tests {
         assert!(c.run_as_user.is_none() && c.user_name.is_none());
         let lines: Vec<usize> = diags.iter().map(|d| d.location.start_line).collect();
         assert_eq!(lines, [3, 4, 5, 7, 8, 9, 10, 11]);
-        assert!(diags.iter().all(|d| d.code == "bad-value"));
+        assert!(diags.iter().all(|d| d.code == "invalid-value"));
         assert!(
             diags[0]
                 .message

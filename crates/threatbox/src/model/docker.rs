@@ -445,7 +445,7 @@ pub fn add_daemon(fragment: &mut Fragment, source: &Arc<SourceFile>, root: &Node
         };
         if !ok {
             fragment.diagnostics.push(Diagnostic::warning(
-                "bad-value",
+                "invalid-value",
                 format!(
                     "daemon.json: `{key}` should be {}; ignored",
                     match expected {
@@ -953,7 +953,7 @@ mod tests {
             .map(|d| d.location.start_line)
             .collect();
         assert_eq!(lines, [2, 3]);
-        assert!(f.diagnostics.iter().all(|d| d.code == "bad-value"));
+        assert!(f.diagnostics.iter().all(|d| d.code == "invalid-value"));
         let d = &f.daemons[0];
         assert!(d.icc().is_none());
         assert!(d.insecure_registries().is_none());
