@@ -354,6 +354,7 @@ fn service(
         ..Default::default()
     };
     let mut networks_written = false;
+    let mut deploy_node = None;
     for (k, v) in body.str_entries() {
         match k {
             "container_name" => {
@@ -485,7 +486,8 @@ fn service(
             // A relative weight, not a limit: the closest thing is a request.
             "cpu_shares" => c.resources.cpu_request = r.string(k, v),
             "pids_limit" => c.resources.pids_limit = r.int(k, v),
-            "deploy" => deploy(r, &mut w, &mut c, v),
+            // Read after the loop: `deploy` limits win over `mem_limit` & co.
+            "deploy" => deploy_node = Some(v),
             "logging" => {
                 if let Some(d) = v.get("driver") {
                     w.logging_driver = r.string("logging.driver", d);
@@ -520,6 +522,9 @@ fn service(
             "x-threatbox-ignore" => w.suppressions = suppressions(r, v),
             _ => {}
         }
+    }
+    if let Some(v) = deploy_node {
+        deploy(r, &mut w, &mut c, v);
     }
     if !networks_written && w.network_mode.is_none() {
         w.networks
@@ -1410,6 +1415,10 @@ mod tests {
         assert_eq!(c.resources.memory_request.unwrap().value, "256M");
         assert_eq!(c.resources.cpu_request.unwrap().value, "0.25");
         assert_eq!(w.restart_policy.unwrap().value, "on-failure:3");
+        let (_, c) = one(
+            "services:\n  a:\n    deploy:\n      resources:\n        limits:\n          memory: 1G\n    mem_limit: 2G\n",
+        );
+        assert_eq!(c.resources.memory_limit.unwrap().value, "1G");
         let (w, c) = one("services:\n  a:\n    image: x\n");
         assert!(!w.runs_on_every_node);
         assert_eq!(c.resources, Default::default());
