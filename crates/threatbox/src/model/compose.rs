@@ -24,6 +24,15 @@ use crate::source::{Diagnostic, Location, SourceFile};
 /// `1-65535` must not make 65 535 model entries.
 const MAX_PORT_RANGE: u32 = 1024;
 
+/// Once a container has this many ports, further ranges are kept as their
+/// two ends: a file of many ranges cannot make millions of entries.
+const MAX_EXPANDED_PORTS: usize = 4096;
+
+/// Services read from one document; the rest are reported and skipped (real
+/// projects have tens; a 16 MiB file of `a: {}` lines would otherwise make
+/// millions of workloads).
+pub(crate) const MAX_WORKLOADS: usize = 10_000;
+
 /// Adds a compose file (a document with top-level `services`).
 pub fn add_document(fragment: &mut Fragment, source: &Arc<SourceFile>, root: &Node) {
     let Some(services) = root.get("services").and_then(Node::as_map) else {
@@ -34,7 +43,15 @@ pub fn add_document(fragment: &mut Fragment, source: &Arc<SourceFile>, root: &No
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    for (key, body) in services {
+    for (index, (key, body)) in services.iter().enumerate() {
+        if index == MAX_WORKLOADS {
+            fragment.diagnostics.push(Diagnostic::warning(
+                "input-limit",
+                format!("more than {MAX_WORKLOADS} services: the rest are skipped"),
+                source.location(&key.span),
+            ));
+            break;
+        }
         let Some(name) = key.as_str() else { continue };
         let mut r = Reader {
             source,
@@ -793,8 +810,8 @@ fn port_range(s: &str) -> Option<(u16, u16)> {
 }
 
 /// The ports of a range, or its two ends when it is too long to list.
-fn range_ports((first, last): (u16, u16)) -> Vec<u16> {
-    if u32::from(last - first) < MAX_PORT_RANGE {
+fn range_ports((first, last): (u16, u16), already: usize) -> Vec<u16> {
+    if u32::from(last - first) < MAX_PORT_RANGE && already < MAX_EXPANDED_PORTS {
         (first..=last).collect()
     } else {
         vec![first, last]
@@ -807,7 +824,7 @@ type PortSpec = (Option<String>, Option<u16>, u16, String);
 /// Parses the short form `[IP:][HOST:]CONTAINER[/PROTO]`; a missing host
 /// port is `Some(0)` (the engine picks one), a missing IP `None` (all
 /// interfaces).
-fn short_port(s: &str) -> Option<Vec<PortSpec>> {
+fn short_port(s: &str, already: usize) -> Option<Vec<PortSpec>> {
     let (rest, proto) = match s.rsplit_once('/') {
         Some((r, p)) => (r, p.to_ascii_lowercase()),
         None => (s, "tcp".to_string()),
@@ -838,10 +855,10 @@ fn short_port(s: &str) -> Option<Vec<PortSpec>> {
     } else {
         Some(port_range(host)?)
     };
-    let ctr_ports = range_ports(container);
+    let ctr_ports = range_ports(container, already);
     let out = match host {
         // Same length: one host port per container port.
-        Some(h) if h.1 - h.0 == container.1 - container.0 => range_ports(h)
+        Some(h) if h.1 - h.0 == container.1 - container.0 => range_ports(h, already)
             .into_iter()
             .zip(ctr_ports)
             .map(|(h, c)| (ip.clone(), Some(h), c, proto.clone()))
@@ -869,7 +886,7 @@ fn ports(r: &mut Reader<'_>, c: &mut Container, v: &Node) {
     for item in items {
         let location = r.loc(item);
         if let Some(s) = scalar_text(item) {
-            match short_port(&s) {
+            match short_port(&s, c.ports.len()) {
                 Some(list) => c
                     .ports
                     .extend(list.into_iter().map(|(ip, h, cp, proto)| Port {
@@ -927,7 +944,7 @@ fn expose(r: &mut Reader<'_>, c: &mut Container, v: &Node) {
             ));
             continue;
         };
-        for p in range_ports(range) {
+        for p in range_ports(range, c.ports.len()) {
             c.ports.push(Port {
                 container_port: Some(p),
                 host_port: None,
@@ -1347,6 +1364,31 @@ mod tests {
             ]
         );
         assert_eq!(c.ports[2].location.start_line, 6);
+    }
+
+    #[test]
+    fn many_port_ranges_stay_bounded() {
+        let mut text = String::from("services:\n  a:\n    ports:\n");
+        for _ in 0..100 {
+            text.push_str("      - \"1000-2000:1000-2000\"\n");
+        }
+        let (_, c) = one(&text);
+        // Ranges expand (1001 ports each) while under 4096 ports: five of
+        // them; then two ends per range.
+        assert_eq!(c.ports.len(), 5 * 1001 + 95 * 2);
+    }
+
+    #[test]
+    fn services_per_document_are_capped() {
+        let mut text = String::from("services:\n");
+        for i in 0..MAX_WORKLOADS + 5 {
+            text.push_str(&format!("  s{i}: {{}}\n"));
+        }
+        let (ws, diags) = compose(&text);
+        assert_eq!(ws.len(), MAX_WORKLOADS);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, "input-limit");
+        assert_eq!(diags[0].location.start_line, MAX_WORKLOADS + 2);
     }
 
     #[test]

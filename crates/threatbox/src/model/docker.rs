@@ -33,7 +33,18 @@ pub struct DaemonConfig {
 /// Adds a `docker inspect` array of container records.
 pub fn add_inspect(fragment: &mut Fragment, source: &Arc<SourceFile>, root: &Node) {
     let Some(records) = root.as_seq() else { return };
-    for record in records {
+    for (index, record) in records.iter().enumerate() {
+        if index == super::compose::MAX_WORKLOADS {
+            fragment.diagnostics.push(Diagnostic::warning(
+                "input-limit",
+                format!(
+                    "more than {} container records: the rest are skipped",
+                    super::compose::MAX_WORKLOADS
+                ),
+                source.location(&record.span),
+            ));
+            break;
+        }
         if record.as_map().is_none() {
             continue;
         }
