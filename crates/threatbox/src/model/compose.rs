@@ -18,7 +18,7 @@ use super::runtime::{
     Setting, Sysctl, Ulimit, Workload,
 };
 use crate::parse::yaml::{Node, Value};
-use crate::source::{Diagnostic, Location, SourceFile};
+use crate::source::{Diagnostic, Location, SourceFile, Span};
 
 /// Ranges of ports longer than this are kept as their first and last port:
 /// `1-65535` must not make 65 535 model entries.
@@ -57,6 +57,7 @@ pub fn add_document(fragment: &mut Fragment, source: &Arc<SourceFile>, root: &No
             source,
             diagnostics: &mut fragment.diagnostics,
             what: format!("compose service `{name}`"),
+            entry: None,
         };
         if !body.is_null() && body.as_map().is_none() {
             r.bad("", body, "a mapping");
@@ -74,11 +75,32 @@ pub(crate) struct Reader<'a> {
     pub diagnostics: &'a mut Vec<Diagnostic>,
     /// `compose service `web`` or `container `db``, for messages.
     pub what: String,
+    /// The key being read (its span) and its value's span: a setting read
+    /// from that very value is located from the key to the end of the
+    /// value (`privileged: true`), as the Kubernetes input does.
+    pub entry: Option<(Span, Span)>,
 }
 
 impl Reader<'_> {
     pub fn loc(&self, node: &Node) -> Location {
         self.source.location(&node.span)
+    }
+
+    /// Sets the key being read (see [`Reader::entry`]).
+    pub fn enter(&mut self, key: &Node, value: &Node) {
+        self.entry = Some((key.span.clone(), value.span.clone()));
+    }
+
+    /// Where a setting read from `node` is: from its key when `node` is the
+    /// value of the entry being read (and written after the key, not a
+    /// merged or aliased value written elsewhere), else the node itself.
+    pub fn setting_loc(&self, node: &Node) -> Location {
+        match &self.entry {
+            Some((key, value)) if *value == node.span && key.start <= node.span.start => {
+                self.source.location(&(key.start..node.span.end))
+            }
+            _ => self.loc(node),
+        }
     }
 
     pub fn bad(&mut self, key: &str, node: &Node, expected: &str) {
@@ -110,7 +132,7 @@ impl Reader<'_> {
             _ => None,
         };
         match value {
-            Some(v) => Some(Setting::new(v, self.loc(node))),
+            Some(v) => Some(Setting::new(v, self.setting_loc(node))),
             None => {
                 self.bad(key, node, "a boolean");
                 None
@@ -121,7 +143,7 @@ impl Reader<'_> {
     /// A string; numbers are taken as their text (`user: 1000`, `cpus: 0.5`).
     pub fn string(&mut self, key: &str, node: &Node) -> Option<Setting<String>> {
         match scalar_text(node) {
-            Some(s) => Some(Setting::new(s, self.loc(node))),
+            Some(s) => Some(Setting::new(s, self.setting_loc(node))),
             None => {
                 self.bad(key, node, "a string");
                 None
@@ -137,7 +159,7 @@ impl Reader<'_> {
             _ => None,
         };
         match value {
-            Some(v) => Some(Setting::new(v, self.loc(node))),
+            Some(v) => Some(Setting::new(v, self.setting_loc(node))),
             None => {
                 self.bad(key, node, "an integer");
                 None
@@ -149,7 +171,7 @@ impl Reader<'_> {
     /// one (`env_file`, `tmpfs`, `dns`).
     pub fn strings(&mut self, key: &str, node: &Node, single_ok: bool) -> Vec<Setting<String>> {
         if single_ok && let Some(s) = node.as_str() {
-            return vec![Setting::new(s.to_string(), self.loc(node))];
+            return vec![Setting::new(s.to_string(), self.setting_loc(node))];
         }
         let Some(items) = node.as_seq() else {
             if !node.is_null() {
@@ -157,10 +179,14 @@ impl Reader<'_> {
             }
             return Vec::new();
         };
-        items
-            .iter()
-            .filter_map(|item| self.string(key, item))
-            .collect()
+        let mut out = Vec::new();
+        for item in items {
+            match scalar_text(item) {
+                Some(s) => out.push(Setting::new(s, self.loc(item))),
+                None => self.bad(key, item, "a string"),
+            }
+        }
+        out
     }
 
     /// Entries of a mapping, or `k=v` items of a list (`environment`,
@@ -372,7 +398,9 @@ fn service(
     };
     let mut networks_written = false;
     let mut deploy_node = None;
-    for (k, v) in body.str_entries() {
+    for (key_node, v) in body.as_map().unwrap_or_default() {
+        let Some(k) = key_node.as_str() else { continue };
+        r.enter(key_node, v);
         match k {
             "container_name" => {
                 if let Some(s) = r.string(k, v) {
@@ -1017,10 +1045,10 @@ fn healthcheck(r: &mut Reader<'_>, c: &mut Container, v: &Node) {
         first.as_str() == Some("NONE")
     });
     if disabled || test_none {
-        c.healthcheck = Some(Setting::new(false, r.loc(v)));
+        c.healthcheck = Some(Setting::new(false, r.setting_loc(v)));
     } else if test.is_some() {
         c.liveness_probe = true;
-        c.healthcheck = Some(Setting::new(true, r.loc(v)));
+        c.healthcheck = Some(Setting::new(true, r.setting_loc(v)));
     }
 }
 
@@ -1155,6 +1183,9 @@ mod tests {
         );
         assert!(c.privileged.as_ref().unwrap().value);
         assert_eq!(line(&c.privileged), 3);
+        // From the key to the end of the value, as the Kubernetes input.
+        let loc = &c.privileged.as_ref().unwrap().location;
+        assert_eq!((loc.start_column, loc.end_column), (5, 21));
         assert!(c.read_only_root_fs.as_ref().unwrap().value);
         let add: Vec<&str> = c
             .capabilities_add

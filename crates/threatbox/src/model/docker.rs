@@ -62,6 +62,7 @@ pub fn add_inspect(fragment: &mut Fragment, source: &Arc<SourceFile>, root: &Nod
             source,
             diagnostics: &mut fragment.diagnostics,
             what: format!("container `{name}`"),
+            entry: None,
         };
         let w = inspect_record(&mut r, name, record);
         fragment.workloads.push(w);
@@ -146,10 +147,12 @@ fn inspect_record(r: &mut Reader<'_>, name: String, record: &Node) -> Workload {
 }
 
 fn read_config(r: &mut Reader<'_>, w: &mut Workload, c: &mut Container, config: &Node) {
-    for (k, v) in config.str_entries() {
+    for (key_node, v) in config.as_map().unwrap_or_default() {
+        let Some(k) = key_node.as_str() else { continue };
         if v.is_null() {
             continue;
         }
+        r.enter(key_node, v);
         let key = format!("Config.{k}");
         match k {
             "User" => {
@@ -184,7 +187,7 @@ fn read_config(r: &mut Reader<'_>, w: &mut Workload, c: &mut Container, config: 
                 let first = test.as_seq().and_then(|s| s.first()).and_then(Node::as_str);
                 let enabled = first.is_some_and(|f| f != "NONE");
                 c.liveness_probe = enabled;
-                c.healthcheck = Some(Setting::new(enabled, r.loc(v)));
+                c.healthcheck = Some(Setting::new(enabled, r.setting_loc(v)));
             }
             "ExposedPorts" => {
                 for (p, _) in v.str_entries() {
@@ -231,10 +234,12 @@ fn read_host_config(r: &mut Reader<'_>, w: &mut Workload, c: &mut Container, hos
     {
         cpu_period = p;
     }
-    for (k, v) in host.str_entries() {
+    for (key_node, v) in host.as_map().unwrap_or_default() {
+        let Some(k) = key_node.as_str() else { continue };
         if v.is_null() {
             continue;
         }
+        r.enter(key_node, v);
         let key = format!("HostConfig.{k}");
         match k {
             "Privileged" => c.privileged = r.bool(&key, v),
@@ -357,7 +362,8 @@ fn read_host_config(r: &mut Reader<'_>, w: &mut Workload, c: &mut Container, hos
                 let name = at(v, &["Name"]).and_then(Node::as_str).unwrap_or("");
                 if !name.is_empty() {
                     let retries = at(v, &["MaximumRetryCount"]).and_then(Node::as_i64);
-                    w.restart_policy = Some(Setting::new(restart_text(name, retries), r.loc(v)));
+                    w.restart_policy =
+                        Some(Setting::new(restart_text(name, retries), r.setting_loc(v)));
                 }
             }
             "Tmpfs" => {
@@ -500,30 +506,37 @@ fn key_type(key: &str) -> Option<KeyType> {
 }
 
 impl DaemonConfig {
-    fn loc(&self, node: &Node) -> Location {
-        self.source.location(&node.span)
+    /// The entry `key` and the location from the key to the end of its value.
+    fn entry(&self, key: &str) -> Option<(&Node, Location)> {
+        let (k, v) = self
+            .node
+            .as_map()?
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))?;
+        let end = v.span.end.max(k.span.end);
+        Some((v, self.source.location(&(k.span.start..end))))
     }
 
     /// A boolean key (dockerd accepts JSON booleans only).
     pub fn bool_key(&self, key: &str) -> Option<Setting<bool>> {
-        let n = self.node.get(key)?;
-        Some(Setting::new(n.as_bool()?, self.loc(n)))
+        let (n, loc) = self.entry(key)?;
+        Some(Setting::new(n.as_bool()?, loc))
     }
 
     pub fn string_key(&self, key: &str) -> Option<Setting<String>> {
-        let n = self.node.get(key)?;
-        Some(Setting::new(n.as_str()?.to_string(), self.loc(n)))
+        let (n, loc) = self.entry(key)?;
+        Some(Setting::new(n.as_str()?.to_string(), loc))
     }
 
     /// A list of strings, its location the whole list.
     pub fn list_key(&self, key: &str) -> Option<Setting<Vec<String>>> {
-        let n = self.node.get(key)?;
+        let (n, loc) = self.entry(key)?;
         let items = n
             .as_seq()?
             .iter()
             .filter_map(|i| i.as_str().map(str::to_string))
             .collect();
-        Some(Setting::new(items, self.loc(n)))
+        Some(Setting::new(items, loc))
     }
 
     /// CIS 2.2: inter-container communication on the default bridge
@@ -580,14 +593,14 @@ impl DaemonConfig {
             let s = h.as_str()?;
             s.trim()
                 .starts_with("tcp://")
-                .then(|| Setting::new(s.to_string(), self.loc(h)))
+                .then(|| Setting::new(s.to_string(), self.source.location(&h.span)))
         })
     }
     /// CIS 2.8: names of the default ulimits.
     pub fn default_ulimits(&self) -> Option<Setting<Vec<String>>> {
-        let n = self.node.get("default-ulimits")?;
+        let (n, loc) = self.entry("default-ulimits")?;
         let names = n.str_entries().map(|(k, _)| k.to_string()).collect();
-        Some(Setting::new(names, self.loc(n)))
+        Some(Setting::new(names, loc))
     }
     /// CIS 2.9 (`""` or absent: no remapping).
     pub fn userns_remap(&self) -> Option<Setting<String>> {
@@ -607,13 +620,13 @@ impl DaemonConfig {
     }
     /// `log-opts` values as strings (dockerd requires strings).
     pub fn log_opts(&self) -> Option<Setting<BTreeMap<String, String>>> {
-        let n = self.node.get("log-opts")?;
+        let (n, loc) = self.entry("log-opts")?;
         n.as_map()?;
         let opts = n
             .str_entries()
             .filter_map(|(k, v)| Some((k.to_string(), scalar_text(v)?)))
             .collect();
-        Some(Setting::new(opts, self.loc(n)))
+        Some(Setting::new(opts, loc))
     }
     /// CIS 2.14 (default false).
     pub fn no_new_privileges(&self) -> Option<Setting<bool>> {
@@ -903,6 +916,10 @@ mod tests {
         let icc = d.icc().unwrap();
         assert!(!icc.value);
         assert_eq!(icc.location.start_line, 2);
+        assert_eq!(
+            (icc.location.start_column, icc.location.end_column),
+            (3, 15)
+        );
         assert_eq!(d.userns_remap().unwrap().value, "default");
         assert!(d.live_restore().unwrap().value);
         assert!(!d.userland_proxy().unwrap().value);
