@@ -3,20 +3,16 @@
 
 use crate::analyse::finding::Severity;
 use crate::analyse::secrets::{is_literal_secret_value, is_secret_name, secret_file_kind};
-use crate::analyse::shell::{RunScript, ShellWord, SimpleCommand, basename, run_scripts};
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::{InstrKind, Word};
+use crate::parse::shell::{RunScript, ShellWord, SimpleCommand, basename};
 use crate::source::Span;
 
 /// Every script of every `RUN` (and `ONBUILD RUN`), with the index of its
 /// instruction.
-pub fn image_scripts(image: &BuildImage) -> Vec<(usize, RunScript)> {
-    image
-        .dockerfile
-        .instructions
-        .iter()
-        .enumerate()
-        .flat_map(|(i, instr)| run_scripts(instr).into_iter().map(move |s| (i, s)))
+pub fn image_scripts(image: &BuildImage) -> Vec<(usize, &RunScript)> {
+    (0..image.dockerfile.instructions.len())
+        .flat_map(|i| image.run_scripts(i).iter().map(move |s| (i, s)))
         .collect()
 }
 
@@ -158,7 +154,7 @@ pub fn secret_build_args(image: &BuildImage) -> Vec<SecretBuildArg<'_>> {
             }
             continue;
         }
-        let scripts = run_scripts(instr);
+        let scripts = image.run_scripts(index);
         if scripts.is_empty() || !matches!(instr.kind, InstrKind::Run(_)) {
             continue;
         }
@@ -168,7 +164,7 @@ pub fn secret_build_args(image: &BuildImage) -> Vec<SecretBuildArg<'_>> {
         if waiting_use.is_empty() {
             continue;
         }
-        for script in &scripts {
+        for script in scripts {
             for name in referenced_variables(&script.text) {
                 let Some(args) = waiting_use.remove(name) else {
                     continue;
@@ -268,9 +264,9 @@ pub fn secret_file_placements(image: &BuildImage) -> Vec<SecretPlacement> {
             InstrKind::Run(_) | InstrKind::Onbuild(_) => {
                 let mut writes = Vec::new();
                 let mut removes = Vec::new();
-                for script in run_scripts(instr) {
+                for script in image.run_scripts(index) {
                     for cmd in script.commands() {
-                        for (word, kind) in written_secret_files(&cmd) {
+                        for (word, kind) in written_secret_files(cmd) {
                             writes.push((word.value.clone(), script.word_span(word), kind));
                         }
                         if matches!(cmd.name(), Some("rm" | "unlink" | "shred")) {

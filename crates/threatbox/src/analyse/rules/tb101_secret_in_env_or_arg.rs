@@ -10,9 +10,9 @@ use crate::analyse::rules::support::{
 use crate::analyse::secrets::{
     find_secret, is_literal_secret_value, is_secret_name, redact, secret_value_kind,
 };
-use crate::analyse::shell::is_assignment;
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::InstrKind;
+use crate::parse::shell::is_assignment;
 use crate::source::Span;
 
 pub struct SecretInEnvOrArg;

@@ -9,9 +9,9 @@ use regex::Regex;
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::support::{image_scripts, ships, stage_severity};
-use crate::analyse::shell::{RunScript, SimpleCommand, data_heredocs, is_assignment};
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::InstrKind;
+use crate::parse::shell::{RunScript, SimpleCommand, data_heredocs, is_assignment};
 use crate::source::Span;
 
 pub struct TlsVerificationDisabled;
@@ -386,7 +386,7 @@ impl Rule for TlsVerificationDisabled {
             }
         }
         for (index, script) in image_scripts(image) {
-            for (span, msg) in check_script(&script) {
+            for (span, msg) in check_script(script) {
                 sink.push(
                     Finding::new(&META, image.location(&span), msg).with_severity(stage_severity(
                         image,

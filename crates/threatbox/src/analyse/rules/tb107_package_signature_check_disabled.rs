@@ -10,9 +10,9 @@ use regex::Regex;
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::support::{image_scripts, stage_severity};
-use crate::analyse::shell::{SimpleCommand, data_heredocs, is_assignment};
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::InstrKind;
+use crate::parse::shell::{SimpleCommand, data_heredocs, is_assignment};
 use crate::source::Span;
 
 pub struct PackageSignatureCheckDisabled;
@@ -297,7 +297,7 @@ impl Rule for PackageSignatureCheckDisabled {
         }
         for (index, script) in image_scripts(image) {
             for cmd in script.commands() {
-                for (range, msg) in command_problems(&cmd) {
+                for (range, msg) in command_problems(cmd) {
                     push(index, script.source_span(range), msg);
                 }
             }

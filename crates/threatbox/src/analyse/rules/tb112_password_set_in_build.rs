@@ -6,8 +6,8 @@ use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::support::{image_scripts, stage_severity};
 use crate::analyse::secrets::redact;
-use crate::analyse::shell::{Pipeline, SimpleCommand};
 use crate::model::image::BuildImage;
+use crate::parse::shell::{Pipeline, SimpleCommand};
 
 pub struct PasswordSetInBuild;
 
@@ -162,7 +162,7 @@ impl Rule for PasswordSetInBuild {
         for (index, script) in image_scripts(image) {
             for pipeline in script.all_pipelines() {
                 for (i, cmd) in pipeline.commands.iter().enumerate() {
-                    let Some((range, message, literal)) = problem(&pipeline, i, cmd) else {
+                    let Some((range, message, literal)) = problem(pipeline, i, cmd) else {
                         continue;
                     };
                     // A password anyone reading the Dockerfile knows is worse.

@@ -1035,6 +1035,17 @@ pub struct RunScript {
     map: SpanMap,
     /// For [`ScriptKind::Exec`]: the command, ranges into `text`.
     exec: Option<SimpleCommand>,
+    /// The script is tokenised once, on first use, however many rules ask.
+    parsed: std::sync::OnceLock<Parsed>,
+}
+
+/// A script's tokens: its own pipelines, and every pipeline flattened
+/// (nested `sh -c`, command substitutions) with the commands they hold.
+#[derive(Debug, Clone)]
+struct Parsed {
+    pipelines: Vec<Pipeline>,
+    all_pipelines: Vec<Pipeline>,
+    commands: Vec<SimpleCommand>,
 }
 
 impl RunScript {
@@ -1062,29 +1073,41 @@ impl RunScript {
         }
     }
 
+    fn parsed(&self) -> &Parsed {
+        self.parsed.get_or_init(|| {
+            let pipelines = match &self.exec {
+                Some(cmd) => vec![Pipeline {
+                    commands: vec![cmd.clone()],
+                }],
+                None => parse(&self.text),
+            };
+            let mut all_pipelines = Vec::new();
+            flatten(&self.text, &pipelines, 0, &|r| r, &mut all_pipelines);
+            let commands = all_pipelines
+                .iter()
+                .flat_map(|p| p.commands.iter().cloned())
+                .collect();
+            Parsed {
+                pipelines,
+                all_pipelines,
+                commands,
+            }
+        })
+    }
+
     /// The script's pipelines (ranges into [`RunScript::text`]).
-    pub fn pipelines(&self) -> Vec<Pipeline> {
-        match &self.exec {
-            Some(cmd) => vec![Pipeline {
-                commands: vec![cmd.clone()],
-            }],
-            None => parse(&self.text),
-        }
+    pub fn pipelines(&self) -> &[Pipeline] {
+        &self.parsed().pipelines
     }
 
     /// Every pipeline, flattened as [`all_pipelines`] does.
-    pub fn all_pipelines(&self) -> Vec<Pipeline> {
-        let mut out = Vec::new();
-        flatten(&self.text, &self.pipelines(), 0, &|r| r, &mut out);
-        out
+    pub fn all_pipelines(&self) -> &[Pipeline] {
+        &self.parsed().all_pipelines
     }
 
     /// Every command, flattened as [`commands`] does.
-    pub fn commands(&self) -> Vec<SimpleCommand> {
-        self.all_pipelines()
-            .into_iter()
-            .flat_map(|p| p.commands)
-            .collect()
+    pub fn commands(&self) -> &[SimpleCommand] {
+        &self.parsed().commands
     }
 
     /// Source span of a word of this script.
@@ -1115,6 +1138,7 @@ pub fn command_scripts(command: &Command, heredocs: &[Heredoc]) -> Vec<RunScript
     match command {
         Command::Shell(shell) => {
             scripts.push(RunScript {
+                parsed: Default::default(),
                 text: shell.text.clone(),
                 kind: ScriptKind::Shell,
                 map: SpanMap::Shell(shell.clone()),
@@ -1123,6 +1147,7 @@ pub fn command_scripts(command: &Command, heredocs: &[Heredoc]) -> Vec<RunScript
             let feeds = heredocs_fed_to_shell(command, heredocs);
             for (doc, _) in heredocs.iter().zip(feeds).filter(|(_, fed)| *fed) {
                 scripts.push(RunScript {
+                    parsed: Default::default(),
                     text: doc.body.clone(),
                     kind: ScriptKind::Heredoc,
                     map: SpanMap::Offset {
@@ -1231,6 +1256,7 @@ fn exec_script(words: &[Word]) -> RunScript {
                 None => SpanMap::Whole(script.range.clone()),
             };
             return RunScript {
+                parsed: Default::default(),
                 text: script.value.clone(),
                 kind: ScriptKind::ExecShell,
                 map,
@@ -1254,6 +1280,7 @@ fn exec_script(words: &[Word]) -> RunScript {
         });
     }
     RunScript {
+        parsed: Default::default(),
         text,
         kind: ScriptKind::Exec,
         map: SpanMap::Exec(elements),
