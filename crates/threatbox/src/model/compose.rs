@@ -1654,6 +1654,80 @@ mod tests {
     }
 
     #[test]
+    fn odd_shapes_never_panic() {
+        let odd = [
+            "null",
+            "[]",
+            "{}",
+            "''",
+            "'/'",
+            "':'",
+            "'::'",
+            "'[::1'",
+            "'[]:'",
+            "'65536:80'",
+            "'2-1'",
+            "'é:ü:ö'",
+            "'C:'",
+            "'C:\\'",
+            "{target: 99999}",
+            "{target: []}",
+            "{source: {}}",
+            "[{}]",
+            "[[]]",
+            "[null]",
+            "{x: [], y: {}}",
+            "1e99",
+            "-1",
+            "true",
+        ];
+        let keys = [
+            "image",
+            "build",
+            "privileged",
+            "cap_add",
+            "security_opt",
+            "user",
+            "network_mode",
+            "networks",
+            "pid",
+            "volumes",
+            "tmpfs",
+            "use_api_socket",
+            "secrets",
+            "configs",
+            "ports",
+            "expose",
+            "environment",
+            "env_file",
+            "labels",
+            "mem_limit",
+            "cpus",
+            "pids_limit",
+            "deploy",
+            "logging",
+            "healthcheck",
+            "command",
+            "devices",
+            "sysctls",
+            "ulimits",
+            "group_add",
+            "restart",
+            "x-threatbox-ignore",
+        ];
+        for key in keys {
+            for value in odd {
+                let text = format!("services:\n  a:\n    {key}: {value}\n");
+                let _ = compose(&text);
+                let text = format!(
+                    "services:\n  a:\n    deploy:\n      resources:\n        limits: {{{key}: {value}}}\n    healthcheck: {{test: {value}, disable: {value}}}\n"
+                );
+                let _ = compose(&text);
+            }
+        }
+    }
+
+    #[test]
     fn empty_service_body_is_kept() {
         let (ws, diags) = compose("services:\n  a:\n");
         assert!(diags.is_empty());

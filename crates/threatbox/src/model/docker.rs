@@ -883,6 +883,69 @@ mod tests {
         assert!(c.privileged.is_none() && c.capabilities_add.is_empty());
     }
 
+    #[test]
+    fn odd_inspect_shapes_never_panic() {
+        let odd = [
+            "null",
+            "[]",
+            "{}",
+            "\"\"",
+            "\"/\"",
+            "-1",
+            "1e99",
+            "true",
+            "[{}]",
+            "[null]",
+            "{\"80/tcp\": null}",
+            "{\"x\": [{}]}",
+            "{\"Type\": []}",
+        ];
+        let keys = [
+            "Privileged",
+            "CapAdd",
+            "SecurityOpt",
+            "NetworkMode",
+            "PidMode",
+            "Binds",
+            "PortBindings",
+            "Memory",
+            "NanoCpus",
+            "CpuQuota",
+            "PidsLimit",
+            "LogConfig",
+            "Devices",
+            "Sysctls",
+            "Ulimits",
+            "RestartPolicy",
+            "Tmpfs",
+            "User",
+            "Env",
+            "Healthcheck",
+            "ExposedPorts",
+            "Labels",
+            "Cmd",
+        ];
+        for key in keys {
+            for value in odd {
+                let text = format!(
+                    "[{{\"Name\": {value}, \"Mounts\": {value}, \"AppArmorProfile\": {value}, \"HostConfig\": {{\"{key}\": {value}}}, \"Config\": {{\"{key}\": {value}}}, \"NetworkSettings\": {value}}}]"
+                );
+                let _ = fragment("i.json", &text);
+                let text = format!("{{\"{key}\": {value}, \"icc\": {value}, \"hosts\": {value}}}");
+                let f = fragment("daemon.json", &text);
+                for d in &f.daemons {
+                    let _ = (
+                        d.icc(),
+                        d.hosts(),
+                        d.tcp_host_without_tlsverify(),
+                        d.log_opts(),
+                    );
+                    let _ = (d.default_ulimits(), d.insecure_registries());
+                }
+            }
+        }
+    }
+
     const DAEMON: &str = r#"{
   "icc": false,
   "userns-remap": "default",
