@@ -141,9 +141,13 @@ impl Reader<'_> {
     }
 
     /// A string; numbers are taken as their text (`user: 1000`, `cpus: 0.5`).
+    /// Interpolation defaults are applied (`${TAG:-1.2}` → `1.2`).
     pub fn string(&mut self, key: &str, node: &Node) -> Option<Setting<String>> {
         match scalar_text(node) {
-            Some(s) => Some(Setting::new(s, self.setting_loc(node))),
+            Some(s) => Some(Setting::new(
+                interpolate_defaults(&s).into_owned(),
+                self.setting_loc(node),
+            )),
             None => {
                 self.bad(key, node, "a string");
                 None
@@ -171,7 +175,10 @@ impl Reader<'_> {
     /// one (`env_file`, `tmpfs`, `dns`).
     pub fn strings(&mut self, key: &str, node: &Node, single_ok: bool) -> Vec<Setting<String>> {
         if single_ok && let Some(s) = node.as_str() {
-            return vec![Setting::new(s.to_string(), self.setting_loc(node))];
+            return vec![Setting::new(
+                interpolate_defaults(s).into_owned(),
+                self.setting_loc(node),
+            )];
         }
         let Some(items) = node.as_seq() else {
             if !node.is_null() {
@@ -182,7 +189,10 @@ impl Reader<'_> {
         let mut out = Vec::new();
         for item in items {
             match scalar_text(item) {
-                Some(s) => out.push(Setting::new(s, self.loc(item))),
+                Some(s) => out.push(Setting::new(
+                    interpolate_defaults(&s).into_owned(),
+                    self.loc(item),
+                )),
                 None => self.bad(key, item, "a string"),
             }
         }
@@ -285,6 +295,72 @@ pub(crate) fn has_interpolation(s: &str) -> bool {
         }
     }
     false
+}
+
+/// Compose interpolation with the environment unknown: `${VAR:-default}`
+/// and `${VAR-default}` give their default (what compose uses when `VAR` is
+/// unset), `${VAR:+x}` gives nothing, `$$` a literal `$`; `${VAR}`,
+/// `${VAR:?msg}` and `$VAR` stay as `${VAR}` / `$VAR`.
+pub(crate) fn interpolate_defaults(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('$') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            out.push('$');
+            rest = tail;
+        } else if let Some(body) = after.strip_prefix('{') {
+            // The matching `}`, counting nested `${…}` in defaults.
+            let mut depth = 1usize;
+            let mut end = None;
+            for (j, c) in body.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = Some(j);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let Some(end) = end else {
+                out.push_str(&rest[i..]);
+                return std::borrow::Cow::Owned(out);
+            };
+            let inner = &body[..end];
+            let name_len = inner
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(inner.len());
+            let (name, op) = inner.split_at(name_len);
+            if let Some(default) = op.strip_prefix(":-").or_else(|| op.strip_prefix('-')) {
+                out.push_str(&interpolate_defaults(default));
+            } else if op.starts_with(":+") || op.starts_with('+') {
+                // Set only when the variable is: assumed unset.
+            } else if !name.is_empty() && (op.is_empty() || op.starts_with([':', '?'])) {
+                out.push_str("${");
+                out.push_str(name);
+                out.push('}');
+            } else {
+                // Not a form compose knows: kept as written.
+                out.push_str("${");
+                out.push_str(inner);
+                out.push('}');
+            }
+            rest = &body[end + 1..];
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// An environment value as written: literal unless taken from the
@@ -614,7 +690,7 @@ fn suppressions(r: &mut Reader<'_>, v: &Node) -> Vec<ObjectSuppression> {
 /// path the service's image comes from, lexically normalised.
 fn build(r: &mut Reader<'_>, c: &mut Container, v: &Node, dir: &Path) {
     let (context, dockerfile) = if let Some(s) = v.as_str() {
-        (s.to_string(), None)
+        (interpolate_defaults(s).into_owned(), None)
     } else if v.as_map().is_some() {
         let context = match v.get("context") {
             Some(n) => match r.string("build.context", n) {
@@ -721,7 +797,8 @@ fn volumes(r: &mut Reader<'_>, c: &mut Container, v: &Node, root: &Node, dir: &P
     for item in items {
         let location = r.loc(item);
         if let Some(s) = item.as_str() {
-            let parts = split_volume(s);
+            let s = interpolate_defaults(s);
+            let parts = split_volume(&s);
             let (src, target, mode) = match parts.as_slice() {
                 [t] => (None, *t, ""),
                 [s, t] => (Some(*s), *t, ""),
@@ -914,6 +991,11 @@ fn ports(r: &mut Reader<'_>, c: &mut Container, v: &Node) {
     for item in items {
         let location = r.loc(item);
         if let Some(s) = scalar_text(item) {
+            let s = interpolate_defaults(&s);
+            if s.contains('$') {
+                unresolved_port(r, c, &s, location);
+                continue;
+            }
             match short_port(&s, c.ports.len()) {
                 Some(list) => c
                     .ports
@@ -954,6 +1036,35 @@ fn ports(r: &mut Reader<'_>, c: &mut Container, v: &Node) {
         } else {
             r.bad("ports", item, "a string or a mapping");
         }
+    }
+}
+
+/// A short port with a variable left after defaults (`${PORT}:80`): the
+/// container port if it is known; a variable host port or IP publishes on a
+/// port the engine is told at run time, so `Some(0)` on all interfaces —
+/// the exposure rules then err on the side of reporting.
+fn unresolved_port(r: &mut Reader<'_>, c: &mut Container, s: &str, location: Location) {
+    let (rest, proto) = match s.rsplit_once('/') {
+        Some((r, p)) if !p.contains('$') => (r, p.to_ascii_lowercase()),
+        _ => (s, "tcp".to_string()),
+    };
+    let container = rest.rsplit(':').next().unwrap_or("");
+    match port_range(container) {
+        Some((first, _)) => c.ports.push(Port {
+            container_port: Some(first),
+            host_port: Some(0),
+            host_ip: None,
+            protocol: proto,
+            location,
+        }),
+        None => r.diagnostics.push(Diagnostic::note(
+            "unknown-value",
+            format!(
+                "{}: port `{s}` depends on a variable without a default; not read",
+                r.what
+            ),
+            location,
+        )),
     }
 }
 
@@ -1733,6 +1844,42 @@ mod tests {
         assert!(diags.is_empty());
         assert_eq!(ws.len(), 1);
         assert_eq!(ws[0].containers.len(), 1);
+    }
+
+    #[test]
+    fn interpolation_defaults() {
+        assert_eq!(interpolate_defaults("${TAG:-1.2}"), "1.2");
+        assert_eq!(interpolate_defaults("a${X-b}c"), "abc");
+        assert_eq!(interpolate_defaults("${A:-${B:-x}}"), "x");
+        assert_eq!(interpolate_defaults("${A:+set}z"), "z");
+        assert_eq!(interpolate_defaults("${A:?required}"), "${A}");
+        assert_eq!(interpolate_defaults("$$HOME $X"), "$HOME $X");
+        assert_eq!(interpolate_defaults("${open"), "${open");
+        assert_eq!(interpolate_defaults("é${X:-ü}"), "éü");
+        assert_eq!(interpolate_defaults("${É}"), "${É}");
+    }
+
+    #[test]
+    fn interpolated_ports_volumes_and_strings() {
+        let (_, c) = one(
+            "services:\n  a:\n    image: ${REGISTRY:-ghcr.io}/app:${TAG:-1}\n    user: ${UID:-1000}\n    ports:\n      - \"${WEB_PORT:-8080}:80\"\n      - \"${PORT}:443\"\n      - \"${BIND_IP}:${P}:53/udp\"\n    volumes:\n      - ${DATA:-./data}:/data\n      - ${LOGS}:/logs\n",
+        );
+        assert_eq!(c.image.unwrap().value, "ghcr.io/app:1");
+        assert_eq!(c.run_as_user.unwrap().value, 1000);
+        let p: Vec<_> = c.ports.iter().map(port_tuple).collect();
+        assert_eq!(
+            p,
+            [
+                (None, Some(8080), Some(80), "tcp"),
+                (None, Some(0), Some(443), "tcp"),
+                (None, Some(0), Some(53), "udp"),
+            ]
+        );
+        assert_eq!(c.mounts[0].source, MountSource::HostPath("app/data".into()));
+        assert_eq!(c.mounts[1].source, MountSource::HostPath("${LOGS}".into()));
+        assert_eq!(c.mounts[1].target, "/logs");
+        let (_, diags) = compose("services:\n  a:\n    ports: [\"80:${P}\"]\n");
+        assert_eq!(diags[0].code, "unknown-value");
     }
 
     #[test]
