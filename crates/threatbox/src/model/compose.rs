@@ -302,7 +302,15 @@ pub(crate) fn has_interpolation(s: &str) -> bool {
 /// unset), `${VAR:+x}` gives nothing, `$$` a literal `$`; `${VAR}`,
 /// `${VAR:?msg}` and `$VAR` stay as `${VAR}` / `$VAR`.
 pub(crate) fn interpolate_defaults(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains('$') {
+    interpolate_at_depth(s, 0)
+}
+
+/// Nested defaults deeper than this are kept as written: bounded recursion
+/// and linear work on hostile strings.
+const MAX_INTERPOLATION_DEPTH: usize = 8;
+
+fn interpolate_at_depth(s: &str, depth: usize) -> std::borrow::Cow<'_, str> {
+    if !s.contains('$') || depth > MAX_INTERPOLATION_DEPTH {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -315,14 +323,14 @@ pub(crate) fn interpolate_defaults(s: &str) -> std::borrow::Cow<'_, str> {
             rest = tail;
         } else if let Some(body) = after.strip_prefix('{') {
             // The matching `}`, counting nested `${…}` in defaults.
-            let mut depth = 1usize;
+            let mut braces = 1usize;
             let mut end = None;
             for (j, c) in body.char_indices() {
                 match c {
-                    '{' => depth += 1,
+                    '{' => braces += 1,
                     '}' => {
-                        depth -= 1;
-                        if depth == 0 {
+                        braces -= 1;
+                        if braces == 0 {
                             end = Some(j);
                             break;
                         }
@@ -340,7 +348,7 @@ pub(crate) fn interpolate_defaults(s: &str) -> std::borrow::Cow<'_, str> {
                 .unwrap_or(inner.len());
             let (name, op) = inner.split_at(name_len);
             if let Some(default) = op.strip_prefix(":-").or_else(|| op.strip_prefix('-')) {
-                out.push_str(&interpolate_defaults(default));
+                out.push_str(&interpolate_at_depth(default, depth + 1));
             } else if op.starts_with(":+") || op.starts_with('+') {
                 // Set only when the variable is: assumed unset.
             } else if !name.is_empty() && (op.is_empty() || op.starts_with([':', '?'])) {
@@ -1857,6 +1865,9 @@ mod tests {
         assert_eq!(interpolate_defaults("${open"), "${open");
         assert_eq!(interpolate_defaults("é${X:-ü}"), "éü");
         assert_eq!(interpolate_defaults("${É}"), "${É}");
+        // Deep nesting stops at a fixed depth, without recursion blow-up.
+        let deep = "${A:-".repeat(100_000) + &"}".repeat(100_000);
+        assert!(interpolate_defaults(&deep).starts_with("${A:-"));
     }
 
     #[test]
