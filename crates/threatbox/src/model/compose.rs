@@ -8,6 +8,7 @@
 //! values are kept as written (and environment values with them count as
 //! not literal).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -43,6 +44,7 @@ pub fn add_document(fragment: &mut Fragment, source: &Arc<SourceFile>, root: &No
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    let bind_volumes = bind_volumes(root, &dir);
     for (index, (key, body)) in services.iter().enumerate() {
         if index == MAX_WORKLOADS {
             fragment.diagnostics.push(Diagnostic::warning(
@@ -63,7 +65,7 @@ pub fn add_document(fragment: &mut Fragment, source: &Arc<SourceFile>, root: &No
             r.bad("", body, "a mapping");
             continue;
         }
-        let mut w = service(&mut r, name, key, body, root, &dir);
+        let mut w = service(&mut r, name, key, body, &bind_volumes, &dir);
         w.namespace = project.clone();
         fragment.workloads.push(w);
     }
@@ -413,16 +415,17 @@ pub(crate) fn apply_security_opt(c: &mut Container, opt: &str, loc: Location) ->
             c.apparmor = Some(Setting::new(profile, loc));
         }
         ("label", Some(v)) => {
-            // `disable` wins over any other label option.
-            if c.selinux.as_ref().is_some_and(|s| s.value == "disable") {
-                return true;
+            // `disable` wins over any other label option; others are joined
+            // in place (many options must not copy the list each time).
+            match &mut c.selinux {
+                Some(prev) if prev.value == "disable" => {}
+                Some(prev) if v != "disable" => {
+                    prev.value.push(',');
+                    prev.value.push_str(v);
+                    prev.location = loc;
+                }
+                _ => c.selinux = Some(Setting::new(v.to_string(), loc)),
             }
-            let value = match (&c.selinux, v) {
-                (_, "disable") => "disable".to_string(),
-                (Some(prev), v) => format!("{},{v}", prev.value),
-                (None, v) => v.to_string(),
-            };
-            c.selinux = Some(Setting::new(value, loc));
         }
         ("systempaths", Some("unconfined")) => {
             c.unmasked_proc = Some(Setting::new(true, loc));
@@ -460,7 +463,7 @@ fn service(
     name: &str,
     key: &Node,
     body: &Node,
-    root: &Node,
+    bind_volumes: &HashMap<String, String>,
     dir: &Path,
 ) -> Workload {
     let key_loc = r.loc(key);
@@ -554,7 +557,7 @@ fn service(
                     }
                 }
             }
-            "volumes" => volumes(r, &mut c, v, root, dir),
+            "volumes" => volumes(r, &mut c, v, bind_volumes, dir),
             "tmpfs" => {
                 for t in r.strings(k, v, true) {
                     let target = t.value.split(':').next().unwrap_or("").to_string();
@@ -760,20 +763,38 @@ fn is_volume_name(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
-/// A named volume, or the host directory a top-level volume binds with
-/// `driver_opts: {type: none, o: bind, device: /path}`.
-fn named_volume(name: &str, root: &Node, dir: &Path) -> MountSource {
-    let opts = root.path(&["volumes", name, "driver_opts"]);
-    let binds = opts
-        .and_then(|o| o.get("o"))
-        .and_then(Node::as_str)
-        .is_some_and(|o| {
+/// Top-level volumes that bind a host directory
+/// (`driver_opts: {type: none, o: bind, device: /path}`): name → host path.
+/// Built once per file, so that each mount is a lookup.
+fn bind_volumes(root: &Node, dir: &Path) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let Some(volumes) = root.get("volumes") else {
+        return out;
+    };
+    for (name, decl) in volumes.str_entries() {
+        let Some(opts) = decl.get("driver_opts") else {
+            continue;
+        };
+        let binds = opts.get("o").and_then(Node::as_str).is_some_and(|o| {
             o.split(',')
                 .any(|x| x.trim() == "bind" || x.trim() == "rbind")
         });
-    match opts.and_then(|o| o.get("device")).and_then(Node::as_str) {
-        Some(device) if binds => MountSource::HostPath(host_path(device, dir)),
-        _ => MountSource::Volume(name.to_string()),
+        if let Some(device) = opts.get("device").and_then(Node::as_str)
+            && binds
+        {
+            // The first declaration wins, as `Node::get` reads duplicates.
+            out.entry(name.to_string())
+                .or_insert_with(|| host_path(device, dir));
+        }
+    }
+    out
+}
+
+/// A named volume, or the host directory it binds.
+fn named_volume(name: &str, bind_volumes: &HashMap<String, String>) -> MountSource {
+    match bind_volumes.get(name) {
+        Some(path) => MountSource::HostPath(path.clone()),
+        None => MountSource::Volume(name.to_string()),
     }
 }
 
@@ -795,7 +816,13 @@ fn split_volume(s: &str) -> Vec<&str> {
     }
 }
 
-fn volumes(r: &mut Reader<'_>, c: &mut Container, v: &Node, root: &Node, dir: &Path) {
+fn volumes(
+    r: &mut Reader<'_>,
+    c: &mut Container,
+    v: &Node,
+    bind_volumes: &HashMap<String, String>,
+    dir: &Path,
+) {
     let Some(items) = v.as_seq() else {
         if !v.is_null() {
             r.bad("volumes", v, "a list");
@@ -818,7 +845,7 @@ fn volumes(r: &mut Reader<'_>, c: &mut Container, v: &Node, root: &Node, dir: &P
             };
             let source = match src {
                 None => MountSource::Volume(String::new()),
-                Some(name) if is_volume_name(name) => named_volume(name, root, dir),
+                Some(name) if is_volume_name(name) => named_volume(name, bind_volumes),
                 Some(path) => MountSource::HostPath(host_path(path, dir)),
             };
             if mode.split(',').any(|m| m == "shared" || m == "rshared") {
@@ -842,7 +869,7 @@ fn volumes(r: &mut Reader<'_>, c: &mut Container, v: &Node, root: &Node, dir: &P
             let source = match kind.as_str() {
                 "bind" | "npipe" => MountSource::HostPath(host_path(&source, dir)),
                 "volume" if source.is_empty() => MountSource::Volume(String::new()),
-                "volume" => named_volume(&source, root, dir),
+                "volume" => named_volume(&source, bind_volumes),
                 _ => MountSource::Ephemeral,
             };
             if let Some(p) = item.path(&["bind", "propagation"])
@@ -1338,6 +1365,12 @@ mod tests {
         assert_eq!(c.apparmor.unwrap().value, "localhost/my-prof");
         assert_eq!(c.selinux.unwrap().value, "type:svirt_t");
 
+        let (_, c) = one("services:\n  a:\n    security_opt: ['label=type:a', 'label=level:s0']\n");
+        assert_eq!(c.selinux.unwrap().value, "type:a,level:s0");
+        let (_, c) = one(
+            "services:\n  a:\n    security_opt: ['label=type:a', 'label:disable', 'label=level:s0']\n",
+        );
+        assert_eq!(c.selinux.unwrap().value, "disable");
         let (_, c) = one("services:\n  a:\n    security_opt: ['no-new-privileges=false']\n");
         assert!(c.allow_privilege_escalation.unwrap().value);
     }
@@ -1526,6 +1559,29 @@ mod tests {
         // Ranges expand (1001 ports each) while under 4096 ports: five of
         // them; then two ends per range.
         assert_eq!(c.ports.len(), 5 * 1001 + 95 * 2);
+    }
+
+    #[test]
+    fn many_volumes_and_mounts_stay_linear() {
+        let n = 20_000;
+        let mut text = String::from("services:\n  a:\n    volumes:\n");
+        for i in 0..n {
+            text.push_str(&format!("      - v{i}:/m{i}\n"));
+        }
+        text.push_str("volumes:\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "  v{i}: {{driver_opts: {{o: bind, device: /h{i}}}}}\n"
+            ));
+        }
+        let started = std::time::Instant::now();
+        let (_, c) = one(&text);
+        assert_eq!(c.mounts.len(), n);
+        assert_eq!(
+            c.mounts[n - 1].source,
+            MountSource::HostPath(format!("/h{}", n - 1))
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

@@ -190,14 +190,11 @@ fn read_config(r: &mut Reader<'_>, w: &mut Workload, c: &mut Container, config: 
                 c.healthcheck = Some(Setting::new(enabled, r.setting_loc(v)));
             }
             "ExposedPorts" => {
-                for (p, _) in v.str_entries() {
+                for (key_node, _) in v.as_map().unwrap_or_default() {
+                    let Some(p) = key_node.as_str() else { continue };
                     let (port, proto) = p.split_once('/').unwrap_or((p, "tcp"));
                     if let Ok(port) = port.parse() {
-                        let location = v
-                            .as_map()
-                            .and_then(|m| m.iter().find(|(kn, _)| kn.as_str() == Some(p)))
-                            .map(|(kn, _)| r.loc(kn))
-                            .unwrap_or_else(|| r.loc(v));
+                        let location = r.loc(key_node);
                         c.ports.push(Port {
                             container_port: Some(port),
                             host_port: None,
