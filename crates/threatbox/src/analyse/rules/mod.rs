@@ -3,6 +3,7 @@
 
 #[cfg(test)]
 mod catalogue_tests;
+pub mod container_support;
 pub mod packages;
 pub mod scope;
 pub mod support;
@@ -24,6 +25,7 @@ mod tb206_user_not_numeric;
 mod tb301_base_image_unpinned;
 mod tb302_base_image_not_digest_pinned;
 mod tb303_base_image_untrusted_source;
+mod tb401_privileged_container;
 #[cfg(test)]
 pub mod testing;
 
@@ -51,6 +53,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb301_base_image_unpinned::BaseImageUnpinned,
         &tb302_base_image_not_digest_pinned::BaseImageNotDigestPinned,
         &tb303_base_image_untrusted_source::BaseImageUntrustedSource,
+        &tb401_privileged_container::PrivilegedContainer,
     ]
 }
 
