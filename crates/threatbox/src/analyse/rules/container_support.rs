@@ -61,6 +61,87 @@ fn container_name<'a>(workload: &'a Workload, container: &'a Container) -> &'a s
     }
 }
 
+/// A host path with its trailing slashes removed (`/` stays `/`).
+pub fn normalise_host_path(path: &str) -> &str {
+    let trimmed = path.trim().trim_end_matches('/');
+    if trimmed.is_empty() && path.trim().starts_with('/') {
+        "/"
+    } else {
+        trimmed
+    }
+}
+
+/// A container runtime's API socket, or a directory holding one mounted
+/// whole (`/var/run`, `/run`, `/run/containerd`).
+pub fn is_runtime_socket_path(path: &str) -> bool {
+    let path = normalise_host_path(path);
+    const SOCKETS: &[&str] = &[
+        "docker.sock",
+        "containerd.sock",
+        "crio.sock",
+        "podman.sock",
+        "dockershim.sock",
+        "cri-dockerd.sock",
+    ];
+    const DIRS: &[&str] = &[
+        "/run",
+        "/var/run",
+        "/run/containerd",
+        "/var/run/containerd",
+        "/run/crio",
+        "/var/run/crio",
+        "/run/podman",
+        "/var/run/podman",
+        "/run/docker",
+        "/var/run/docker",
+    ];
+    SOCKETS
+        .iter()
+        .any(|s| path == *s || path.ends_with(&format!("/{s}")))
+        || DIRS.contains(&path)
+}
+
+/// Why a host path is sensitive to expose to a container, if it is: system
+/// directories, the runtime's and kubelet's state, home directories, and
+/// credential files (`~/.aws/credentials`, kubeconfig, SSH keys).
+pub fn sensitive_host_path(path: &str) -> Option<String> {
+    let path = normalise_host_path(path);
+    if path == "/" {
+        return Some("the host's root file system".into());
+    }
+    const DIRS: &[&str] = &[
+        "/etc",
+        "/proc",
+        "/sys",
+        "/dev",
+        "/boot",
+        "/lib",
+        "/lib64",
+        "/usr",
+        "/bin",
+        "/sbin",
+        "/root",
+        "/home",
+        "/var/lib/docker",
+        "/var/lib/containerd",
+        "/var/lib/kubelet",
+        "/var/lib/etcd",
+        "/etc/kubernetes",
+    ];
+    if let Some(dir) = DIRS.iter().find(|d| {
+        path == **d
+            || path
+                .strip_prefix(**d)
+                .is_some_and(|rest| rest.starts_with('/'))
+    }) {
+        return Some(format!("host directory `{dir}`"));
+    }
+    if path.starts_with('/') {
+        return crate::analyse::secrets::secret_file_kind(path).map(str::to_string);
+    }
+    None
+}
+
 #[cfg(test)]
 pub mod test_support {
     //! Hand-built model values for rule tests.

@@ -26,6 +26,11 @@ mod tb301_base_image_unpinned;
 mod tb302_base_image_not_digest_pinned;
 mod tb303_base_image_untrusted_source;
 mod tb401_privileged_container;
+mod tb402_runtime_socket_mounted;
+mod tb403_sensitive_host_path_mounted;
+mod tb404_writable_host_path;
+mod tb405_host_namespaces_shared;
+mod tb406_privilege_escalation_allowed;
 #[cfg(test)]
 pub mod testing;
 
@@ -54,6 +59,11 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb302_base_image_not_digest_pinned::BaseImageNotDigestPinned,
         &tb303_base_image_untrusted_source::BaseImageUntrustedSource,
         &tb401_privileged_container::PrivilegedContainer,
+        &tb402_runtime_socket_mounted::RuntimeSocketMounted,
+        &tb403_sensitive_host_path_mounted::SensitiveHostPathMounted,
+        &tb404_writable_host_path::WritableHostPath,
+        &tb405_host_namespaces_shared::HostNamespacesShared,
+        &tb406_privilege_escalation_allowed::PrivilegeEscalationAllowed,
     ]
 }
 
