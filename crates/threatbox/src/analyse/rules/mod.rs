@@ -31,6 +31,9 @@ mod tb403_sensitive_host_path_mounted;
 mod tb404_writable_host_path;
 mod tb405_host_namespaces_shared;
 mod tb406_privilege_escalation_allowed;
+mod tb407_capabilities_not_restricted;
+mod tb408_runs_as_root;
+mod tb409_writable_root_filesystem;
 #[cfg(test)]
 pub mod testing;
 
@@ -64,6 +67,9 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb404_writable_host_path::WritableHostPath,
         &tb405_host_namespaces_shared::HostNamespacesShared,
         &tb406_privilege_escalation_allowed::PrivilegeEscalationAllowed,
+        &tb407_capabilities_not_restricted::CapabilitiesNotRestricted,
+        &tb408_runs_as_root::ContainerRunsAsRoot,
+        &tb409_writable_root_filesystem::WritableRootFilesystem,
     ]
 }
 
