@@ -34,6 +34,10 @@ mod tb406_privilege_escalation_allowed;
 mod tb407_capabilities_not_restricted;
 mod tb408_runs_as_root;
 mod tb409_writable_root_filesystem;
+mod tb410_no_seccomp_profile;
+mod tb411_no_mandatory_access_control;
+mod tb412_no_resource_limits;
+mod tb413_unmasked_proc_mount;
 #[cfg(test)]
 pub mod testing;
 
@@ -70,6 +74,10 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb407_capabilities_not_restricted::CapabilitiesNotRestricted,
         &tb408_runs_as_root::ContainerRunsAsRoot,
         &tb409_writable_root_filesystem::WritableRootFilesystem,
+        &tb410_no_seccomp_profile::NoSeccompProfile,
+        &tb411_no_mandatory_access_control::NoMandatoryAccessControl,
+        &tb412_no_resource_limits::NoResourceLimits,
+        &tb413_unmasked_proc_mount::UnmaskedProcMount,
     ]
 }
 
