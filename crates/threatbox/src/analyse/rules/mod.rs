@@ -38,6 +38,8 @@ mod tb410_no_seccomp_profile;
 mod tb411_no_mandatory_access_control;
 mod tb412_no_resource_limits;
 mod tb413_unmasked_proc_mount;
+mod tb414_secret_in_environment;
+mod tb415_image_not_pinned;
 #[cfg(test)]
 pub mod testing;
 
@@ -78,6 +80,8 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb411_no_mandatory_access_control::NoMandatoryAccessControl,
         &tb412_no_resource_limits::NoResourceLimits,
         &tb413_unmasked_proc_mount::UnmaskedProcMount,
+        &tb414_secret_in_environment::SecretInEnvironment,
+        &tb415_image_not_pinned::ContainerImageNotPinned,
     ]
 }
 
