@@ -40,6 +40,11 @@ mod tb412_no_resource_limits;
 mod tb413_unmasked_proc_mount;
 mod tb414_secret_in_environment;
 mod tb415_image_not_pinned;
+mod tb416_host_port_published;
+mod tb417_service_account_token_mounted;
+mod tb418_missing_probes;
+mod tb419_default_bridge_network;
+mod tb420_logging_disabled;
 #[cfg(test)]
 pub mod testing;
 
@@ -82,6 +87,11 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb413_unmasked_proc_mount::UnmaskedProcMount,
         &tb414_secret_in_environment::SecretInEnvironment,
         &tb415_image_not_pinned::ContainerImageNotPinned,
+        &tb416_host_port_published::HostPortPublished,
+        &tb417_service_account_token_mounted::ServiceAccountTokenMounted,
+        &tb418_missing_probes::MissingProbes,
+        &tb419_default_bridge_network::DefaultBridgeNetwork,
+        &tb420_logging_disabled::LoggingDisabled,
     ]
 }
 
