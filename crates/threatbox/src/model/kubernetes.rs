@@ -510,6 +510,7 @@ impl Reader<'_> {
             network_mode: None,
             logging_driver: None,
             suppressions,
+            ..Default::default()
         })
     }
 
@@ -746,6 +747,7 @@ impl Reader<'_> {
             liveness_probe: node.get("livenessProbe").is_some_and(|n| !n.is_null()),
             readiness_probe: node.get("readinessProbe").is_some_and(|n| !n.is_null()),
             command,
+            ..Default::default()
         }
     }
 
