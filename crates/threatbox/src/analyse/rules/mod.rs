@@ -5,6 +5,8 @@
 mod catalogue_tests;
 pub mod container_support;
 pub mod packages;
+#[cfg(test)]
+mod runtime_end_to_end_tests;
 pub mod scope;
 pub mod support;
 mod tb104_remote_script_piped_to_shell;

@@ -24,6 +24,7 @@ pub static META: RuleMeta = RuleMeta {
         "CIS-Docker-5.10",
         "CIS-Docker-5.16",
         "CIS-Docker-5.17",
+        "CIS-Docker-5.21",
         "CIS-Docker-5.31",
         "CIS-Kubernetes-5.2.3",
         "CIS-Kubernetes-5.2.4",
@@ -45,12 +46,12 @@ pub static META: RuleMeta = RuleMeta {
         "hostIPCSet",
         "hostNetworkSet",
     ],
-    remediation: "Remove `hostPID`, `hostIPC`, `hostNetwork` (Kubernetes) / `pid: host`, `ipc: host`, `network_mode: host`, `userns_mode: host` (compose, `docker run`); publish ports through a Service or `ports:` instead of the host network.",
+    remediation: "Remove `hostPID`, `hostIPC`, `hostNetwork` (Kubernetes) / `pid: host`, `ipc: host`, `network_mode: host`, `userns_mode: host`, `uts: host`, `cgroup: host` (compose, `docker run`); publish ports through a Service or `ports:` instead of the host network.",
     docs: r#"
 **What it detects.** A Kubernetes pod with `hostPID`, `hostIPC` or
 `hostNetwork: true`; a compose service or docker container with `pid: host`,
-`ipc: host`, `network_mode: host` or `userns_mode: host` (the last one
-matters where the daemon remaps users).
+`ipc: host`, `network_mode: host`, `uts: host`, `cgroup: host` or
+`userns_mode: host` (the last one matters where the daemon remaps users).
 
 **Why it is a threat.** Namespaces are what make a container a container.
 With the host PID namespace a process sees and signals every process on the
@@ -163,7 +164,12 @@ mod tests {
             w.host_ipc = Some(Setting::new(true, loc(5)));
             w.host_network = Some(Setting::new(true, loc(6)));
             w.host_users = Some(Setting::new(true, loc(7)));
-            assert_eq!(lines(&run(&HostNamespacesShared, w)), vec![4, 5, 6, 7]);
+            w.host_uts = Some(Setting::new(true, loc(8)));
+            w.host_cgroupns = Some(Setting::new(true, loc(9)));
+            assert_eq!(
+                lines(&run(&HostNamespacesShared, w)),
+                vec![4, 5, 6, 7, 8, 9]
+            );
         }
     }
 

@@ -92,10 +92,11 @@ impl Rule for HostPortPublished {
         for container in &workload.containers {
             let who = subject(workload, container);
             for port in &container.ports {
-                // Compose and docker `ports` always publish (a random host
-                // port when none is given); Kubernetes only with hostPort.
-                let published = port.host_port.is_some() || !kube;
-                let shown = match (port.host_port, port.container_port) {
+                // `host_port` is `Some(0)` for compose `ports: ["80"]` (the
+                // engine picks a host port); compose `expose` and Kubernetes
+                // `containerPort` alone publish nothing.
+                let published = port.host_port.is_some();
+                let shown = match (port.host_port.filter(|p| *p > 0), port.container_port) {
                     (Some(h), Some(c)) => format!("{h}:{c}"),
                     (Some(p), None) | (None, Some(p)) => p.to_string(),
                     (None, None) => "?".to_string(),
@@ -116,7 +117,7 @@ impl Rule for HostPortPublished {
                         ),
                     )
                 } else if published && all_interfaces(port) {
-                    let privileged = if port.host_port.is_some_and(|p| p < 1024) {
+                    let privileged = if port.host_port.is_some_and(|p| p > 0 && p < 1024) {
                         " (a privileged port)"
                     } else {
                         ""
@@ -127,7 +128,7 @@ impl Rule for HostPortPublished {
                             "{who} publishes port {shown}{privileged} on all host interfaces (0.0.0.0)"
                         ),
                     )
-                } else if let Some(p) = port.host_port.filter(|p| *p < 1024) {
+                } else if let Some(p) = port.host_port.filter(|p| *p > 0 && *p < 1024) {
                     (
                         Severity::Low,
                         format!("{who} publishes privileged host port {p}"),
@@ -181,6 +182,15 @@ mod tests {
     }
 
     #[test]
+    fn engine_picked_host_port_is_published_on_all_interfaces() {
+        let [_, c, _] = run_all(&HostPortPublished, port(8080, Some(0), None));
+        assert_eq!(
+            c[0].message,
+            "service `app` publishes port 8080 on all host interfaces (0.0.0.0)"
+        );
+    }
+
+    #[test]
     fn ssh_and_privileged_ports() {
         for f in run_all(&HostPortPublished, port(22, None, None)) {
             assert_eq!(f[0].severity, Severity::Medium);
@@ -194,8 +204,12 @@ mod tests {
 
     #[test]
     fn ignores_cluster_ports_and_loopback_bindings() {
-        let [k, ..] = run_all(&HostPortPublished, port(8080, None, None));
-        assert!(k.is_empty());
+        for f in run_all(&HostPortPublished, port(8080, None, None)) {
+            assert!(
+                f.is_empty(),
+                "expose / containerPort alone publishes nothing"
+            );
+        }
         let [_, c, d] = run_all(
             &HostPortPublished,
             port(8080, Some(8080), Some("127.0.0.1")),
