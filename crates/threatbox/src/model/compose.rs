@@ -476,10 +476,8 @@ fn service(
             "mem_limit" => c.resources.memory_limit = r.string(k, v),
             "mem_reservation" => c.resources.memory_request = r.string(k, v),
             "cpus" => c.resources.cpu_limit = r.string(k, v),
-            "cpu_quota" => {
-                if c.resources.cpu_limit.is_none() {
-                    c.resources.cpu_limit = r.string(k, v);
-                }
+            "cpu_quota" if c.resources.cpu_limit.is_none() => {
+                c.resources.cpu_limit = r.string(k, v);
             }
             // A relative weight, not a limit: the closest thing is a request.
             "cpu_shares" => c.resources.cpu_request = r.string(k, v),
@@ -584,6 +582,9 @@ fn build(r: &mut Reader<'_>, c: &mut Container, v: &Node, dir: &Path) {
                     location,
                 });
             }
+        }
+        if let Some(t) = v.get("target") {
+            c.build_target = r.string("build.target", t).map(|s| s.value);
         }
         if dockerfile.is_none() && v.get("dockerfile_inline").is_some() {
             return;
@@ -782,10 +783,13 @@ fn range_ports((first, last): (u16, u16)) -> Vec<u16> {
     }
 }
 
+/// Host IP, host port, container port, protocol.
+type PortSpec = (Option<String>, Option<u16>, u16, String);
+
 /// Parses the short form `[IP:][HOST:]CONTAINER[/PROTO]`; a missing host
 /// port is `Some(0)` (the engine picks one), a missing IP `None` (all
 /// interfaces).
-fn short_port(s: &str) -> Option<Vec<(Option<String>, Option<u16>, u16, String)>> {
+fn short_port(s: &str) -> Option<Vec<PortSpec>> {
     let (rest, proto) = match s.rsplit_once('/') {
         Some((r, p)) => (r, p.to_ascii_lowercase()),
         None => (s, "tcp".to_string()),
@@ -1113,9 +1117,9 @@ mod tests {
         let (_, c) = one(
             "services:\n  a:\n    privileged: true\n    read_only: 'yes'\n    cap_add: [cap_sys_admin, NET_ADMIN]\n    cap_drop:\n      - ALL\n",
         );
-        assert_eq!(c.privileged.as_ref().unwrap().value, true);
+        assert!(c.privileged.as_ref().unwrap().value);
         assert_eq!(line(&c.privileged), 3);
-        assert_eq!(c.read_only_root_fs.as_ref().unwrap().value, true);
+        assert!(c.read_only_root_fs.as_ref().unwrap().value);
         let add: Vec<&str> = c
             .capabilities_add
             .iter()
@@ -1131,25 +1135,25 @@ mod tests {
         let (_, c) = one(
             "services:\n  a:\n    security_opt:\n      - no-new-privileges:true\n      - seccomp:unconfined\n      - apparmor=unconfined\n      - label:disable\n      - systempaths=unconfined\n",
         );
-        assert_eq!(c.allow_privilege_escalation.as_ref().unwrap().value, false);
+        assert!(!c.allow_privilege_escalation.as_ref().unwrap().value);
         assert_eq!(line(&c.allow_privilege_escalation), 4);
         assert_eq!(c.seccomp.as_ref().unwrap().value, "Unconfined");
         assert_eq!(line(&c.seccomp), 5);
         assert_eq!(c.apparmor.as_ref().unwrap().value, "unconfined");
         assert_eq!(c.selinux.as_ref().unwrap().value, "disable");
-        assert_eq!(c.unmasked_proc.as_ref().unwrap().value, true);
+        assert!(c.unmasked_proc.as_ref().unwrap().value);
         assert_eq!(line(&c.unmasked_proc), 8);
 
         let (_, c) = one(
             "services:\n  a:\n    security_opt: [no-new-privileges, 'seccomp=./prof.json', 'apparmor:my-prof', 'label=type:svirt_t']\n",
         );
-        assert_eq!(c.allow_privilege_escalation.unwrap().value, false);
+        assert!(!c.allow_privilege_escalation.unwrap().value);
         assert_eq!(c.seccomp.unwrap().value, "Localhost/./prof.json");
         assert_eq!(c.apparmor.unwrap().value, "localhost/my-prof");
         assert_eq!(c.selinux.unwrap().value, "type:svirt_t");
 
         let (_, c) = one("services:\n  a:\n    security_opt: ['no-new-privileges=false']\n");
-        assert_eq!(c.allow_privilege_escalation.unwrap().value, true);
+        assert!(c.allow_privilege_escalation.unwrap().value);
     }
 
     #[test]
@@ -1183,7 +1187,7 @@ mod tests {
         let (w, _) = one(
             "services:\n  a:\n    network_mode: host\n    pid: host\n    ipc: host\n    userns_mode: host\n    uts: host\n    cgroup: host\n",
         );
-        assert_eq!(w.host_network.as_ref().unwrap().value, true);
+        assert!(w.host_network.as_ref().unwrap().value);
         assert_eq!(w.network_mode.as_ref().unwrap().value, "host");
         assert_eq!(line(&w.host_pid), 4);
         assert!(w.host_pid.unwrap().value);
@@ -1395,7 +1399,7 @@ mod tests {
         assert_eq!(w.logging_driver.as_ref().unwrap().value, "none");
         assert_eq!(line(&w.logging_driver), 6);
         assert!(c.liveness_probe);
-        assert_eq!(c.healthcheck.as_ref().unwrap().value, true);
+        assert!(c.healthcheck.as_ref().unwrap().value);
         assert_eq!(c.image_pull_policy.unwrap().value, "always");
         let cmd: Vec<&str> = c.command.iter().map(|s| s.value.as_str()).collect();
         assert_eq!(cmd, ["/bin/sh", "-c", "sudo run"]);
@@ -1403,7 +1407,7 @@ mod tests {
         let (_, c) =
             one("services:\n  a:\n    healthcheck:\n      test: [CMD, x]\n      disable: true\n");
         assert!(!c.liveness_probe);
-        assert_eq!(c.healthcheck.unwrap().value, false);
+        assert!(!c.healthcheck.unwrap().value);
         let (_, c) = one("services:\n  a:\n    healthcheck:\n      test: [\"NONE\"]\n");
         assert!(!c.liveness_probe);
         let (_, c) = one("services:\n  a:\n    healthcheck:\n      interval: 10s\n");

@@ -826,7 +826,7 @@ mod tests {
         assert_eq!(c.ports[0].protocol, "udp");
         assert_eq!(c.runs_as_root(), None);
         assert!(!c.liveness_probe);
-        assert_eq!(c.healthcheck.as_ref().unwrap().value, false);
+        assert!(!c.healthcheck.as_ref().unwrap().value);
         assert_eq!(c.apparmor.as_ref().unwrap().value, "runtime/default");
     }
 

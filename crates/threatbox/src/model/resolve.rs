@@ -99,7 +99,18 @@ fn apply_image_users(system: &mut System) {
             let Some(image) = c.built_image.and_then(|i| system.images.get(i)) else {
                 continue;
             };
-            let Some(user) = image.final_stage().and_then(|s| s.user.as_ref()) else {
+            // `build.target` ships that stage (BuildKit lower-cases stage names).
+            let stage = match &c.build_target {
+                Some(t) => {
+                    let t = t.to_ascii_lowercase();
+                    image
+                        .stages
+                        .iter()
+                        .find(|s| s.name.as_deref() == Some(t.as_str()))
+                }
+                None => image.final_stage(),
+            };
+            let Some(user) = stage.and_then(|s| s.user.as_ref()) else {
                 continue;
             };
             let dockerfile = &image.dockerfile;
@@ -211,6 +222,23 @@ mod tests {
         assert_eq!(c.user_name.as_ref().unwrap().value, "app:app");
         assert_eq!(c.user_name.as_ref().unwrap().location.start_line, 4);
         assert_eq!(c.runs_as_root(), Some(false));
+    }
+
+    #[test]
+    fn build_target_stage_gives_the_user() {
+        let s = system(&[
+            (
+                "api/Dockerfile",
+                "FROM node AS development\nUSER node\nFROM node AS prod\nUSER 0\n",
+            ),
+            (
+                "compose.yaml",
+                "services:\n  api:\n    build:\n      context: api\n      target: Development\n",
+            ),
+        ]);
+        let c = only_container(&s);
+        assert_eq!(c.user_name.as_ref().unwrap().value, "node");
+        assert_eq!(c.user_name.as_ref().unwrap().location.start_line, 2);
     }
 
     #[test]

@@ -181,6 +181,8 @@ pub struct Container {
     pub build_args: Vec<EnvVar>,
     /// Compose `env_file` paths as written (the files are not read).
     pub env_files: Vec<Setting<String>>,
+    /// Compose `build.target`: the stage that ships instead of the last one.
+    pub build_target: Option<String>,
 }
 
 /// A host device given to a container.
