@@ -146,6 +146,20 @@ impl Rule for HostNamespacesShared {
                 "root in the container is root on the host",
             );
         }
+        if let Some(s) = &workload.host_uts {
+            push(
+                s,
+                "the host's UTS namespace (`uts: host`)",
+                "it can change the host's name",
+            );
+        }
+        if let Some(s) = &workload.host_cgroupns {
+            push(
+                s,
+                "the host's cgroup namespace (`cgroup: host`)",
+                "it sees the host's whole cgroup tree",
+            );
+        }
     }
 }
 
