@@ -339,3 +339,28 @@ fn bridge_network_and_logging_are_compose_only() {
         &format!("{HARDENED_COMPOSE}    logging:\n      driver: none # <-\n"),
     );
 }
+
+#[test]
+fn docker_inspect_records_give_the_same_rules() {
+    let inspect = r#"[
+  {
+    "Id": "4f2c9e1b7a3d5e6f",
+    "Name": "/shop-web-1",
+    "Config": { "Image": "nginx:latest", "User": "" },
+    "Mounts": [
+      { "Type": "bind", "Source": "/var/run/docker.sock", "Destination": "/var/run/docker.sock", "RW": false }
+    ],
+    "HostConfig": {
+      "Privileged": true,
+      "PidMode": "host",
+      "LogConfig": { "Type": "none" }
+    }
+  }
+]"#;
+    let at = |code: &str| lines(&check_file(rule(code), "inspect.json", inspect));
+    assert_eq!(at("TB401"), vec![10]);
+    assert_eq!(at("TB402"), vec![7]);
+    assert_eq!(at("TB405"), vec![11]);
+    assert_eq!(at("TB415"), vec![5]);
+    assert_eq!(at("TB420"), vec![12]);
+}
