@@ -28,8 +28,8 @@ pub static META: RuleMeta = RuleMeta {
     docs: r#"
 **What it detects.** A container without `allowPrivilegeEscalation: false`
 (Kubernetes) or without the `no-new-privileges` security option (compose,
-docker), or one that sets escalation explicitly on (high). Privileged
-containers are TB401 and are not repeated here. A daemon.json with
+docker), or one that sets escalation explicitly on (high). A privileged
+container that does not mention escalation is left to TB401. A daemon.json with
 `"no-new-privileges": true` covers compose and docker containers.
 
 **Why it is a threat.** Without the kernel's `no_new_privs` flag, a process
@@ -86,9 +86,7 @@ impl Rule for PrivilegeEscalationAllowed {
             Platform::Compose | Platform::Docker => "`no-new-privileges`",
         };
         for container in &workload.containers {
-            if container.privileged.as_ref().is_some_and(|p| p.value) {
-                continue; // TB401
-            }
+            let privileged = container.privileged.as_ref().is_some_and(|p| p.value);
             match &container.allow_privilege_escalation {
                 Some(s) if !s.value => {}
                 Some(s) => sink.push(
@@ -102,7 +100,8 @@ impl Rule for PrivilegeEscalationAllowed {
                     )
                     .with_severity(Severity::High),
                 ),
-                None if daemon_default => {}
+                // A privileged container always escalates; TB401 says so.
+                None if daemon_default || privileged => {}
                 None => sink.push(Finding::new(
                     &META,
                     container.location.clone(),
@@ -136,6 +135,18 @@ mod tests {
         for f in run_all(&PrivilegeEscalationAllowed, on) {
             assert_eq!(lines(&f), vec![8]);
             assert_eq!(f[0].severity, Severity::High);
+        }
+    }
+
+    #[test]
+    fn explicit_escalation_is_reported_even_when_privileged() {
+        let c = Container {
+            privileged: Some(Setting::new(true, loc(7))),
+            allow_privilege_escalation: Some(Setting::new(true, loc(8))),
+            ..Default::default()
+        };
+        for f in run_all(&PrivilegeEscalationAllowed, c.clone()) {
+            assert_eq!(lines(&f), vec![8]);
         }
     }
 

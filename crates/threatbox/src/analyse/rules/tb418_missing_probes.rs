@@ -30,7 +30,7 @@ pub static META: RuleMeta = RuleMeta {
     remediation: "Add `livenessProbe` and `readinessProbe` (HTTP `/healthz`, TCP or exec) to each long-running container; in compose, a `healthcheck:`.",
     docs: r#"
 **What it detects.** A regular container of a long-running Kubernetes
-workload (not a Job, CronJob or bare Pod) without a `livenessProbe` or a
+workload (not a Job or CronJob, which run to completion) without a `livenessProbe` or a
 `readinessProbe`. Compose healthchecks are judged on the image (TB203).
 
 **Why it is a threat.** Without a readiness probe a Service sends traffic to
@@ -69,7 +69,7 @@ impl Rule for MissingProbes {
 
     fn check_workload(&self, workload: &Workload, _ctx: &RuleContext<'_>, sink: &mut Sink) {
         if workload.platform != Platform::Kubernetes
-            || matches!(workload.kind.as_str(), "Job" | "CronJob" | "Pod")
+            || matches!(workload.kind.as_str(), "Job" | "CronJob")
         {
             return;
         }
@@ -117,9 +117,11 @@ mod tests {
 
     #[test]
     fn ignores_jobs_probed_containers_and_compose() {
-        let mut job = workload(Platform::Kubernetes, Container::default());
-        job.kind = "Job".into();
-        assert!(run(&MissingProbes, job).is_empty());
+        for kind in ["Job", "CronJob"] {
+            let mut job = workload(Platform::Kubernetes, Container::default());
+            job.kind = kind.into();
+            assert!(run(&MissingProbes, job).is_empty());
+        }
         let mut ok = workload(Platform::Kubernetes, Container::default());
         ok.kind = "Deployment".into();
         ok.containers[0].liveness_probe = true;
