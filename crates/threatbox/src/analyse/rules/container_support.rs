@@ -142,6 +142,29 @@ pub fn sensitive_host_path(path: &str) -> Option<String> {
     None
 }
 
+/// Public, non-secret host files containers commonly read: CA trust stores
+/// and time-zone data. Mounted read-only they disclose nothing.
+pub fn is_public_host_path(path: &str) -> bool {
+    let path = normalise_host_path(path);
+    const PUBLIC: &[&str] = &[
+        "/etc/ssl/certs",
+        "/etc/ca-certificates",
+        "/etc/pki/ca-trust",
+        "/etc/pki/tls/certs",
+        "/usr/share/ca-certificates",
+        "/usr/local/share/ca-certificates",
+        "/etc/localtime",
+        "/etc/timezone",
+        "/usr/share/zoneinfo",
+    ];
+    PUBLIC.iter().any(|p| {
+        path == *p
+            || path
+                .strip_prefix(*p)
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
 #[cfg(test)]
 pub mod test_support {
     //! Hand-built model values for rule tests.

@@ -4,7 +4,7 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
 use crate::analyse::rules::container_support::{
-    is_runtime_socket_path, sensitive_host_path, subject,
+    is_public_host_path, is_runtime_socket_path, sensitive_host_path, subject,
 };
 use crate::model::runtime::{MountSource, Workload};
 
@@ -38,7 +38,9 @@ mount whose source is `/`, `/etc`, `/proc`, `/sys`, `/dev`, `/boot`, `/lib`,
 `/usr`, `/root`, `/home`, `/var/lib/docker`, `/var/lib/kubelet`,
 `/etc/kubernetes` (or anything below them), or a credential file such as
 `~/.aws/credentials`, a kubeconfig or an SSH key. Writable mounts are
-reported as high, read-only ones as medium. Runtime sockets are TB402.
+reported as high, read-only ones as medium. Read-only mounts of public
+files (CA trust stores such as `/etc/ssl/certs`, `/etc/localtime`, zoneinfo)
+are not reported. Runtime sockets are TB402.
 
 **Why it is a threat.** These paths are the host's identity and control:
 writing `/etc` or `/root/.ssh` gives a login on the node, `/var/lib/kubelet`
@@ -82,7 +84,7 @@ impl Rule for SensitiveHostPathMounted {
                 let MountSource::HostPath(path) = &mount.source else {
                     continue;
                 };
-                if is_runtime_socket_path(path) {
+                if is_runtime_socket_path(path) || (mount.read_only && is_public_host_path(path)) {
                     continue;
                 }
                 let Some(what) = sensitive_host_path(path) else {
@@ -147,6 +149,10 @@ mod tests {
         }
         for f in run_all(&SensitiveHostPathMounted, mounting("/sys", true)) {
             assert_eq!(f[0].severity, Severity::Medium);
+        }
+        // A trust store is public only while it cannot be rewritten.
+        for f in run_all(&SensitiveHostPathMounted, mounting("/etc/ssl/certs", false)) {
+            assert_eq!(f[0].severity, Severity::High);
         }
     }
 
