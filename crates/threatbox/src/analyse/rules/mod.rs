@@ -47,6 +47,7 @@ mod tb417_service_account_token_mounted;
 mod tb418_missing_probes;
 mod tb419_default_bridge_network;
 mod tb420_logging_disabled;
+mod tb421_host_devices_exposed;
 #[cfg(test)]
 pub mod testing;
 
@@ -94,6 +95,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb418_missing_probes::MissingProbes,
         &tb419_default_bridge_network::DefaultBridgeNetwork,
         &tb420_logging_disabled::LoggingDisabled,
+        &tb421_host_devices_exposed::HostDevicesExposed,
     ]
 }
 
