@@ -35,7 +35,8 @@ resolves it (container `securityContext`, else the pod's, else the image's
 - unknown with nothing guaranteeing non-root (`runAsNonRoot`, `user:`) —
   medium, "may run as root": most public images default to root;
 - a non-root user whose primary group is 0 (`runAsGroup: 0`, `user: 1000:0`)
-  — low: root-group-owned files stay writable.
+  or who joins group `0`/`root`/`docker` with compose `group_add` — low:
+  root-group-owned files stay writable, the docker group opens the socket.
 
 **Why it is a threat.** Root in a container is root on the host's kernel,
 only fenced by namespaces and capabilities: a kernel or runtime escape
@@ -122,6 +123,23 @@ impl Rule for ContainerRunsAsRoot {
                     }
                 }
             }
+            if container.runs_as_root() != Some(true) {
+                for group in &container.group_add {
+                    let what = match group.value.trim() {
+                        "0" | "root" => "the root group (GID 0)",
+                        "docker" => "the `docker` group (the runtime socket's group)",
+                        _ => continue,
+                    };
+                    sink.push(
+                        Finding::new(
+                            &META,
+                            group.location.clone(),
+                            format!("{who} joins {what} through `group_add`"),
+                        )
+                        .with_severity(Severity::Low),
+                    );
+                }
+            }
         }
     }
 }
@@ -177,6 +195,22 @@ mod tests {
         };
         for f in run_all(&ContainerRunsAsRoot, compose) {
             assert_eq!(lines(&f), vec![9]);
+        }
+    }
+
+    #[test]
+    fn root_and_docker_supplementary_groups_are_low() {
+        let c = Container {
+            run_as_user: Some(Setting::new(1000, loc(6))),
+            group_add: vec![
+                Setting::new("docker".into(), loc(10)),
+                Setting::new("video".into(), loc(11)),
+                Setting::new("0".into(), loc(12)),
+            ],
+            ..Default::default()
+        };
+        for f in run_all(&ContainerRunsAsRoot, c.clone()) {
+            assert_eq!(lines(&f), vec![10, 12]);
         }
     }
 

@@ -34,7 +34,8 @@ pub static META: RuleMeta = RuleMeta {
 **What it detects.** A container missing a memory limit (medium), a CPU
 limit or — in compose and docker, where it is a container setting — a PID
 limit (low when only those are missing). A limit of `0` or `-1` counts as
-none. One finding per container lists what is missing. Ephemeral
+none. `oom_kill_disable: true` without a memory limit is high, at the
+setting. One finding per container lists what is missing. Ephemeral
 containers cannot set resources and are skipped.
 
 **Why it is a threat.** Limits are the cgroups the seed recommends against
@@ -101,6 +102,20 @@ impl Rule for NoResourceLimits {
             {
                 missing.push("PID");
             }
+            if no_memory && let Some(oom) = container.oom_kill_disable.as_ref().filter(|o| o.value)
+            {
+                sink.push(
+                    Finding::new(
+                        &META,
+                        oom.location.clone(),
+                        format!(
+                            "{} disables the OOM killer without a memory limit: it can exhaust the host's memory",
+                            subject(workload, container)
+                        ),
+                    )
+                    .with_severity(Severity::High),
+                );
+            }
             if missing.is_empty() {
                 continue;
             }
@@ -159,6 +174,17 @@ mod tests {
             assert_eq!(f[0].severity, Severity::Low);
             assert!(f[0].message.ends_with("no CPU limit"));
         }
+    }
+
+    #[test]
+    fn oom_killer_disabled_without_memory_limit_is_high() {
+        let c = Container {
+            oom_kill_disable: Some(Setting::new(true, loc(8))),
+            ..Default::default()
+        };
+        let [_, compose, _] = run_all(&NoResourceLimits, c);
+        assert_eq!(lines(&compose), vec![3, 8]);
+        assert_eq!(compose[1].severity, Severity::High);
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub static META: RuleMeta = RuleMeta {
   (cloud keys, tokens, private keys, passwords in URLs, long random strings),
   or whose name says secret (`DB_PASSWORD`, `API_TOKEN`) with a literal
   value — high. The value is never printed, only a redacted form.
+- A compose `build.args` entry with such a literal — high: build arguments
+  are recorded in the image history.
 - On Kubernetes, a variable taken from a Secret (`secretKeyRef`,
   `envFrom.secretRef`) — low: a mounted file would do.
 
@@ -72,6 +74,17 @@ secrets:
 "#,
 };
 
+/// What a literal `name=value` reveals, if it is a secret.
+fn literal_secret(name: &str, value: &str) -> Option<String> {
+    if let Some(kind) = secret_value_kind(value) {
+        Some(format!("a literal {kind}"))
+    } else if is_secret_name(name) && is_literal_secret_value(value) {
+        Some("a literal secret value".to_string())
+    } else {
+        None
+    }
+}
+
 impl Rule for SecretInEnvironment {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -79,14 +92,27 @@ impl Rule for SecretInEnvironment {
 
     fn check_workload(&self, workload: &Workload, _ctx: &RuleContext<'_>, sink: &mut Sink) {
         for container in &workload.containers {
+            // Build arguments end up in the image's history (`docker history`).
+            for arg in &container.build_args {
+                if let EnvValue::Literal(value) = &arg.value
+                    && let Some(what) = literal_secret(&arg.name, value)
+                {
+                    sink.push(Finding::new(
+                        &META,
+                        arg.location.clone(),
+                        format!(
+                            "{} passes build arg `{}` as {what} ({}): it stays in the image history",
+                            subject(workload, container),
+                            arg.name,
+                            redact(value)
+                        ),
+                    ));
+                }
+            }
             for var in &container.env {
                 match &var.value {
                     EnvValue::Literal(value) => {
-                        let what = if let Some(kind) = secret_value_kind(value) {
-                            format!("a literal {kind}")
-                        } else if is_secret_name(&var.name) && is_literal_secret_value(value) {
-                            "a literal secret value".to_string()
-                        } else {
+                        let Some(what) = literal_secret(&var.name, value) else {
                             continue;
                         };
                         sink.push(Finding::new(
@@ -162,6 +188,18 @@ mod tests {
             assert!(!f[0].message.contains("hunter2"), "{}", f[0].message);
             assert!(!f[1].message.contains("AKIAZ7QWERTYUIOPASDF"));
         }
+    }
+
+    #[test]
+    fn flags_literal_secret_build_args() {
+        let f = crate::analyse::rules::testing::check_file(
+            &SecretInEnvironment,
+            "compose.yaml",
+            "services:\n  app:\n    build:\n      context: .\n      args:\n        NPM_TOKEN: npm_abcdefghijklmnopqrstuvwxyz0123456789\n        VERSION: \"1.2\"\n",
+        );
+        assert_eq!(lines(&f), vec![6]);
+        assert!(f[0].message.contains("image history"));
+        assert!(!f[0].message.contains("abcdefghijklmnop"));
     }
 
     #[test]

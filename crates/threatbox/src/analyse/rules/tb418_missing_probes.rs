@@ -31,7 +31,9 @@ pub static META: RuleMeta = RuleMeta {
     docs: r#"
 **What it detects.** A regular container of a long-running Kubernetes
 workload (not a Job or CronJob, which run to completion) without a `livenessProbe` or a
-`readinessProbe`. Compose healthchecks are judged on the image (TB203).
+`readinessProbe`; a compose service or docker container whose health check
+is disabled (`healthcheck: {disable: true}`, test `NONE`). A compose
+service without `healthcheck:` falls back to the image's (TB203).
 
 **Why it is a threat.** Without a readiness probe a Service sends traffic to
 pods that cannot serve it yet; without a liveness probe a hung process
@@ -68,9 +70,21 @@ impl Rule for MissingProbes {
     }
 
     fn check_workload(&self, workload: &Workload, _ctx: &RuleContext<'_>, sink: &mut Sink) {
-        if workload.platform != Platform::Kubernetes
-            || matches!(workload.kind.as_str(), "Job" | "CronJob")
-        {
+        if workload.platform != Platform::Kubernetes {
+            // Compose and docker: only an explicitly disabled health check;
+            // a missing one falls back to the image's (TB203).
+            for container in &workload.containers {
+                if let Some(check) = container.healthcheck.as_ref().filter(|h| !h.value) {
+                    sink.push(Finding::new(
+                        &META,
+                        check.location.clone(),
+                        format!("{} disables its health check", subject(workload, container)),
+                    ));
+                }
+            }
+            return;
+        }
+        if matches!(workload.kind.as_str(), "Job" | "CronJob") {
             return;
         }
         for container in &workload.containers {
@@ -134,5 +148,16 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn flags_disabled_compose_healthcheck() {
+        let f = crate::analyse::rules::testing::check_file(
+            &MissingProbes,
+            "compose.yaml",
+            "services:\n  app:\n    image: alpine:3.20\n    healthcheck:\n      disable: true\n",
+        );
+        assert_eq!(lines(&f), vec![5], "{f:?}");
+        assert!(f[0].message.contains("disables its health check"));
     }
 }
