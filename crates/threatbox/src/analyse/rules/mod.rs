@@ -48,6 +48,7 @@ mod tb418_missing_probes;
 mod tb419_default_bridge_network;
 mod tb420_logging_disabled;
 mod tb421_host_devices_exposed;
+mod tb422_workload_image_untrusted_source;
 #[cfg(test)]
 pub mod testing;
 
@@ -96,6 +97,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb419_default_bridge_network::DefaultBridgeNetwork,
         &tb420_logging_disabled::LoggingDisabled,
         &tb421_host_devices_exposed::HostDevicesExposed,
+        &tb422_workload_image_untrusted_source::WorkloadImageUntrustedSource,
     ]
 }
 

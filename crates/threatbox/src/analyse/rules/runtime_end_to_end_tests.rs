@@ -50,7 +50,7 @@ spec:
         seccompProfile: { type: RuntimeDefault }
       containers:
         - name: api
-          image: registry.example/api:1.4@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+          image: nginx:1.27@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
           livenessProbe: { httpGet: { path: /healthz, port: 8080 } }
           readinessProbe: { httpGet: { path: /ready, port: 8080 } }
           resources:
@@ -64,7 +64,7 @@ spec:
 
 const HARDENED_COMPOSE: &str = "services:
   api:
-    image: registry.example/api:1.4@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+    image: nginx:1.27@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
     user: \"10001:10001\"
     read_only: true
     cap_drop: [ALL]
@@ -280,7 +280,8 @@ fn literal_secret_in_env() {
 
 #[test]
 fn latest_image() {
-    let pinned = "registry.example/api:1.4@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let pinned =
+        "nginx:1.27@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     same_rule(
         rule("TB415"),
         &HARDENED_K8S.replace(&format!("image: {pinned}"), "image: nginx:latest # <-"),
@@ -363,4 +364,15 @@ fn docker_inspect_records_give_the_same_rules() {
     assert_eq!(at("TB405"), vec![11]);
     assert_eq!(at("TB415"), vec![5]);
     assert_eq!(at("TB420"), vec![12]);
+}
+
+#[test]
+fn untrusted_image() {
+    let pinned =
+        "nginx:1.27@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    same_rule(
+        rule("TB422"),
+        &HARDENED_K8S.replace(pinned, &format!("someuser/{pinned} # <-")),
+        &HARDENED_COMPOSE.replace(pinned, &format!("someuser/{pinned} # <-")),
+    );
 }
