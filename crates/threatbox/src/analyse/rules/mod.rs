@@ -49,6 +49,7 @@ mod tb419_default_bridge_network;
 mod tb420_logging_disabled;
 mod tb421_host_devices_exposed;
 mod tb422_workload_image_untrusted_source;
+mod tb423_sudo_in_container_command;
 #[cfg(test)]
 pub mod testing;
 
@@ -98,6 +99,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb420_logging_disabled::LoggingDisabled,
         &tb421_host_devices_exposed::HostDevicesExposed,
         &tb422_workload_image_untrusted_source::WorkloadImageUntrustedSource,
+        &tb423_sudo_in_container_command::SudoInContainerCommand,
     ]
 }
 
