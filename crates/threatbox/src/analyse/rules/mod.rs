@@ -50,6 +50,7 @@ mod tb420_logging_disabled;
 mod tb421_host_devices_exposed;
 mod tb422_workload_image_untrusted_source;
 mod tb423_sudo_in_container_command;
+mod tb424_unbounded_restart_policy;
 #[cfg(test)]
 pub mod testing;
 
@@ -100,6 +101,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb421_host_devices_exposed::HostDevicesExposed,
         &tb422_workload_image_untrusted_source::WorkloadImageUntrustedSource,
         &tb423_sudo_in_container_command::SudoInContainerCommand,
+        &tb424_unbounded_restart_policy::UnboundedRestartPolicy,
     ]
 }
 
