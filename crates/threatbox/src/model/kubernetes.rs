@@ -511,6 +511,7 @@ impl Reader<'_> {
             network_mode: None,
             logging_driver: None,
             suppressions,
+            ..Default::default()
         })
     }
 
@@ -747,6 +748,7 @@ impl Reader<'_> {
             liveness_probe: node.get("livenessProbe").is_some_and(|n| !n.is_null()),
             readiness_probe: node.get("readinessProbe").is_some_and(|n| !n.is_null()),
             command,
+            ..Default::default()
         }
     }
 
