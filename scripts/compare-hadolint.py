@@ -97,7 +97,10 @@ def threatbox_props(binary, files):
             props[path].add("add-local-file")
         elif code == "TB108":
             props[path].add("sudo")
-        elif code == "TB101":
+        elif code in ("TB101", "TB103") and re.match(
+                r"\s*(ENV|ARG)\b", line_text(path, f["location"]["start_line"]), re.I):
+            # hadolint's DL3064 judges ENV/ARG instructions only: compare those
+            # (TB101 also reports secrets in RUN and LABEL).
             props[path].add("secret-in-env-arg")
         elif code == "TB104":
             props[path].add("curl-pipe-shell")

@@ -1176,22 +1176,33 @@ fn deploy(r: &mut Reader<'_>, w: &mut Workload, c: &mut Container, v: &Node) {
 }
 
 fn healthcheck(r: &mut Reader<'_>, c: &mut Container, v: &Node) {
-    if v.as_map().is_none() {
+    let Some(entries) = v.as_map() else {
         if !v.is_null() {
             r.bad("healthcheck", v, "a mapping");
         }
         return;
-    }
-    let disabled = v
-        .get("disable")
-        .is_some_and(|d| r.bool("healthcheck.disable", d).is_some_and(|b| b.value));
-    let test = v.get("test");
-    let test_none = test.is_some_and(|t| {
+    };
+    // The entry that decides (`disable: true`, `test: [NONE]`), located from
+    // its key to the end of its value.
+    let entry = |name: &str| {
+        entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(name))
+            .map(|(k, val)| (val, k.span.start..val.span.end.max(k.span.end)))
+    };
+    let disable = entry("disable");
+    let test = entry("test");
+    let disabled = disable
+        .as_ref()
+        .is_some_and(|(d, _)| r.bool("healthcheck.disable", d).is_some_and(|b| b.value));
+    let test_none = test.as_ref().is_some_and(|(t, _)| {
         let first = t.as_seq().and_then(|s| s.first()).unwrap_or(t);
         first.as_str() == Some("NONE")
     });
-    if disabled || test_none {
-        c.healthcheck = Some(Setting::new(false, r.setting_loc(v)));
+    if let (true, Some((_, span))) = (disabled, &disable) {
+        c.healthcheck = Some(Setting::new(false, r.source.location(span)));
+    } else if let (true, Some((_, span))) = (test_none, &test) {
+        c.healthcheck = Some(Setting::new(false, r.source.location(span)));
     } else if test.is_some() {
         c.liveness_probe = true;
         c.healthcheck = Some(Setting::new(true, r.setting_loc(v)));
@@ -1688,9 +1699,12 @@ mod tests {
         let (_, c) =
             one("services:\n  a:\n    healthcheck:\n      test: [CMD, x]\n      disable: true\n");
         assert!(!c.liveness_probe);
-        assert!(!c.healthcheck.unwrap().value);
+        let hc = c.healthcheck.unwrap();
+        assert!(!hc.value);
+        assert_eq!(hc.location.start_line, 5);
         let (_, c) = one("services:\n  a:\n    healthcheck:\n      test: [\"NONE\"]\n");
         assert!(!c.liveness_probe);
+        assert_eq!(c.healthcheck.unwrap().location.start_line, 4);
         let (_, c) = one("services:\n  a:\n    healthcheck:\n      interval: 10s\n");
         assert!(c.healthcheck.is_none());
     }

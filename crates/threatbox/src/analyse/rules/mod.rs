@@ -3,7 +3,10 @@
 
 #[cfg(test)]
 mod catalogue_tests;
+pub mod container_support;
 pub mod packages;
+#[cfg(test)]
+mod runtime_end_to_end_tests;
 pub mod scope;
 pub mod support;
 mod tb101_secret_in_env_or_arg;
@@ -29,6 +32,30 @@ mod tb206_user_not_numeric;
 mod tb301_base_image_unpinned;
 mod tb302_base_image_not_digest_pinned;
 mod tb303_base_image_untrusted_source;
+mod tb401_privileged_container;
+mod tb402_runtime_socket_mounted;
+mod tb403_sensitive_host_path_mounted;
+mod tb404_writable_host_path;
+mod tb405_host_namespaces_shared;
+mod tb406_privilege_escalation_allowed;
+mod tb407_capabilities_not_restricted;
+mod tb408_runs_as_root;
+mod tb409_writable_root_filesystem;
+mod tb410_no_seccomp_profile;
+mod tb411_no_mandatory_access_control;
+mod tb412_no_resource_limits;
+mod tb413_unmasked_proc_mount;
+mod tb414_secret_in_environment;
+mod tb415_image_not_pinned;
+mod tb416_host_port_published;
+mod tb417_service_account_token_mounted;
+mod tb418_missing_probes;
+mod tb419_default_bridge_network;
+mod tb420_logging_disabled;
+mod tb421_host_devices_exposed;
+mod tb422_workload_image_untrusted_source;
+mod tb423_sudo_in_container_command;
+mod tb424_unbounded_restart_policy;
 #[cfg(test)]
 pub mod testing;
 
@@ -61,6 +88,30 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb301_base_image_unpinned::BaseImageUnpinned,
         &tb302_base_image_not_digest_pinned::BaseImageNotDigestPinned,
         &tb303_base_image_untrusted_source::BaseImageUntrustedSource,
+        &tb401_privileged_container::PrivilegedContainer,
+        &tb402_runtime_socket_mounted::RuntimeSocketMounted,
+        &tb403_sensitive_host_path_mounted::SensitiveHostPathMounted,
+        &tb404_writable_host_path::WritableHostPath,
+        &tb405_host_namespaces_shared::HostNamespacesShared,
+        &tb406_privilege_escalation_allowed::PrivilegeEscalationAllowed,
+        &tb407_capabilities_not_restricted::CapabilitiesNotRestricted,
+        &tb408_runs_as_root::ContainerRunsAsRoot,
+        &tb409_writable_root_filesystem::WritableRootFilesystem,
+        &tb410_no_seccomp_profile::NoSeccompProfile,
+        &tb411_no_mandatory_access_control::NoMandatoryAccessControl,
+        &tb412_no_resource_limits::NoResourceLimits,
+        &tb413_unmasked_proc_mount::UnmaskedProcMount,
+        &tb414_secret_in_environment::SecretInEnvironment,
+        &tb415_image_not_pinned::ContainerImageNotPinned,
+        &tb416_host_port_published::HostPortPublished,
+        &tb417_service_account_token_mounted::ServiceAccountTokenMounted,
+        &tb418_missing_probes::MissingProbes,
+        &tb419_default_bridge_network::DefaultBridgeNetwork,
+        &tb420_logging_disabled::LoggingDisabled,
+        &tb421_host_devices_exposed::HostDevicesExposed,
+        &tb422_workload_image_untrusted_source::WorkloadImageUntrustedSource,
+        &tb423_sudo_in_container_command::SudoInContainerCommand,
+        &tb424_unbounded_restart_policy::UnboundedRestartPolicy,
     ]
 }
 
