@@ -87,7 +87,10 @@ fn literal_problem(what: &str, name: &str, value: &str) -> Option<(Severity, Str
         )),
         Some(kind) => Some((
             Severity::High,
-            format!("{what} `{name}` holds a {kind} ({})", redact(value)),
+            format!(
+                "{what} `{name}` holds a value in the format of a {kind} ({})",
+                redact(value)
+            ),
         )),
         // Label keys are free-form (`com.example.auth=oauth2`): only formats count.
         None if what != "LABEL" && secret_name && is_literal_secret_value(value) => Some((
