@@ -7,10 +7,12 @@ use std::path::Path;
 use threatbox::config::Config;
 use threatbox::{ScanOptions, scan};
 
-fn example_findings() -> (
-    BTreeSet<(String, String, usize)>,
-    BTreeSet<(String, String)>,
-) {
+/// `(code, path relative to examples/, line)` of active findings, and
+/// `(code, path)` of suppressed ones.
+type Found = BTreeSet<(String, String, usize)>;
+type Suppressed = BTreeSet<(String, String)>;
+
+fn example_findings() -> (Found, Suppressed) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let options = ScanOptions {
         paths: vec![root.clone()],
