@@ -606,12 +606,10 @@ impl PolicyRule {
     }
 
     /// Whether a resource entry covers `resource`: `*` covers every
-    /// resource and subresource, `*/scale` every `scale` subresource.
+    /// resource and subresource, `*/scale` every `scale` subresource (the
+    /// API server knows no other wildcard: `pods/*` matches nothing).
     pub fn has_resource(&self, resource: &str) -> bool {
-        let (base, sub) = match resource.split_once('/') {
-            Some((b, s)) => (b, Some(s)),
-            None => (resource, None),
-        };
+        let sub = resource.split_once('/').map(|(_, s)| s);
         let group_ok = match api_group_of(resource) {
             Some(group) => self.api_groups.iter().any(|g| g == "*" || g == group),
             None => true,
@@ -622,7 +620,6 @@ impl PolicyRule {
                     || r == resource
                     || match (r.split_once('/'), sub) {
                         (Some(("*", rs)), Some(s)) => rs == s,
-                        (Some((rb, "*")), Some(_)) => rb == base,
                         _ => false,
                     }
             })

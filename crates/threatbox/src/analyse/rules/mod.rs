@@ -3,6 +3,7 @@
 
 #[cfg(test)]
 mod catalogue_tests;
+pub mod cluster;
 pub mod packages;
 pub mod scope;
 pub mod support;
@@ -24,6 +25,13 @@ mod tb206_user_not_numeric;
 mod tb301_base_image_unpinned;
 mod tb302_base_image_not_digest_pinned;
 mod tb303_base_image_untrusted_source;
+mod tb501_rbac_wildcard_or_cluster_admin;
+mod tb502_rbac_secrets_read;
+mod tb503_rbac_workload_create_or_exec;
+mod tb504_rbac_privilege_escalation_verbs;
+mod tb505_rbac_nodes_proxy;
+mod tb506_rbac_anonymous_or_broad_group_binding;
+mod tb507_default_service_account_bound;
 #[cfg(test)]
 pub mod testing;
 
@@ -51,6 +59,13 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb301_base_image_unpinned::BaseImageUnpinned,
         &tb302_base_image_not_digest_pinned::BaseImageNotDigestPinned,
         &tb303_base_image_untrusted_source::BaseImageUntrustedSource,
+        &tb501_rbac_wildcard_or_cluster_admin::RbacWildcardOrClusterAdmin,
+        &tb502_rbac_secrets_read::RbacSecretsRead,
+        &tb503_rbac_workload_create_or_exec::RbacWorkloadCreateOrExec,
+        &tb504_rbac_privilege_escalation_verbs::RbacPrivilegeEscalationVerbs,
+        &tb505_rbac_nodes_proxy::RbacNodesProxy,
+        &tb506_rbac_anonymous_or_broad_group_binding::RbacAnonymousOrBroadGroupBinding,
+        &tb507_default_service_account_bound::DefaultServiceAccountBound,
     ]
 }
 
