@@ -36,6 +36,17 @@ mod tb520_workload_exposed_without_network_policy;
 mod tb521_namespace_without_default_deny;
 mod tb522_ingress_without_tls;
 mod tb523_service_external_ips_or_open_load_balancer;
+mod tb601_apiserver_anonymous_auth;
+mod tb602_apiserver_authorization_always_allow;
+mod tb603_apiserver_insecure_port_or_bind;
+mod tb604_apiserver_audit_log_missing;
+mod tb605_apiserver_weak_flags;
+mod tb606_etcd_tls_weak;
+mod tb607_controller_manager_scheduler_flags;
+mod tb610_kubelet_anonymous_auth;
+mod tb611_kubelet_authorization_always_allow;
+mod tb612_kubelet_read_only_port;
+mod tb613_kubelet_weak_settings;
 #[cfg(test)]
 pub mod testing;
 
@@ -74,6 +85,17 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb521_namespace_without_default_deny::NamespaceWithoutDefaultDeny,
         &tb522_ingress_without_tls::IngressWithoutTls,
         &tb523_service_external_ips_or_open_load_balancer::ServiceExternalIpsOrOpenLoadBalancer,
+        &tb601_apiserver_anonymous_auth::ApiserverAnonymousAuth,
+        &tb602_apiserver_authorization_always_allow::ApiserverAuthorizationAlwaysAllow,
+        &tb603_apiserver_insecure_port_or_bind::ApiserverInsecurePortOrBind,
+        &tb604_apiserver_audit_log_missing::ApiserverAuditLogMissing,
+        &tb605_apiserver_weak_flags::ApiserverWeakFlags,
+        &tb606_etcd_tls_weak::EtcdTlsWeak,
+        &tb607_controller_manager_scheduler_flags::ControllerManagerSchedulerFlags,
+        &tb610_kubelet_anonymous_auth::KubeletAnonymousAuth,
+        &tb611_kubelet_authorization_always_allow::KubeletAuthorizationAlwaysAllow,
+        &tb612_kubelet_read_only_port::KubeletReadOnlyPort,
+        &tb613_kubelet_weak_settings::KubeletWeakSettings,
     ]
 }
 
