@@ -47,6 +47,15 @@ mod tb610_kubelet_anonymous_auth;
 mod tb611_kubelet_authorization_always_allow;
 mod tb612_kubelet_read_only_port;
 mod tb613_kubelet_weak_settings;
+mod tb630_daemon_icc_enabled;
+mod tb631_daemon_insecure_registries;
+mod tb632_daemon_userns_remap_missing;
+mod tb633_daemon_no_new_privileges_default;
+mod tb634_daemon_live_restore_disabled;
+mod tb635_daemon_userland_proxy;
+mod tb636_daemon_tcp_without_tls;
+mod tb637_daemon_log_driver_local;
+mod tb638_daemon_authorization_plugin_missing;
 #[cfg(test)]
 pub mod testing;
 
@@ -96,6 +105,15 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb611_kubelet_authorization_always_allow::KubeletAuthorizationAlwaysAllow,
         &tb612_kubelet_read_only_port::KubeletReadOnlyPort,
         &tb613_kubelet_weak_settings::KubeletWeakSettings,
+        &tb630_daemon_icc_enabled::DaemonIccEnabled,
+        &tb631_daemon_insecure_registries::DaemonInsecureRegistries,
+        &tb632_daemon_userns_remap_missing::DaemonUsernsRemapMissing,
+        &tb633_daemon_no_new_privileges_default::DaemonNoNewPrivilegesDefault,
+        &tb634_daemon_live_restore_disabled::DaemonLiveRestoreDisabled,
+        &tb635_daemon_userland_proxy::DaemonUserlandProxy,
+        &tb636_daemon_tcp_without_tls::DaemonTcpWithoutTls,
+        &tb637_daemon_log_driver_local::DaemonLogDriverLocal,
+        &tb638_daemon_authorization_plugin_missing::DaemonAuthorizationPluginMissing,
     ]
 }
 

@@ -89,9 +89,9 @@ impl Rule for ControllerManagerSchedulerFlags {
                     "`--profiling` is not false",
                 ));
             }
-            if !cm
+            if cm
                 .flag("use-service-account-credentials")
-                .is_some_and(|f| f.text() == "true")
+                .is_none_or(|f| f.text() != "true")
             {
                 sink.push(flag_finding(&META, cm, "use-service-account-credentials", "1.3.3", "`--use-service-account-credentials` is not true: all controllers share one broad identity"));
             }
