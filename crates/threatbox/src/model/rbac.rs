@@ -185,8 +185,13 @@ fn strings(node: Option<&Node>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Kubernetes' own objects: `system:` names, bootstrap defaults and the
+/// default user-facing roles (`cluster-admin`, `admin`, `edit`, `view`),
+/// which a cluster dump contains but nobody writes.
 fn is_managed(obj: &KubeObject) -> bool {
-    obj.name.starts_with("system:")
+    let default_role = obj.kind == "ClusterRole" && builtin_rules(&obj.name).is_some();
+    default_role
+        || obj.name.starts_with("system:")
         || obj.labels.get(BOOTSTRAP_LABEL).map(String::as_str) == Some("rbac-defaults")
 }
 

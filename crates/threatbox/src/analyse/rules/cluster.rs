@@ -102,11 +102,6 @@ pub fn report_role_rules(
     }
 }
 
-/// A rule with `*` verbs on `*` resources: reported once, by TB501.
-pub fn is_full_wildcard(rule: &PolicyRule) -> bool {
-    rule.wildcard_verbs() && rule.wildcard_resources()
-}
-
 /// The first of `verbs` the rule allows on `resource`.
 pub fn allowed_verb<'a>(rule: &PolicyRule, verbs: &[&'a str], resource: &str) -> Option<&'a str> {
     verbs.iter().copied().find(|v| rule.allows(v, resource))

@@ -2,7 +2,7 @@
 
 use crate::analyse::finding::{LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
-use crate::analyse::rules::cluster::{allowed_verb, is_full_wildcard, report_role_rules};
+use crate::analyse::rules::cluster::{allowed_verb, report_role_rules};
 
 pub struct RbacSecretsRead;
 
@@ -27,8 +27,7 @@ pub static META: RuleMeta = RuleMeta {
     docs: r#"
 **What it detects.** A Role or ClusterRole rule that allows `get`, `list` or
 `watch` on `secrets` (directly or through `*` verbs), and bindings that
-grant a built-in role doing so (`admin`, `edit`). A rule with `*` verbs on
-`*` resources is reported once, by TB501.
+grant a built-in role doing so (`admin`, `edit`).
 
 **Why it is a threat.** Secrets hold database passwords, API keys and other
 service-account tokens; `list` and `watch` return every secret of the
@@ -56,9 +55,6 @@ impl Rule for RbacSecretsRead {
 
     fn check_system(&self, ctx: &RuleContext<'_>, sink: &mut Sink) {
         report_role_rules(ctx, &META, sink, |rule| {
-            if is_full_wildcard(rule) {
-                return None;
-            }
             let verb = allowed_verb(rule, &["list", "watch", "get"], "secrets")?;
             Some(if rule.resource_names.is_empty() {
                 format!("`{verb}` on every Secret")
@@ -111,7 +107,19 @@ subjects: [{kind: ServiceAccount, name: web}]
     }
 
     #[test]
-    fn ignores_other_groups_writes_and_full_wildcards() {
+    fn full_wildcards_read_secrets_too() {
+        let f = run("\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: r}
+rules:
+- {apiGroups: [\"*\"], resources: [\"*\"], verbs: [\"*\"]}
+");
+        assert_eq!(lines(&f), vec![5]);
+    }
+
+    #[test]
+    fn ignores_other_groups_and_writes() {
         let f = run("\
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
@@ -119,7 +127,6 @@ metadata: {name: r}
 rules:
 - {apiGroups: [example.com], resources: [secrets], verbs: [get]}
 - {apiGroups: [\"\"], resources: [secrets], verbs: [create, delete]}
-- {apiGroups: [\"*\"], resources: [\"*\"], verbs: [\"*\"]}
 - {apiGroups: [\"\"], resources: [pods], verbs: [list]}
 ");
         assert!(f.is_empty(), "{f:?}");

@@ -3,7 +3,7 @@
 
 use crate::analyse::finding::{LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
-use crate::analyse::rules::cluster::{allowed_verb, is_full_wildcard, report_role_rules};
+use crate::analyse::rules::cluster::{allowed_verb, report_role_rules};
 
 pub struct RbacWorkloadCreateOrExec;
 
@@ -30,8 +30,7 @@ pub static META: RuleMeta = RuleMeta {
 **What it detects.** A Role or ClusterRole rule that allows `create` on
 `pods` or on a workload kind (Deployment, DaemonSet, StatefulSet,
 ReplicaSet, Job, CronJob, ReplicationController), or `create`/`get` on
-`pods/exec` or `pods/attach`. A rule with `*` verbs on `*` resources is
-reported once, by TB501.
+`pods/exec` or `pods/attach`.
 
 **Why it is a threat.** Whoever can create a pod in a namespace can run any
 image with any service account of that namespace, mount its secrets and,
@@ -70,9 +69,6 @@ impl Rule for RbacWorkloadCreateOrExec {
 
     fn check_system(&self, ctx: &RuleContext<'_>, sink: &mut Sink) {
         report_role_rules(ctx, &META, sink, |rule| {
-            if is_full_wildcard(rule) {
-                return None;
-            }
             for sub in ["pods/exec", "pods/attach"] {
                 if let Some(verb) = allowed_verb(rule, &["create", "get"], sub) {
                     return Some(format!(

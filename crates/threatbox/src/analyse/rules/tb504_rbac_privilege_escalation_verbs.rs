@@ -4,7 +4,7 @@
 
 use crate::analyse::finding::{LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
-use crate::analyse::rules::cluster::{allowed_verb, is_full_wildcard, report_role_rules};
+use crate::analyse::rules::cluster::{allowed_verb, report_role_rules};
 use crate::model::rbac::PolicyRule;
 
 pub struct RbacPrivilegeEscalationVerbs;
@@ -45,8 +45,7 @@ pub static META: RuleMeta = RuleMeta {
 `escalate` on roles, `impersonate` on users, groups or service accounts,
 `create`/`update`/`patch` on roles, cluster roles or their bindings,
 `update` on `certificatesigningrequests/approval` (or `approve` on signers),
-or `create` on `serviceaccounts/token`. A rule with `*` verbs on `*`
-resources is reported once, by TB501.
+or `create` on `serviceaccounts/token`.
 
 **Why it is a threat.** Each of these lets the subject become someone more
 powerful: bind itself to `cluster-admin`, write a role with more rights than
@@ -107,12 +106,7 @@ impl Rule for RbacPrivilegeEscalationVerbs {
     }
 
     fn check_system(&self, ctx: &RuleContext<'_>, sink: &mut Sink) {
-        report_role_rules(ctx, &META, sink, |rule| {
-            if is_full_wildcard(rule) {
-                return None;
-            }
-            escalation(rule)
-        });
+        report_role_rules(ctx, &META, sink, escalation);
     }
 }
 

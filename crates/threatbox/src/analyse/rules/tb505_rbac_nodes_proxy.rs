@@ -2,7 +2,7 @@
 
 use crate::analyse::finding::{LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
-use crate::analyse::rules::cluster::{is_full_wildcard, report_role_rules};
+use crate::analyse::rules::cluster::report_role_rules;
 
 pub struct RbacNodesProxy;
 
@@ -19,8 +19,7 @@ pub static META: RuleMeta = RuleMeta {
     remediation: "Remove `nodes/proxy` from the role; monitoring agents need `nodes/metrics` or `nodes/stats` only.",
     docs: r#"
 **What it detects.** A Role or ClusterRole rule that allows any verb on
-`nodes/proxy`. A rule with `*` verbs on `*` resources is reported once, by
-TB501.
+`nodes/proxy`.
 
 **Why it is a threat.** `nodes/proxy` forwards requests to the kubelet API of
 every node, which runs commands in any pod on the node (`/exec`, `/run`)
@@ -46,7 +45,7 @@ impl Rule for RbacNodesProxy {
 
     fn check_system(&self, ctx: &RuleContext<'_>, sink: &mut Sink) {
         report_role_rules(ctx, &META, sink, |rule| {
-            if is_full_wildcard(rule) || rule.verbs.is_empty() {
+            if rule.verbs.is_empty() {
                 return None;
             }
             rule.has_resource("nodes/proxy")
