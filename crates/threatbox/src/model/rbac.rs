@@ -302,12 +302,19 @@ impl Rbac {
             };
             let namespace = (kind == RoleKind::Role)
                 .then(|| obj.namespace.clone().unwrap_or_else(|| "default".into()));
+            let mut rules = parse_rules(obj);
+            // The API server reconciles the default ClusterRoles at start-up,
+            // adding back whatever a definition lacks: `cluster-admin` keeps
+            // `*` whatever a manifest writes.
+            if kind == RoleKind::ClusterRole {
+                rules.extend(builtin_rules(&obj.name).unwrap_or_default());
+            }
             rbac.add_role(Role {
                 kind,
                 name: obj.name.clone(),
                 namespace,
                 labels: obj.labels.clone(),
-                rules: parse_rules(obj),
+                rules,
                 aggregated_from: Vec::new(),
                 location: Some(obj.location.clone()),
                 managed: is_managed(obj),

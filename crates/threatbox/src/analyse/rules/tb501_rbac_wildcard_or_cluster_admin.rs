@@ -132,6 +132,26 @@ subjects: [{kind: User, name: alice}]
     }
 
     #[test]
+    fn a_redefined_cluster_admin_is_still_cluster_admin() {
+        // The API server reconciles default roles: the narrow rules written
+        // here do not make the binding safe.
+        let f = run("\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: b}
+roleRef: {kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: User, name: bob}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: cluster-admin}
+rules: [{apiGroups: [\"\"], resources: [pods], verbs: [get]}]
+");
+        assert_eq!(lines(&f), vec![4]);
+        assert!(f[0].message.contains("cluster-wide"), "{}", f[0].message);
+    }
+
+    #[test]
     fn ignores_narrow_roles_and_kubernetes_managed_bindings() {
         let f = run("\
 apiVersion: rbac.authorization.k8s.io/v1

@@ -44,7 +44,8 @@ pub static META: RuleMeta = RuleMeta {
 **What it detects.** A Role or ClusterRole rule that allows `bind` or
 `escalate` on roles, `impersonate` on users, groups or service accounts,
 `create`/`update`/`patch` on roles, cluster roles or their bindings,
-`update` on `certificatesigningrequests/approval` (or `approve` on signers),
+`update` on `certificatesigningrequests/approval` (approving also needs
+`approve` on a signer, which alone is harmless),
 or `create` on `serviceaccounts/token`.
 
 **Why it is a threat.** Each of these lets the subject become someone more
@@ -74,8 +75,12 @@ fn escalation(rule: &PolicyRule) -> Option<String> {
         "clusterrolebindings",
     ];
     for resource in ["roles", "clusterroles"] {
-        if let Some(verb) = allowed_verb(rule, &["bind", "escalate"], resource) {
-            return Some(format!("`{verb}` on `{resource}`"));
+        let verbs: Vec<&str> = ["bind", "escalate"]
+            .into_iter()
+            .filter(|v| rule.allows(v, resource))
+            .collect();
+        if !verbs.is_empty() {
+            return Some(format!("`{}` on `{resource}`", verbs.join("`, `")));
         }
     }
     for resource in ["users", "groups", "serviceaccounts", "userextras/scopes"] {
@@ -90,9 +95,6 @@ fn escalation(rule: &PolicyRule) -> Option<String> {
     }
     if rule.allows("update", "certificatesigningrequests/approval") {
         return Some("approving CertificateSigningRequests".into());
-    }
-    if rule.allows("approve", "signers") {
-        return Some("`approve` on certificate signers".into());
     }
     if rule.allows("create", "serviceaccounts/token") {
         return Some("`create` on `serviceaccounts/token` (minting tokens)".into());

@@ -41,7 +41,8 @@ pub static META: RuleMeta = RuleMeta {
 `--audit-webhook-config-file`, without `--audit-policy-file` (nothing is
 audited without a policy), or with `--audit-log-maxage` below 30,
 `--audit-log-maxbackup` below 10 or `--audit-log-maxsize` below 100
-(reported at a lower severity).
+(reported at a lower severity; each is its own CIS check, so they are
+reported even when the log itself is missing).
 
 **Why it is a threat.** The audit log is the record of who read which secret,
 who exec'd into which pod and who changed RBAC. Without it an intruder's
@@ -84,7 +85,6 @@ impl Rule for ApiserverAuditLogMissing {
                     "1.2.16",
                     "no `--audit-log-path` or audit webhook: API requests are not audited",
                 ));
-                continue;
             }
             if api.flag("audit-policy-file").is_none() {
                 sink.push(flag_finding(
@@ -95,9 +95,8 @@ impl Rule for ApiserverAuditLogMissing {
                     "no `--audit-policy-file`: without a policy no event is recorded",
                 ));
             }
-            if !has_log {
-                continue;
-            }
+            // Each retention flag is its own CIS check, judged even when the
+            // log path is missing too (as kube-bench does).
             for (flag, minimum, cis) in [
                 ("audit-log-maxage", 30, "1.2.17"),
                 ("audit-log-maxbackup", 10, "1.2.18"),
@@ -142,7 +141,12 @@ mod tests {
 
     #[test]
     fn flags_missing_log_policy_and_short_retention() {
-        assert_eq!(lines(&run("    - --x=1\n")), vec![8]);
+        let bare = run("    - --x=1\n");
+        assert_eq!(lines(&bare), vec![8, 8, 8, 8, 8]);
+        assert!(
+            bare.iter()
+                .any(|x| x.message.contains("no `--audit-log-path`"))
+        );
         let f = run(
             "    - --audit-log-path=/var/log/audit.log\n    - --audit-log-maxage=7\n    - --audit-log-maxbackup=10\n",
         );

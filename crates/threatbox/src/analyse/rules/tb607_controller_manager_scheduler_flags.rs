@@ -50,8 +50,9 @@ pub static META: RuleMeta = RuleMeta {
 (1.3.2), without `--use-service-account-credentials=true` (1.3.3),
 `--service-account-private-key-file` (1.3.4) or `--root-ca-file` (1.3.5),
 with the `RotateKubeletServerCertificate=false` feature gate (1.3.6) or a
-`--bind-address` other than loopback (1.3.7); kube-scheduler with
-`--profiling` not false (1.4.1) or a non-loopback `--bind-address` (1.4.2).
+`--bind-address` other than loopback, unset included (1.3.7); kube-scheduler with
+`--profiling` not false (1.4.1) or a non-loopback `--bind-address` (1.4.2). An unset address
+means 0.0.0.0.
 
 **Why it is a threat.** Profiling and metrics endpoints on every interface
 leak internals to the network (Information disclosure); without per-controller
@@ -119,17 +120,18 @@ impl Rule for ControllerManagerSchedulerFlags {
                     "RotateKubeletServerCertificate is turned off",
                 ));
             }
-            if let Some(bind) = cm.flag("bind-address")
-                && !loopback(bind.text())
-            {
+            // Unset, the address defaults to 0.0.0.0 (every interface).
+            let bind = cm
+                .flag("bind-address")
+                .map_or("0.0.0.0 (default)", |f| f.text());
+            if !loopback(bind) {
                 sink.push(flag_finding(
                     &META,
                     cm,
                     "bind-address",
                     "1.3.7",
                     format!(
-                        "`--bind-address={}` serves the controller manager beyond the node",
-                        bind.text()
+                        "`--bind-address` is {bind}: the controller manager serves beyond the node"
                     ),
                 ));
             }
@@ -144,18 +146,17 @@ impl Rule for ControllerManagerSchedulerFlags {
                     "`--profiling` is not false",
                 ));
             }
-            if let Some(bind) = scheduler.flag("bind-address")
-                && !loopback(bind.text())
-            {
+            // Unset, the address defaults to 0.0.0.0 (every interface).
+            let bind = scheduler
+                .flag("bind-address")
+                .map_or("0.0.0.0 (default)", |f| f.text());
+            if !loopback(bind) {
                 sink.push(flag_finding(
                     &META,
                     scheduler,
                     "bind-address",
                     "1.4.2",
-                    format!(
-                        "`--bind-address={}` serves the scheduler beyond the node",
-                        bind.text()
-                    ),
+                    format!("`--bind-address` is {bind}: the scheduler serves beyond the node"),
                 ));
             }
         }
@@ -201,6 +202,6 @@ mod tests {
             "kube-controller-manager",
             "    - --feature-gates=RotateKubeletServerCertificate=false\n",
         );
-        assert_eq!(lines(&f), vec![8, 8, 8, 8, 9]);
+        assert_eq!(lines(&f), vec![8, 8, 8, 8, 8, 9]);
     }
 }
