@@ -603,6 +603,8 @@ fn api_group_of(resource: &str) -> Option<&'static str> {
         }
         "certificatesigningrequests" => "certificates.k8s.io",
         "users" | "groups" => "",
+        "userextras" | "uids" => "authentication.k8s.io",
+        "signers" => "certificates.k8s.io",
         "mutatingwebhookconfigurations" | "validatingwebhookconfigurations" => {
             "admissionregistration.k8s.io"
         }

@@ -61,12 +61,17 @@ impl Rule for RbacWildcardOrClusterAdmin {
 
     fn check_system(&self, ctx: &RuleContext<'_>, sink: &mut Sink) {
         report_role_rules(ctx, &META, sink, |rule| {
-            match (rule.wildcard_verbs(), rule.wildcard_resources()) {
-                (true, true) => Some("every verb on every resource (`*`)".into()),
-                (true, false) => Some(format!("every verb (`*`) on {}", rule.resources.join(", "))),
-                (false, true) => Some(format!("{} on every resource (`*`)", rule.verbs.join(", "))),
-                (false, false) => None,
-            }
+            let what = match (rule.wildcard_verbs(), rule.wildcard_resources()) {
+                (true, true) => "every verb on every resource (`*`)".to_string(),
+                (true, false) => format!("every verb (`*`) on {}", rule.resources.join(", ")),
+                (false, true) => format!("{} on every resource (`*`)", rule.verbs.join(", ")),
+                (false, false) => return None,
+            };
+            Some(if rule.api_groups.iter().any(|g| g == "*") {
+                what
+            } else {
+                format!("{what} of API groups {:?}", rule.api_groups)
+            })
         });
     }
 }
