@@ -20,11 +20,17 @@ PIPE_TO_SHELL = re.compile(
     r"(curl|wget)\b[^|;&]*\|\s*(sudo\s+)?(\S*/)?(sh|bash|ash|dash|zsh|ksh|python[0-9.]*)\b")
 
 def dockerfiles(root):
-    names = re.compile(r"^(?:.*\.)?(dockerfile|containerfile)(?:\..*)?$", re.I)
+    """Files threatbox takes as Dockerfiles: the word `dockerfile` or
+    `containerfile` between `.`, `-`, `_` anywhere in the name."""
+    skip = {"dockerignore", "md", "txt", "sh", "py", "ps1", "go", "rs", "bak", "orig", "swp",
+            "yaml", "yml", "json"}
     out = []
     for d, _, files in os.walk(root):
         for f in files:
-            if names.match(f) and not f.lower().endswith(".dockerignore"):
+            low = f.lower()
+            if low.rsplit(".", 1)[-1] in skip and "." in low:
+                continue
+            if any(w in ("dockerfile", "containerfile") for w in re.split(r"[._-]", low)):
                 out.append(os.path.join(d, f))
     return sorted(out)
 
@@ -91,7 +97,10 @@ def threatbox_props(binary, files):
             props[path].add("add-local-file")
         elif code == "TB108":
             props[path].add("sudo")
-        elif code == "TB101":
+        elif code in ("TB101", "TB103") and re.match(
+                r"\s*(ENV|ARG)\b", line_text(path, f["location"]["start_line"]), re.I):
+            # hadolint's DL3064 judges ENV/ARG instructions only: compare those
+            # (TB101 also reports secrets in RUN and LABEL).
             props[path].add("secret-in-env-arg")
         elif code == "TB104":
             props[path].add("curl-pipe-shell")

@@ -144,7 +144,11 @@ fn load(candidate: &Candidate) -> Loaded {
                 .diagnostics
                 .extend(dockerfile.diagnostics.iter().cloned());
             let dockerignore = match parse::dockerignore::find_for(&candidate.path) {
-                Some(Ok(ig)) => Some(ig),
+                Some(Ok(ig)) => {
+                    // Bad patterns are skipped; say so.
+                    loaded.diagnostics.extend(ig.warnings.iter().cloned());
+                    Some(ig)
+                }
                 Some(Err(d)) => {
                     loaded.diagnostics.push(d);
                     None

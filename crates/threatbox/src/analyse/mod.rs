@@ -6,7 +6,6 @@ pub mod finding;
 pub mod rule;
 pub mod rules;
 pub mod secrets;
-pub mod shell;
 pub mod suppress;
 
 use std::collections::BTreeMap;

@@ -151,44 +151,53 @@ pub fn is_secret_name(name: &str) -> bool {
 const TOKEN_FORMATS: &[(&str, &str)] = &[
     (
         "AWS access key ID",
-        r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b",
+        r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?-u:\b)",
     ),
     (
         "AWS secret access key",
         r"(?i)aws.{0,20}secret.{0,20}?['\x22=:\s]+[A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+]|$)",
     ),
-    ("GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b"),
+    (
+        "GitHub token",
+        r"(?-u:\b)gh[pousr]_[A-Za-z0-9]{36,255}(?-u:\b)",
+    ),
     (
         "GitHub fine-grained token",
-        r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b",
+        r"(?-u:\b)github_pat_[A-Za-z0-9_]{22,255}(?-u:\b)",
     ),
-    ("GitLab token", r"\bglpat-[A-Za-z0-9_\-]{20,}"),
-    ("Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+    ("GitLab token", r"(?-u:\b)glpat-[A-Za-z0-9_\-]{20,}"),
+    ("Slack token", r"(?-u:\b)xox[abposr]-[A-Za-z0-9-]{10,}"),
     (
         "Slack webhook URL",
         r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_]+/[A-Za-z0-9_]+/[A-Za-z0-9_]{8,}",
     ),
-    ("Google API key", r"\bAIza[0-9A-Za-z_\-]{35}\b"),
-    ("Stripe live key", r"\b[rs]k_live_[0-9A-Za-z]{20,}\b"),
+    ("Google API key", r"(?-u:\b)AIza[0-9A-Za-z_\-]{35}(?-u:\b)"),
+    (
+        "Stripe live key",
+        r"(?-u:\b)[rs]k_live_[0-9A-Za-z]{20,}(?-u:\b)",
+    ),
     (
         "private key",
         r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
     ),
     (
         "JSON Web Token",
-        r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
+        r"(?-u:\b)eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
     ),
-    ("npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
-    ("PyPI token", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"),
-    ("Docker Hub token", r"\bdckr_pat_[A-Za-z0-9_\-]{27,}"),
+    ("npm token", r"(?-u:\b)npm_[A-Za-z0-9]{36}(?-u:\b)"),
+    (
+        "PyPI token",
+        r"(?-u:\b)pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}",
+    ),
+    ("Docker Hub token", r"(?-u:\b)dckr_pat_[A-Za-z0-9_\-]{27,}"),
     (
         "SendGrid API key",
-        r"\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}\b",
+        r"(?-u:\b)SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}(?-u:\b)",
     ),
-    ("Anthropic API key", r"\bsk-ant-[A-Za-z0-9_\-]{32,}"),
+    ("Anthropic API key", r"(?-u:\b)sk-ant-[A-Za-z0-9_\-]{32,}"),
     (
         "OpenAI API key",
-        r"\bsk-(?:proj-)?[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,}",
+        r"(?-u:\b)sk-(?:proj-)?[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,}",
     ),
     (
         "Azure storage account key",
@@ -196,6 +205,8 @@ const TOKEN_FORMATS: &[(&str, &str)] = &[
     ),
 ];
 
+// Word boundaries are ASCII (`(?-u:\b)`): tokens are ASCII, and a Unicode
+// boundary keeps the regex engine off its fast DFA.
 static TOKEN_SET: LazyLock<RegexSet> = LazyLock::new(|| {
     RegexSet::new(TOKEN_FORMATS.iter().map(|(_, p)| *p)).expect("token patterns are valid")
 });
@@ -209,7 +220,7 @@ static TOKEN_REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 
 /// `scheme://user:password@host` with a literal password.
 static URL_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[A-Za-z][A-Za-z0-9+.\-]*://([^/\s:@'\x22]+):([^/\s@'\x22]+)@[^\s/'\x22]+")
+    Regex::new(r"(?-u:\b)[A-Za-z][A-Za-z0-9+.\-]*://([^/\s:@'\x22]+):([^/\s@'\x22]+)@[^\s/'\x22]+")
         .expect("URL pattern is valid")
 });
 
@@ -291,6 +302,13 @@ pub fn is_literal_secret_value(value: &str) -> bool {
             | "disabled"
             | "enabled"
             | "unset"
+            | "dummy"
+            | "placeholder"
+            | "example"
+            | "notused"
+            | "unused"
+            | "todo"
+            | "tbd"
     ) {
         return false;
     }
@@ -687,6 +705,7 @@ mod tests {
             "/run/secrets/db",
             "<your-token>",
             "***",
+            "dummy",
         ] {
             assert!(!is_literal_secret_value(v), "{v}");
         }

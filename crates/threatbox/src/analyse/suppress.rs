@@ -135,6 +135,25 @@ fn inline_suppressions(system: &System) -> Vec<Inline> {
     out
 }
 
+/// Suppressions written on Kubernetes objects and compose services: they
+/// cover every line of that object or service.
+fn object_suppressions(system: &System) -> Vec<Inline> {
+    let mut out = Vec::new();
+    for w in &system.workloads {
+        for s in &w.suppressions {
+            out.push(Inline {
+                path: w.extent.path.clone(),
+                codes: s.codes.clone(),
+                reason: s.reason.clone(),
+                scope: Scope::Lines(w.extent.start_line, w.extent.end_line),
+                location: s.location.clone(),
+                ours: true,
+            });
+        }
+    }
+    out
+}
+
 fn covers(s: &Inline, f: &Finding) -> bool {
     if s.path != f.location.path || !s.codes.iter().any(|c| names_rule(f.rule, c)) {
         return false;
@@ -170,7 +189,8 @@ pub fn apply(
     findings: &mut [Finding],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let inline = inline_suppressions(system);
+    let mut inline = inline_suppressions(system);
+    inline.extend(object_suppressions(system));
     let catalogue = rules::all();
     let known = |code: &str| catalogue.iter().any(|r| names_rule(r.meta(), code));
 

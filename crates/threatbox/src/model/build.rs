@@ -35,6 +35,7 @@ pub fn build_image(dockerfile: Dockerfile, dockerignore: Option<DockerIgnore>) -
         stages: Vec::with_capacity(froms.len()),
         global_args,
         dockerignore,
+        scripts: Default::default(),
         dockerfile,
     };
     let globals = image.global_scope();

@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use crate::parse::dockerfile::{Dockerfile, Instruction};
 use crate::parse::dockerignore::DockerIgnore;
+use crate::parse::shell::RunScript;
 use crate::source::{Location, Span};
 
 /// An image as described by one Dockerfile.
@@ -17,6 +18,9 @@ pub struct BuildImage {
     /// The `.dockerignore` of the build context (next to the Dockerfile, or
     /// `<Dockerfile>.dockerignore`), when there is one.
     pub dockerignore: Option<DockerIgnore>,
+    /// The shell scripts of each instruction, tokenised on first use and
+    /// shared by every rule (see [`BuildImage::run_scripts`]).
+    pub(crate) scripts: std::sync::OnceLock<Vec<Vec<RunScript>>>,
 }
 
 /// One `FROM` … up to the next `FROM`.
@@ -185,6 +189,19 @@ impl BuildImage {
             .body
             .clone()
             .map(move |i| (i, &self.dockerfile.instructions[i]))
+    }
+
+    /// The scripts instruction `index` runs (a `RUN`, or an `ONBUILD RUN`):
+    /// computed once per image, whatever number of rules ask.
+    pub fn run_scripts(&self, index: usize) -> &[RunScript] {
+        let all = self.scripts.get_or_init(|| {
+            self.dockerfile
+                .instructions
+                .iter()
+                .map(crate::parse::shell::run_scripts)
+                .collect()
+        });
+        all.get(index).map_or(&[], Vec::as_slice)
     }
 
     pub fn location(&self, span: &Span) -> Location {

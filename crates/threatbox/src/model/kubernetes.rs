@@ -212,8 +212,19 @@ impl Reader<'_> {
         if v.is_null() {
             return None;
         }
-        match v.as_i64().and_then(|i| u16::try_from(i).ok()) {
-            Some(p) => Some(p),
+        match v.as_i64() {
+            Some(i) => match u16::try_from(i) {
+                Ok(p) => Some(p),
+                Err(_) => {
+                    let loc = self.loc_kv(k, v);
+                    self.warn(
+                        "invalid-value",
+                        format!("`{key}` {i} is not a port number (0-65535); ignored"),
+                        loc,
+                    );
+                    None
+                }
+            },
             None => {
                 self.wrong_type(key, "a port number", k, v);
                 None
@@ -279,6 +290,9 @@ impl Reader<'_> {
     ) {
         let kind = node.get("kind").and_then(Node::as_str).unwrap_or("");
         let api_version = node.get("apiVersion").and_then(Node::as_str).unwrap_or("");
+        if node.is_null() {
+            return;
+        }
         if kind.is_empty() || api_version.is_empty() {
             let loc = self.first_line(node);
             self.warn(
@@ -319,6 +333,7 @@ impl Reader<'_> {
             // broken object, the API server picks the suffix.
             match metadata.and_then(|m| m.get("generateName")?.as_str()) {
                 Some(prefix) => name = prefix.to_string(),
+                None if is_config_file(api_version) => {}
                 None => self.warn(
                     "missing-name",
                     format!("{kind} has no `metadata.name`"),
@@ -350,17 +365,15 @@ impl Reader<'_> {
     }
 
     /// The pod template of a workload kind: `(template metadata, spec key,
-    /// pod spec)`. Pod has no template (its own metadata applies).
+    /// pod spec)`. A Pod is its own template (its metadata is the object's,
+    /// so none is returned here).
     fn pod_template<'n>(
         &mut self,
         kind: &str,
         node: &'n Node,
     ) -> Option<(Option<&'n Node>, &'n Node, &'n Node)> {
         let template = match kind {
-            "Pod" => {
-                let (k, spec) = entry(node, "spec")?;
-                return spec.as_map().is_some().then_some((None, k, spec));
-            }
+            "Pod" => node,
             "CronJob" => node.path(&["spec", "jobTemplate", "spec", "template"])?,
             "Deployment"
             | "StatefulSet"
@@ -383,7 +396,9 @@ impl Reader<'_> {
             }
             return None;
         }
-        let meta = template.get("metadata").filter(|m| m.as_map().is_some());
+        let meta = template
+            .get("metadata")
+            .filter(|m| m.as_map().is_some() && kind != "Pod");
         Some((meta, k, spec))
     }
 
@@ -477,6 +492,7 @@ impl Reader<'_> {
                     .unwrap_or_else(|| "default".to_string()),
             ),
             location: object.location.clone(),
+            extent: object.loc(&object.node),
             spec_location,
             containers,
             host_network: self.bool_at(spec, "hostNetwork"),
@@ -495,6 +511,7 @@ impl Reader<'_> {
             network_mode: None,
             logging_driver: None,
             suppressions,
+            ..Default::default()
         })
     }
 
@@ -731,6 +748,7 @@ impl Reader<'_> {
             liveness_probe: node.get("livenessProbe").is_some_and(|n| !n.is_null()),
             readiness_probe: node.get("readinessProbe").is_some_and(|n| !n.is_null()),
             command,
+            ..Default::default()
         }
     }
 
@@ -888,11 +906,833 @@ fn legacy_seccomp(value: &str) -> String {
     }
 }
 
+/// Configuration files that borrow `apiVersion`/`kind` but are not API
+/// objects and have no name: Kustomization, KubeletConfiguration,
+/// EncryptionConfiguration, audit Policy, kubeadm's ClusterConfiguration…
+fn is_config_file(api_version: &str) -> bool {
+    let group = api_version.split('/').next().unwrap_or("");
+    group.ends_with("config.k8s.io") || group == "audit.k8s.io" || group == "kubeadm.k8s.io"
+}
+
 /// `cap_net_admin` → `NET_ADMIN`; `all` → `ALL`.
 fn normalise_capability(name: &str) -> String {
     let upper = name.trim().to_ascii_uppercase();
     match upper.strip_prefix("CAP_") {
         Some(rest) => rest.to_string(),
         None => upper,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::System;
+    use crate::source::DiagnosticLevel;
+
+    /// Loads one file as the scanner would (classification, documents,
+    /// resolve) and returns the system and the diagnostics.
+    fn load(text: &str) -> (System, Vec<Diagnostic>) {
+        let source = Arc::new(SourceFile::new("k.yaml", text.to_string()));
+        let (fragment, _) = crate::model::load::load(&source, false, true);
+        let mut system = System::default();
+        let diagnostics = system.add(fragment);
+        crate::model::resolve::resolve(&mut system);
+        (system, diagnostics)
+    }
+
+    fn line<T>(s: &Option<Setting<T>>) -> Option<usize> {
+        s.as_ref().map(|s| s.location.start_line)
+    }
+
+    fn value<T: Clone>(s: &Option<Setting<T>>) -> Option<T> {
+        s.as_ref().map(|s| s.value.clone())
+    }
+
+    /// The same insecure container, indented for its place in each kind.
+    fn insecure_container(indent: usize) -> String {
+        let body = "- name: app
+  image: nginx:1.25
+  securityContext:
+    privileged: true
+    allowPrivilegeEscalation: yes
+    runAsUser: 0
+    capabilities:
+      add: [\"NET_ADMIN\", \"cap_sys_time\"]
+  ports:
+  - containerPort: 80
+    hostPort: 8080
+";
+        let pad = " ".repeat(indent);
+        body.lines().map(|l| format!("{pad}{l}\n")).collect()
+    }
+
+    fn templated(api: &str, kind: &str) -> String {
+        format!(
+            "apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: w\nspec:\n  template:\n    metadata:\n      labels: {{app: w}}\n    spec:\n      containers:\n{}",
+            insecure_container(6)
+        )
+    }
+
+    #[test]
+    fn every_workload_kind_gives_the_same_container_at_its_own_lines() {
+        let pod = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: w\n  labels: {{app: w}}\nspec:\n  containers:\n{}",
+            insecure_container(2)
+        );
+        let cronjob = format!(
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: w\nspec:\n  schedule: \"* * * * *\"\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n          labels: {{app: w}}\n        spec:\n          containers:\n{}",
+            insecure_container(10)
+        );
+        // (kind, manifest, line of `privileged: true`, line of the container)
+        let table: Vec<(&str, String, usize, usize)> = vec![
+            ("Pod", pod, 11, 8),
+            ("Deployment", templated("apps/v1", "Deployment"), 14, 11),
+            ("StatefulSet", templated("apps/v1", "StatefulSet"), 14, 11),
+            ("DaemonSet", templated("apps/v1", "DaemonSet"), 14, 11),
+            ("ReplicaSet", templated("apps/v1", "ReplicaSet"), 14, 11),
+            (
+                "ReplicationController",
+                templated("v1", "ReplicationController"),
+                14,
+                11,
+            ),
+            ("Job", templated("batch/v1", "Job"), 14, 11),
+            ("CronJob", cronjob, 17, 14),
+            (
+                "Rollout",
+                templated("argoproj.io/v1alpha1", "Rollout"),
+                14,
+                11,
+            ),
+        ];
+        for (kind, text, privileged_line, container_line) in &table {
+            assert_eq!(
+                text.lines().nth(privileged_line - 1).map(str::trim),
+                Some("privileged: true"),
+                "{kind}: table line is wrong"
+            );
+            let (system, diagnostics) = load(text);
+            assert!(diagnostics.is_empty(), "{kind}: {diagnostics:?}");
+            assert_eq!(system.workloads.len(), 1, "{kind}");
+            let w = &system.workloads[0];
+            assert_eq!(w.kind, *kind);
+            assert_eq!(w.platform, Platform::Kubernetes);
+            assert_eq!(w.name, "w");
+            assert_eq!(w.namespace.as_deref(), Some("default"));
+            assert_eq!(
+                w.pod_labels.get("app").map(String::as_str),
+                Some("w"),
+                "{kind}"
+            );
+            assert_eq!(w.runs_on_every_node, *kind == "DaemonSet");
+            assert_eq!(w.containers.len(), 1, "{kind}");
+            let c = &w.containers[0];
+            assert_eq!(c.location.start_line, *container_line, "{kind}");
+            assert_eq!(value(&c.privileged), Some(true), "{kind}");
+            assert_eq!(line(&c.privileged), Some(*privileged_line), "{kind}");
+            assert_eq!(value(&c.allow_privilege_escalation), Some(true), "{kind}");
+            assert_eq!(
+                line(&c.allow_privilege_escalation),
+                Some(privileged_line + 1)
+            );
+            assert_eq!(value(&c.run_as_user), Some(0), "{kind}");
+            assert_eq!(line(&c.run_as_user), Some(privileged_line + 2));
+            assert_eq!(c.runs_as_root(), Some(true));
+            let caps: Vec<_> = c
+                .capabilities_add
+                .iter()
+                .map(|s| s.value.as_str())
+                .collect();
+            assert_eq!(caps, ["NET_ADMIN", "SYS_TIME"], "{kind}");
+            assert_eq!(
+                c.capabilities_add[0].location.start_line,
+                privileged_line + 4
+            );
+            assert_eq!(c.ports.len(), 1);
+            assert_eq!(c.ports[0].host_port, Some(8080));
+            assert_eq!(c.ports[0].container_port, Some(80));
+            assert_eq!(c.ports[0].protocol, "TCP");
+            assert_eq!(c.ports[0].location.start_line, privileged_line + 6);
+            assert_eq!(value(&c.image).as_deref(), Some("nginx:1.25"));
+            // Unset: the platform default applies in the rules.
+            assert!(c.read_only_root_fs.is_none() && c.seccomp.is_none());
+            assert_eq!(value(&w.token_mounted), Some(true));
+        }
+    }
+
+    #[test]
+    fn pod_security_context_is_inherited_and_overridden() {
+        let text = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    spec:
+      securityContext:
+        runAsUser: 1000
+        runAsNonRoot: true
+        seccompProfile:
+          type: RuntimeDefault
+        seLinuxOptions:
+          type: container_t
+        appArmorProfile:
+          type: RuntimeDefault
+      containers:
+      - name: inherits
+        image: a
+      - name: overrides
+        image: b
+        securityContext:
+          runAsUser: 0
+          runAsNonRoot: false
+          seccompProfile:
+            type: Localhost
+            localhostProfile: profiles/strict.json
+          seLinuxOptions:
+            level: s0:c1
+          appArmorProfile:
+            type: Unconfined
+";
+        let (system, diagnostics) = load(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let w = &system.workloads[0];
+        assert_eq!(w.namespace.as_deref(), Some("shop"));
+        let [a, b] = &w.containers[..] else {
+            panic!("two containers expected")
+        };
+        assert_eq!(
+            (value(&a.run_as_user), line(&a.run_as_user)),
+            (Some(1000), Some(10))
+        );
+        assert_eq!(
+            (value(&a.run_as_non_root), line(&a.run_as_non_root)),
+            (Some(true), Some(11))
+        );
+        assert_eq!(value(&a.seccomp).as_deref(), Some("RuntimeDefault"));
+        assert_eq!(line(&a.seccomp), Some(13));
+        assert_eq!(value(&a.selinux).as_deref(), Some("type=container_t"));
+        assert_eq!(line(&a.selinux), Some(14));
+        assert_eq!(value(&a.apparmor).as_deref(), Some("runtime/default"));
+        assert_eq!(line(&a.apparmor), Some(17));
+        assert_eq!(a.runs_as_root(), Some(false));
+
+        assert_eq!(
+            (value(&b.run_as_user), line(&b.run_as_user)),
+            (Some(0), Some(24))
+        );
+        assert_eq!(
+            (value(&b.run_as_non_root), line(&b.run_as_non_root)),
+            (Some(false), Some(25))
+        );
+        assert_eq!(
+            value(&b.seccomp).as_deref(),
+            Some("Localhost/profiles/strict.json")
+        );
+        assert_eq!(line(&b.seccomp), Some(27));
+        assert_eq!(value(&b.selinux).as_deref(), Some("level=s0:c1"));
+        assert_eq!(line(&b.selinux), Some(29));
+        assert_eq!(value(&b.apparmor).as_deref(), Some("unconfined"));
+        assert_eq!(line(&b.apparmor), Some(32));
+        assert_eq!(b.runs_as_root(), Some(true));
+    }
+
+    #[test]
+    fn legacy_seccomp_and_apparmor_annotations() {
+        let text = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: legacy
+  annotations:
+    seccomp.security.alpha.kubernetes.io/pod: runtime/default
+    container.seccomp.security.alpha.kubernetes.io/b: unconfined
+    container.apparmor.security.beta.kubernetes.io/a: localhost/k8s-nginx
+spec:
+  containers:
+  - name: a
+    image: x
+  - name: b
+    image: x
+    securityContext:
+      seccompProfile:
+        type: RuntimeDefault
+";
+        let (system, _) = load(text);
+        let [a, b] = &system.workloads[0].containers[..] else {
+            panic!("two containers expected")
+        };
+        assert_eq!(value(&a.seccomp).as_deref(), Some("RuntimeDefault"));
+        assert_eq!(line(&a.seccomp), Some(6));
+        assert_eq!(value(&a.apparmor).as_deref(), Some("localhost/k8s-nginx"));
+        assert_eq!(line(&a.apparmor), Some(8));
+        // The field beats the annotation.
+        assert_eq!(value(&b.seccomp).as_deref(), Some("RuntimeDefault"));
+        assert_eq!(line(&b.seccomp), Some(17));
+        assert!(b.apparmor.is_none());
+    }
+
+    #[test]
+    fn lists_are_unwrapped_into_their_items() {
+        let text = "\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: d
+    namespace: prod
+  spec:
+    template:
+      spec:
+        containers: [{name: c, image: x}]
+- apiVersion: v1
+  kind: Service
+  metadata: {name: s, namespace: prod}
+---
+apiVersion: v1
+kind: PodList
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: p}
+  spec:
+    containers: [{name: c, image: x}]
+";
+        let (system, diagnostics) = load(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let objects: Vec<_> = system
+            .kube_objects
+            .iter()
+            .map(|o| (o.kind.as_str(), o.name.as_str(), o.location.start_line))
+            .collect();
+        assert_eq!(
+            objects,
+            [
+                ("Deployment", "d", 4),
+                ("Service", "s", 13),
+                ("Pod", "p", 20)
+            ]
+        );
+        assert_eq!(system.kube_objects[0].namespace.as_deref(), Some("prod"));
+        let workloads: Vec<_> = system
+            .workloads
+            .iter()
+            .map(|w| {
+                (
+                    w.kind.as_str(),
+                    w.namespace.as_deref(),
+                    w.location.start_line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            workloads,
+            [
+                ("Deployment", Some("prod"), 4),
+                ("Pod", Some("default"), 20)
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_kinds_and_crds_are_kept() {
+        let text = "\
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: tls
+  labels: {team: web, tier: 3, flag: true}
+spec:
+  template:
+    spec: {}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+";
+        let (system, diagnostics) = load(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(system.kube_objects.len(), 2);
+        assert!(system.workloads.is_empty());
+        let labels = &system.kube_objects[0].labels;
+        assert_eq!(labels.get("tier").map(String::as_str), Some("3"));
+        assert_eq!(labels.get("flag").map(String::as_str), Some("true"));
+    }
+
+    #[test]
+    fn wrong_types_are_reported_and_ignored() {
+        let text = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  labels:
+    app: [a, b]
+spec:
+  hostNetwork: \"true\"
+  hostPID: yes
+  containers:
+  - name: c
+    image: x
+    securityContext:
+      privileged: \"maybe\"
+      runAsUser: \"1000\"
+      readOnlyRootFilesystem: on
+    ports:
+    - containerPort: 70000
+";
+        let (system, diagnostics) = load(text);
+        assert_eq!(system.kube_objects.len(), 1);
+        let w = &system.workloads[0];
+        assert_eq!(w.name, "");
+        assert!(w.host_network.is_none());
+        assert_eq!(value(&w.host_pid), Some(true));
+        let c = &w.containers[0];
+        assert!(c.privileged.is_none() && c.run_as_user.is_none());
+        assert_eq!(value(&c.read_only_root_fs), Some(true));
+        assert_eq!(c.ports[0].container_port, None);
+        assert!(w.pod_labels.is_empty());
+        let found: Vec<_> = diagnostics
+            .iter()
+            .map(|d| (d.code, d.location.start_line))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("missing-name", 1),
+                ("invalid-value", 5),
+                ("invalid-value", 13),
+                ("invalid-value", 14),
+                ("invalid-value", 17),
+                ("invalid-value", 7),
+            ]
+        );
+        assert!(
+            diagnostics
+                .iter()
+                .all(|d| d.level == DiagnosticLevel::Warning)
+        );
+        assert!(
+            diagnostics[2]
+                .message
+                .contains("`privileged` should be a boolean")
+        );
+    }
+
+    #[test]
+    fn token_automount_pod_overrides_account_overrides_default() {
+        let text = "\
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: quiet
+  namespace: app
+automountServiceAccountToken: false
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: uses-account, namespace: app}
+spec:
+  serviceAccountName: quiet
+  containers: [{name: c, image: x}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: pod-decides, namespace: app}
+spec:
+  serviceAccountName: quiet
+  automountServiceAccountToken: true
+  containers: [{name: c, image: x}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other-namespace}
+spec:
+  serviceAccount: quiet
+  containers: [{name: c, image: x}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: no-account, namespace: app}
+spec:
+  containers: [{name: c, image: x}]
+";
+        let (system, diagnostics) = load(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let got: Vec<_> = system
+            .workloads
+            .iter()
+            .map(|w| {
+                (
+                    w.name.as_str(),
+                    value(&w.service_account).unwrap_or_default(),
+                    value(&w.token_mounted),
+                    line(&w.token_mounted),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("uses-account", "quiet".to_string(), Some(false), Some(6)),
+                ("pod-decides", "quiet".to_string(), Some(true), Some(20)),
+                ("other-namespace", "quiet".to_string(), Some(true), Some(26)),
+                ("no-account", "default".to_string(), Some(true), Some(33)),
+            ]
+        );
+        // The default account is located at the pod spec.
+        assert_eq!(
+            system.workloads[3]
+                .service_account
+                .as_ref()
+                .map(|s| s.location.start_line),
+            Some(33)
+        );
+    }
+
+    #[test]
+    fn init_and_ephemeral_containers_are_included() {
+        let text = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - name: main
+    image: x
+  initContainers:
+  - name: setup
+    image: busybox
+    securityContext: {privileged: true}
+  ephemeralContainers:
+  - name: debug
+    image: busybox
+";
+        let (system, _) = load(text);
+        let got: Vec<_> = system.workloads[0]
+            .containers
+            .iter()
+            .map(|c| (c.name.as_str(), c.kind, c.location.start_line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("setup", ContainerKind::Init, 9),
+                ("main", ContainerKind::Regular, 6),
+                ("debug", ContainerKind::Ephemeral, 13),
+            ]
+        );
+        assert_eq!(
+            line(&system.workloads[0].containers[0].privileged),
+            Some(11)
+        );
+    }
+
+    #[test]
+    fn a_broken_document_does_not_hide_its_neighbours() {
+        let text = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: before}
+spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: broken
+spec: [
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: after}
+spec: {containers: [{name: c, image: x}]}
+";
+        let (system, diagnostics) = load(text);
+        let names: Vec<_> = system.workloads.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(names, ["before", "after"]);
+        assert_eq!(system.workloads[1].location.start_line, 11);
+        assert!(
+            diagnostics
+                .iter()
+                .any(|d| d.level == DiagnosticLevel::Error
+                    && (6..=10).contains(&d.location.start_line)),
+            "{diagnostics:?}"
+        );
+    }
+
+    #[test]
+    fn volumes_mounts_env_resources_and_probes() {
+        let text = "\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+  annotations:
+    threatbox.io/ignore: \"TB401,TB402 node agent needs the host\"
+spec:
+  template:
+    metadata:
+      annotations:
+        threatbox.io/ignore: TB410
+    spec:
+      hostNetwork: true
+      nodeSelector: {role: edge}
+      volumes:
+      - name: sock
+        hostPath: {path: /var/run/docker.sock}
+      - name: creds
+        secret: {secretName: db}
+      - name: conf
+        configMap: {name: cfg}
+      - name: scratch
+        emptyDir: {}
+      - name: data
+        persistentVolumeClaim: {claimName: pvc1, readOnly: true}
+      - name: nfs
+        nfs: {server: s, path: /}
+      containers:
+      - name: a
+        image: x
+        imagePullPolicy: Always
+        command: [sh, -c]
+        args: [\"run\"]
+        volumeMounts:
+        - {name: sock, mountPath: /var/run/docker.sock}
+        - {name: creds, mountPath: /etc/creds, readOnly: true}
+        - {name: conf, mountPath: /etc/conf}
+        - {name: scratch, mountPath: /tmp}
+        - {name: data, mountPath: /data}
+        - {name: nfs, mountPath: /nfs}
+        env:
+        - {name: PASSWORD, value: hunter2}
+        - {name: PORT, value: 8080}
+        - name: TOKEN
+          valueFrom: {secretKeyRef: {name: tok, key: t}}
+        - name: MODE
+          valueFrom: {configMapKeyRef: {name: cfg, key: m}}
+        - name: NODE
+          valueFrom: {fieldRef: {fieldPath: spec.nodeName}}
+        envFrom:
+        - secretRef: {name: all-secrets}
+        - configMapRef: {name: all-config}
+        resources:
+          limits: {cpu: 0.5, memory: 128Mi}
+          requests: {cpu: 100m}
+        livenessProbe: {httpGet: {path: /, port: 80}}
+        ports:
+        - {containerPort: 53, protocol: UDP, hostIP: 127.0.0.1, hostPort: 53}
+";
+        let (system, diagnostics) = load(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let w = &system.workloads[0];
+        assert!(w.runs_on_every_node && w.has_node_placement);
+        assert_eq!(line(&w.host_network), Some(13));
+        let sup: Vec<_> = w
+            .suppressions
+            .iter()
+            .map(|s| (s.codes.join(","), s.reason.clone(), s.location.start_line))
+            .collect();
+        assert_eq!(
+            sup,
+            [
+                (
+                    "TB401,TB402".to_string(),
+                    Some("node agent needs the host".to_string()),
+                    6
+                ),
+                ("TB410".to_string(), None, 11),
+            ]
+        );
+        let c = &w.containers[0];
+        let mounts: Vec<_> = c
+            .mounts
+            .iter()
+            .map(|m| {
+                (
+                    m.source.clone(),
+                    m.target.as_str(),
+                    m.read_only,
+                    m.location.start_line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            mounts,
+            [
+                (
+                    MountSource::HostPath("/var/run/docker.sock".into()),
+                    "/var/run/docker.sock",
+                    false,
+                    35
+                ),
+                (MountSource::Secret("db".into()), "/etc/creds", true, 36),
+                (MountSource::ConfigMap("cfg".into()), "/etc/conf", false, 37),
+                (MountSource::Ephemeral, "/tmp", false, 38),
+                (MountSource::Volume("pvc1".into()), "/data", true, 39),
+                (MountSource::Volume("nfs".into()), "/nfs", false, 40),
+            ]
+        );
+        let env: Vec<_> = c
+            .env
+            .iter()
+            .map(|e| (e.name.as_str(), e.value.clone()))
+            .collect();
+        assert_eq!(
+            env,
+            [
+                ("PASSWORD", EnvValue::Literal("hunter2".into())),
+                ("PORT", EnvValue::Literal("8080".into())),
+                ("TOKEN", EnvValue::SecretRef("tok".into())),
+                ("MODE", EnvValue::ConfigMapRef("cfg".into())),
+                ("NODE", EnvValue::Other),
+                ("*", EnvValue::SecretRef("all-secrets".into())),
+                ("*", EnvValue::ConfigMapRef("all-config".into())),
+            ]
+        );
+        assert_eq!(c.env[0].location.start_line, 42);
+        assert_eq!(value(&c.resources.cpu_limit).as_deref(), Some("0.5"));
+        assert_eq!(value(&c.resources.memory_limit).as_deref(), Some("128Mi"));
+        assert_eq!(value(&c.resources.cpu_request).as_deref(), Some("100m"));
+        assert!(c.resources.memory_request.is_none());
+        assert!(c.liveness_probe && !c.readiness_probe);
+        assert_eq!(value(&c.image_pull_policy).as_deref(), Some("Always"));
+        let command: Vec<_> = c.command.iter().map(|s| s.value.as_str()).collect();
+        assert_eq!(command, ["sh", "-c", "run"]);
+        let p = &c.ports[0];
+        assert_eq!(
+            (
+                p.container_port,
+                p.host_port,
+                p.host_ip.as_deref(),
+                p.protocol.as_str()
+            ),
+            (Some(53), Some(53), Some("127.0.0.1"), "UDP")
+        );
+    }
+
+    #[test]
+    fn malformed_pod_spec_and_empty_suppression_are_reported() {
+        let text = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    threatbox.io/ignore: \"\"
+spec:
+- containers
+";
+        let (system, diagnostics) = load(text);
+        assert_eq!(system.kube_objects.len(), 1);
+        assert!(system.workloads.is_empty());
+        let found: Vec<_> = diagnostics
+            .iter()
+            .map(|d| (d.code, d.location.start_line))
+            .collect();
+        assert_eq!(found, [("invalid-value", 7)]);
+
+        let text = text.replace("spec:\n- containers\n", "spec:\n  containers: []\n");
+        let (system, diagnostics) = load(&text);
+        assert!(system.workloads[0].suppressions.is_empty());
+        let found: Vec<_> = diagnostics
+            .iter()
+            .map(|d| (d.code, d.location.start_line))
+            .collect();
+        assert_eq!(found, [("invalid-suppression", 6)]);
+    }
+
+    #[test]
+    fn capability_names_are_normalised() {
+        assert_eq!(normalise_capability("cap_net_raw"), "NET_RAW");
+        assert_eq!(normalise_capability("all"), "ALL");
+        assert_eq!(normalise_capability(" SYS_ADMIN"), "SYS_ADMIN");
+    }
+}
+
+/// Ad-hoc run over a directory of real manifests (not part of the normal
+/// test run): `THREATBOX_K8S_CORPUS=/path cargo test -p threatbox --lib
+/// kube_corpus -- --ignored --nocapture`. Prints counts and a sample of
+/// diagnostics to review for false alarms.
+#[cfg(test)]
+mod corpus {
+    use crate::model::System;
+
+    #[test]
+    #[ignore]
+    fn kube_corpus() {
+        let Ok(root) = std::env::var("THREATBOX_K8S_CORPUS") else {
+            return;
+        };
+        let paths = vec![std::path::PathBuf::from(&root)];
+        let (candidates, _) = crate::discover::discover(&paths, &[]);
+        let mut system = System::default();
+        let mut files = 0;
+        for c in &candidates {
+            let Ok((text, _)) = crate::read_text(&c.path) else {
+                continue;
+            };
+            let source = std::sync::Arc::new(crate::source::SourceFile::new(
+                c.path.display().to_string(),
+                text,
+            ));
+            let json = c.kind == crate::discover::InputKind::Json;
+            let (fragment, kinds) = crate::model::load::load(&source, json, false);
+            files += usize::from(!kinds.is_empty());
+            system.add(fragment);
+        }
+        crate::model::resolve::resolve(&mut system);
+        let containers: usize = system.workloads.iter().map(|w| w.containers.len()).sum();
+        println!(
+            "candidates {} input files {files} objects {} workloads {} containers {containers}",
+            candidates.len(),
+            system.kube_objects.len(),
+            system.workloads.len(),
+        );
+
+        let mut kinds = std::collections::BTreeMap::new();
+        for w in &system.workloads {
+            *kinds.entry(w.kind.as_str()).or_insert(0) += 1;
+        }
+        let empty = system
+            .workloads
+            .iter()
+            .filter(|w| w.containers.is_empty())
+            .count();
+        println!("workload kinds {kinds:?}; without containers {empty}");
+        for w in system
+            .workloads
+            .iter()
+            .filter(|w| w.containers.is_empty())
+            .take(12)
+        {
+            println!(
+                "  no containers: {} {}:{}",
+                w.kind, w.location.path, w.location.start_line
+            );
+        }
+
+        let options = crate::ScanOptions {
+            paths,
+            ..Default::default()
+        };
+        let analysis = crate::scan(&options, &crate::config::Config::default());
+        let mut by_code = std::collections::BTreeMap::new();
+        for d in &analysis.diagnostics {
+            *by_code.entry((d.level, d.code)).or_insert(0) += 1;
+        }
+        println!("diagnostics {} {by_code:?}", analysis.diagnostics.len());
+        for d in analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.code != "helm-template")
+        {
+            println!(
+                "  {:?} {} {}:{} {}",
+                d.level, d.code, d.location.path, d.location.start_line, d.message
+            );
+        }
     }
 }

@@ -10,6 +10,7 @@ use super::runtime::{Platform, Setting};
 /// Resolves cross-file references in place.
 pub fn resolve(system: &mut System) {
     link_built_images(system);
+    apply_image_users(system);
     resolve_service_account_tokens(system);
     resolve_cluster(system);
 }
@@ -95,9 +96,45 @@ fn link_built_images(system: &mut System) {
     }
 }
 
+/// A container whose compose service sets no `user` runs as its image's
+/// final `USER` when the image is built here; an image without `USER` leaves
+/// the container without a user setting (root, the engine default).
+fn apply_image_users(system: &mut System) {
+    for w in &mut system.workloads {
+        for c in &mut w.containers {
+            if c.run_as_user.is_some() || c.user_name.is_some() {
+                continue;
+            }
+            let Some(image) = c.built_image.and_then(|i| system.images.get(i)) else {
+                continue;
+            };
+            // `build.target` ships that stage (BuildKit lower-cases stage names).
+            let stage = match &c.build_target {
+                Some(t) => {
+                    let t = t.to_ascii_lowercase();
+                    image
+                        .stages
+                        .iter()
+                        .find(|s| s.name.as_deref() == Some(t.as_str()))
+                }
+                None => image.final_stage(),
+            };
+            let Some(user) = stage.and_then(|s| s.user.as_ref()) else {
+                continue;
+            };
+            let dockerfile = &image.dockerfile;
+            let location = match dockerfile.instructions.get(user.instruction) {
+                Some(instr) => dockerfile.source.location(&instr.span),
+                None => crate::source::Location::file(dockerfile.source.path.clone()),
+            };
+            super::compose::apply_user(c, &user.value, location);
+        }
+    }
+}
+
 /// Lexical normalisation (no file-system access: the path may be outside the
 /// scanned roots): drops `.` and resolves `..` against earlier parts.
-fn normalise(p: &std::path::Path) -> std::path::PathBuf {
+pub(crate) fn normalise(p: &std::path::Path) -> std::path::PathBuf {
     use std::path::Component;
     let mut out = std::path::PathBuf::new();
     for c in p.components() {
@@ -117,6 +154,112 @@ fn normalise(p: &std::path::Path) -> std::path::PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::analyse::rules::testing::system;
+
+    fn only_container(system: &System) -> &crate::model::runtime::Container {
+        &system.workloads[0].containers[0]
+    }
+
+    #[test]
+    fn built_image_user_applies_when_compose_sets_none() {
+        let s = system(&[
+            (
+                "examples/api/Dockerfile",
+                "FROM alpine\nRUN adduser -D app\nUSER 10001\n",
+            ),
+            (
+                "examples/compose.yaml",
+                "services:\n  api:\n    build: ./api\n",
+            ),
+        ]);
+        let c = only_container(&s);
+        assert_eq!(c.built_image, Some(0));
+        assert_eq!(c.runs_as_root(), Some(false));
+        let uid = c.run_as_user.as_ref().unwrap();
+        assert_eq!(uid.value, 10001);
+        assert_eq!(&*uid.location.path, "examples/api/Dockerfile");
+        assert_eq!(uid.location.start_line, 3);
+    }
+
+    #[test]
+    fn built_image_without_user_runs_as_root() {
+        let s = system(&[
+            ("./x/api/Dockerfile", "FROM alpine\nCMD [\"app\"]\n"),
+            (
+                "./x/compose.yaml",
+                "services:\n  api:\n    build:\n      context: api\n",
+            ),
+        ]);
+        let c = only_container(&s);
+        assert_eq!(c.built_image, Some(0));
+        assert!(c.run_as_user.is_none() && c.user_name.is_none());
+        assert_eq!(c.runs_as_root(), None);
+    }
+
+    #[test]
+    fn compose_user_wins_over_image_user() {
+        let s = system(&[
+            ("api/Dockerfile", "FROM alpine\nUSER app\n"),
+            (
+                "compose.yaml",
+                "services:\n  api:\n    build: api\n    user: root\n",
+            ),
+        ]);
+        let c = only_container(&s);
+        assert_eq!(c.built_image, Some(0));
+        assert_eq!(c.runs_as_root(), Some(true));
+        assert_eq!(
+            &*c.user_name.as_ref().unwrap().location.path,
+            "compose.yaml"
+        );
+    }
+
+    #[test]
+    fn named_image_user_and_multi_stage_final_user() {
+        let s = system(&[
+            (
+                "svc/Dockerfile.prod",
+                "FROM golang AS build\nUSER builder\nFROM alpine\nUSER app:app\n",
+            ),
+            (
+                "svc/deploy/compose.yml",
+                "services:\n  s:\n    build:\n      context: ..\n      dockerfile: Dockerfile.prod\n",
+            ),
+        ]);
+        let c = only_container(&s);
+        assert_eq!(c.user_name.as_ref().unwrap().value, "app:app");
+        assert_eq!(c.user_name.as_ref().unwrap().location.start_line, 4);
+        assert_eq!(c.runs_as_root(), Some(false));
+    }
+
+    #[test]
+    fn build_target_stage_gives_the_user() {
+        let s = system(&[
+            (
+                "api/Dockerfile",
+                "FROM node AS development\nUSER node\nFROM node AS prod\nUSER 0\n",
+            ),
+            (
+                "compose.yaml",
+                "services:\n  api:\n    build:\n      context: api\n      target: Development\n",
+            ),
+        ]);
+        let c = only_container(&s);
+        assert_eq!(c.user_name.as_ref().unwrap().value, "node");
+        assert_eq!(c.user_name.as_ref().unwrap().location.start_line, 2);
+    }
+
+    #[test]
+    fn unmatched_build_leaves_no_image() {
+        let s = system(&[
+            ("other/Dockerfile", "FROM alpine\nUSER 1\n"),
+            ("compose.yaml", "services:\n  api:\n    build: ./api\n"),
+        ]);
+        let c = only_container(&s);
+        assert_eq!(c.built_image, None);
+        assert_eq!(c.runs_as_root(), None);
+    }
 
     #[test]
     fn normalise_is_lexical() {

@@ -50,6 +50,9 @@ pub struct Workload {
     pub namespace: Option<String>,
     /// The object / service as a whole (its first line).
     pub location: Location,
+    /// Every line of the object / service: what an object-level suppression
+    /// covers.
+    pub extent: Location,
     /// Where the pod spec (or service body) is: findings about something
     /// missing point here.
     pub spec_location: Location,
@@ -85,6 +88,15 @@ pub struct Workload {
     /// Suppressions written on the object (Kubernetes annotation
     /// `threatbox.io/ignore`, compose `x-threatbox-ignore`).
     pub suppressions: Vec<ObjectSuppression>,
+    // Compose / docker settings with no Kubernetes counterpart (`None`: the
+    // container's own namespace, no restart).
+    /// `uts: host`, docker `UTSMode`.
+    pub host_uts: Option<Setting<bool>>,
+    /// `cgroup: host`, docker `CgroupnsMode`.
+    pub host_cgroupns: Option<Setting<bool>>,
+    /// `restart` / `deploy.restart_policy` / docker `RestartPolicy`, as
+    /// `no`, `always`, `unless-stopped`, `on-failure` or `on-failure:N`.
+    pub restart_policy: Option<Setting<String>>,
 }
 
 /// `threatbox.io/ignore: "TB401,TB402 reason"` on an object, or
@@ -154,6 +166,53 @@ pub struct Container {
     pub readiness_probe: bool,
     /// Command and args as written (for `sudo`, shells).
     pub command: Vec<Setting<String>>,
+    // Compose / docker settings with no Kubernetes counterpart.
+    /// Host devices passed in (`devices`, docker `HostConfig.Devices`).
+    pub devices: Vec<Device>,
+    /// Kernel parameters set for the container (`sysctls`).
+    pub sysctls: Vec<Sysctl>,
+    pub cgroup_parent: Option<Setting<String>>,
+    pub ulimits: Vec<Ulimit>,
+    pub oom_kill_disable: Option<Setting<bool>>,
+    /// Supplementary groups (`group_add`, docker `GroupAdd`).
+    pub group_add: Vec<Setting<String>>,
+    /// A health check as written: `true` when a test is given, `false` when
+    /// disabled (`disable: true`, test `NONE`); `None`: the image's own.
+    pub healthcheck: Option<Setting<bool>>,
+    /// Compose `build.args` (values as literal, or `Other` when taken from
+    /// the environment).
+    pub build_args: Vec<EnvVar>,
+    /// Compose `env_file` paths as written (the files are not read).
+    pub env_files: Vec<Setting<String>>,
+    /// Compose `build.target`: the stage that ships instead of the last one.
+    pub build_target: Option<String>,
+}
+
+/// A host device given to a container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Path on the host (`/dev/fuse`), or a CDI name (`vendor.com/gpu=all`).
+    pub host_path: String,
+    pub container_path: String,
+    /// cgroup permissions (`rwm` when not written).
+    pub permissions: String,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sysctl {
+    pub name: String,
+    pub value: String,
+    pub location: Location,
+}
+
+/// A resource limit (`nofile`, `nproc`, …); one number sets both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ulimit {
+    pub name: String,
+    pub soft: Option<i64>,
+    pub hard: Option<i64>,
+    pub location: Location,
 }
 
 /// Where a mount's content comes from.
@@ -223,7 +282,8 @@ pub struct EnvVar {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Port {
     pub container_port: Option<u16>,
-    /// Published on the host (hostPort, compose `ports`).
+    /// Published on the host (hostPort, compose `ports`). `Some(0)`: compose
+    /// / docker publish it on a port the engine picks (`ports: ["80"]`).
     pub host_port: Option<u16>,
     /// Host address it binds to; compose publishes on `0.0.0.0` when unset.
     pub host_ip: Option<String>,

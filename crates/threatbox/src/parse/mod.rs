@@ -3,4 +3,5 @@
 
 pub mod dockerfile;
 pub mod dockerignore;
+pub mod shell;
 pub mod yaml;

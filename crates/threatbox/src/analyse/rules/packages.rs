@@ -3,7 +3,7 @@
 //! hygiene (TB204), build tools (TB205) and SSH servers (TB202), so that each
 //! reads `apt-get -qq -o X=y install --no-install-recommends a=1 b` alike.
 
-use crate::analyse::shell::{ShellWord, SimpleCommand, basename};
+use crate::parse::shell::{ShellWord, SimpleCommand, basename};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Manager {
@@ -359,7 +359,7 @@ pub fn package_name(manager: Manager, operand: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyse::shell;
+    use crate::parse::shell;
 
     fn first(script: &str) -> SimpleCommand {
         shell::commands(script).next().unwrap_or_default()

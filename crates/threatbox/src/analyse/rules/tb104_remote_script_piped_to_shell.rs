@@ -4,8 +4,8 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::support::{image_scripts, stage_severity};
-use crate::analyse::shell::{Pipeline, SimpleCommand, is_shell};
 use crate::model::image::BuildImage;
+use crate::parse::shell::{Pipeline, SimpleCommand, is_shell};
 
 pub struct RemoteScriptPipedToShell;
 
@@ -144,7 +144,7 @@ impl Rule for RemoteScriptPipedToShell {
     fn check_image(&self, image: &BuildImage, sink: &mut Sink) {
         for (index, script) in image_scripts(image) {
             for pipeline in script.all_pipelines() {
-                if let Some((range, how)) = remote_execution(&pipeline) {
+                if let Some((range, how)) = remote_execution(pipeline) {
                     let span = script.source_span(range);
                     sink.push(
                         Finding::new(

@@ -9,9 +9,9 @@ use regex::Regex;
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::support::{image_scripts, ships, stage_severity};
-use crate::analyse::shell::{RunScript, SimpleCommand, data_heredocs, is_assignment};
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::InstrKind;
+use crate::parse::shell::{RunScript, SimpleCommand, data_heredocs, is_assignment};
 use crate::source::Span;
 
 pub struct TlsVerificationDisabled;
@@ -47,7 +47,9 @@ http.sslVerify=false` and `git config http.sslVerify false`,
 `GIT_SSL_NO_VERIFY`, `NODE_TLS_REJECT_UNAUTHORIZED=0`, `PYTHONHTTPSVERIFY=0`,
 yum/dnf `sslverify=0`, apt `Acquire::https::Verify-Peer "false"`, wget's
 `check_certificate = off`, conda `ssl_verify false`, `GOINSECURE`,
-`GOFLAGS=-insecure`, in `RUN` commands (also as `VAR=… cmd` and `export`),
+`GOFLAGS=-insecure`, `go get -insecure`, `--insecure-skip-tls-verify`
+(kubectl, helm, oc), `--no-verify-ssl` (aws), `--tls-verify=false` (podman,
+skopeo, buildah), `svn --trust-server-cert`, in `RUN` commands (also as `VAR=… cmd` and `export`),
 in `ENV` and in `ARG` defaults.
 
 **Why it is a threat.** Without certificate verification, anyone on the
@@ -243,7 +245,38 @@ fn command_problems(cmd: &SimpleCommand) -> Vec<(std::ops::Range<usize>, &'stati
                 }
             }
         }
+        "go" => {
+            if let Some(w) = args.iter().find(|w| w.value == "-insecure") {
+                out.push((
+                    w.range.clone(),
+                    "go get -insecure fetches modules without (valid) HTTPS",
+                ));
+            }
+        }
         _ => {}
+    }
+    // Options several tools share: kubectl/helm/oc, aws, podman/skopeo/buildah, svn.
+    for w in args {
+        let v = w.value.as_str();
+        let (flag, value) = v.split_once('=').unwrap_or((v, ""));
+        let msg = match flag {
+            "--insecure-skip-tls-verify"
+                if value.is_empty() || value.eq_ignore_ascii_case("true") =>
+            {
+                "--insecure-skip-tls-verify accepts any server certificate"
+            }
+            "--no-verify-ssl" => "--no-verify-ssl accepts any server certificate",
+            "--tls-verify" | "--src-tls-verify" | "--dest-tls-verify"
+                if value.eq_ignore_ascii_case("false") =>
+            {
+                "--tls-verify=false accepts any registry certificate"
+            }
+            "--trust-server-cert" | "--trust-server-cert-failures" => {
+                "svn --trust-server-cert accepts an unverified server certificate"
+            }
+            _ => continue,
+        };
+        out.push((w.range.clone(), msg));
     }
     // `VAR=value cmd` and `env VAR=value cmd`.
     for w in cmd.prefix().iter().filter(|w| is_assignment(&w.value)) {
@@ -353,7 +386,7 @@ impl Rule for TlsVerificationDisabled {
             }
         }
         for (index, script) in image_scripts(image) {
-            for (span, msg) in check_script(&script) {
+            for (span, msg) in check_script(script) {
                 sink.push(
                     Finding::new(&META, image.location(&span), msg).with_severity(stage_severity(
                         image,
@@ -393,9 +426,12 @@ mod tests {
              RUN yarn config set strict-ssl false\n\
              RUN git -c http.sslVerify=false clone https://x\n\
              RUN git config --global http.sslVerify false\n\
-             RUN conda config --set ssl_verify false\n",
+             RUN conda config --set ssl_verify false\n\
+             RUN helm repo add x https://x --insecure-skip-tls-verify\n\
+             RUN aws s3 cp --no-verify-ssl s3://b/k /k\n\
+             RUN skopeo copy --src-tls-verify=false docker://r/i oci:i\n",
         );
-        assert_eq!(lines(&f), (2..=11).collect::<Vec<_>>());
+        assert_eq!(lines(&f), (2..=14).collect::<Vec<_>>());
         // Exact words: `-fsSLk` on line 2.
         assert_eq!(cols(&f[0]), (2, 10, 16));
         assert_eq!(cols(&f[7]), (9, 12, 32));
@@ -445,7 +481,8 @@ mod tests {
              RUN npm config set strict-ssl true\n\
              RUN echo 'sslverify=1' >> /etc/dnf/dnf.conf\n\
              RUN keytool -import -k x\n\
-             RUN curl --cacert /ca.pem https://x\n",
+             RUN curl --cacert /ca.pem https://x\n\
+             RUN podman pull --tls-verify=true r/i && kubectl --insecure-skip-tls-verify=false get po\n",
         );
         assert!(f.is_empty(), "{:?}", lines(&f));
     }

@@ -10,9 +10,9 @@ use regex::Regex;
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::support::{image_scripts, stage_severity};
-use crate::analyse::shell::{SimpleCommand, data_heredocs, is_assignment};
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::InstrKind;
+use crate::parse::shell::{SimpleCommand, data_heredocs, is_assignment};
 use crate::source::Span;
 
 pub struct PackageSignatureCheckDisabled;
@@ -43,7 +43,8 @@ apt sources marked `[trusted=yes]` (written with `echo`, `tee`, heredocs or
 `add-apt-repository`); `yum`/`dnf`/`tdnf`/`microdnf` `--nogpgcheck`, `zypper
 --no-gpg-checks`, `gpgcheck=0` / `repo_gpgcheck=0` in repository files or
 `--setopt`; `rpm --nosignature`, `--nodigest`, `--nofiledigest`,
-`--noverify`; pacman `SigLevel = Never`; Go's `GOSUMDB=off` and
+`--noverify`; `dpkg --force-bad-verify`; `snap install --dangerous`;
+`flatpak --no-gpg-verify`; pacman `SigLevel = Never`; Go's `GOSUMDB=off` and
 `GONOSUMCHECK`/`GOFLAGS=-insecure` style overrides of the module checksum
 database.
 
@@ -188,6 +189,29 @@ fn command_problems(cmd: &SimpleCommand) -> Vec<(std::ops::Range<usize>, &'stati
         ] {
             flag(long, msg);
         }
+    } else if name == "dpkg" {
+        flag(
+            "force-bad-verify",
+            "dpkg --force-bad-verify installs packages that fail verification",
+        );
+        if let Some(w) = cmd.args().iter().find(|w| {
+            w.value
+                .strip_prefix("--force-")
+                .is_some_and(|f| f.split(',').any(|o| o == "bad-verify" || o == "all"))
+                && w.value != "--force-bad-verify"
+        }) {
+            out.push((
+                w.range.clone(),
+                "dpkg --force-… includes bad-verify: packages that fail verification are installed",
+            ));
+        }
+    } else if name == "snap" {
+        flag("dangerous", "snap --dangerous installs unsigned snaps");
+    } else if name == "flatpak" {
+        flag(
+            "no-gpg-verify",
+            "flatpak --no-gpg-verify uses an unsigned remote",
+        );
     } else if matches!(name, "export" | "declare" | "typeset") {
         for w in cmd.args() {
             if let Some((n, v)) = w.value.split_once('=')
@@ -273,7 +297,7 @@ impl Rule for PackageSignatureCheckDisabled {
         }
         for (index, script) in image_scripts(image) {
             for cmd in script.commands() {
-                for (range, msg) in command_problems(&cmd) {
+                for (range, msg) in command_problems(cmd) {
                     push(index, script.source_span(range), msg);
                 }
             }
@@ -300,9 +324,14 @@ mod tests {
              RUN dnf --setopt=gpgcheck=0 install -y x\n\
              RUN rpm -ivh --nosignature x.rpm\n\
              RUN sudo rpm -Uvh --nodigest --nofiledigest x.rpm\n\
-             RUN zypper --no-gpg-checks in -y x\n",
+             RUN zypper --no-gpg-checks in -y x\n\
+             RUN dpkg -i --force-bad-verify x.deb && dpkg -i --force-depends,bad-verify y.deb\n\
+             RUN snap install --dangerous x.snap\n",
         );
-        assert_eq!(lines(&f), vec![2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 11]);
+        assert_eq!(
+            lines(&f),
+            vec![2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 11, 12, 12, 13]
+        );
         // The exact flag.
         assert_eq!(
             (f[0].location.start_column, f[0].location.end_column),
@@ -320,9 +349,10 @@ mod tests {
              RUN sed -i 's/gpgcheck=1/gpgcheck=0/' /etc/yum.conf\n\
              ENV GOSUMDB=off\n\
              RUN GOSUMDB=off go mod download\n\
-             COPY <<EOF /etc/yum.repos.d/x.repo\n[x]\nbaseurl=http://x\ngpgcheck=0\nEOF\n",
+             COPY <<EOF /etc/yum.repos.d/x.repo\n[x]\nbaseurl=http://x\ngpgcheck=0\nEOF\n\
+             RUN cat <<EOF > /etc/apt/sources.list.d/x.list\ndeb [trusted=yes] http://x/ ./\nEOF\n",
         );
-        assert_eq!(lines(&f), vec![2, 3, 4, 5, 6, 10]);
+        assert_eq!(lines(&f), vec![2, 3, 4, 5, 6, 10, 13]);
     }
 
     #[test]
@@ -335,6 +365,7 @@ mod tests {
              RUN echo 'gpgcheck=1' >> /etc/yum.repos.d/x.repo\n\
              RUN rpm --import https://x/key && rpm -ivh x.rpm\n\
              RUN apk add --no-cache curl\n\
+             RUN dpkg -i --force-depends x.deb\n\
              ENV GOSUMDB=sum.golang.org\n",
         );
         assert!(f.is_empty(), "{:?}", lines(&f));

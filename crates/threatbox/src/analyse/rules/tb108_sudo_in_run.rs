@@ -3,8 +3,8 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::support::image_scripts;
-use crate::analyse::shell::basename;
 use crate::model::image::BuildImage;
+use crate::parse::shell::basename;
 
 pub struct SudoInRun;
 

@@ -4,9 +4,9 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::scope::{self, StageRole};
-use crate::analyse::shell::{self, SimpleCommand};
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::InstrKind;
+use crate::parse::shell::{self, SimpleCommand};
 
 pub struct WorldWritablePermissions;
 
@@ -171,7 +171,7 @@ impl Rule for WorldWritablePermissions {
                     }
                 }
                 InstrKind::Run(_) => {
-                    for script in shell::run_scripts(item.instr) {
+                    for script in image.run_scripts(item.index) {
                         let commands = script.commands();
                         let modes: Vec<_> = commands.iter().filter_map(mode_of).collect();
                         for (n, (word, mode, paths)) in modes.iter().enumerate() {

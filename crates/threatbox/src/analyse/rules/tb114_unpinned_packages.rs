@@ -4,9 +4,9 @@ use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::packages::{self, Action, Manager, PackageCommand};
 use crate::analyse::rules::scope;
-use crate::analyse::shell::{self, ShellWord};
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::InstrKind;
+use crate::parse::shell::ShellWord;
 
 pub struct UnpinnedPackages;
 
@@ -150,9 +150,9 @@ impl Rule for UnpinnedPackages {
             } else {
                 ""
             };
-            for script in shell::run_scripts(item.instr) {
+            for script in image.run_scripts(item.index) {
                 let commands = script.commands();
-                for command in &commands {
+                for command in commands {
                     let Some(install) = packages::classify(command) else {
                         continue;
                     };

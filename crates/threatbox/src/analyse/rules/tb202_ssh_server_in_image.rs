@@ -5,9 +5,9 @@ use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::packages::{self, Action, Manager};
 use crate::analyse::rules::scope;
-use crate::analyse::shell;
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::InstrKind;
+use crate::parse::shell;
 
 pub struct SshServerInImage;
 
@@ -106,9 +106,9 @@ impl Rule for SshServerInImage {
                     }
                 }
                 InstrKind::Run(_) => {
-                    for script in shell::run_scripts(item.instr) {
+                    for script in image.run_scripts(item.index) {
                         for command in script.commands() {
-                            let Some(pm) = packages::classify(&command) else {
+                            let Some(pm) = packages::classify(command) else {
                                 continue;
                             };
                             if pm.action != Action::Install {

@@ -5,9 +5,9 @@ use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::packages::{self, Action, Manager, PackageCommand};
 use crate::analyse::rules::scope;
-use crate::analyse::shell::{self, ShellWord, SimpleCommand};
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::{InstrKind, Instruction};
+use crate::parse::shell::{ShellWord, SimpleCommand};
 use crate::source::Span;
 
 pub struct PackageManagerHygiene;
@@ -145,9 +145,9 @@ impl Rule for PackageManagerHygiene {
                 let e = image.expand(item.stage.index, item.index, "${PIP_NO_CACHE_DIR}");
                 e.complete && !e.value.is_empty()
             };
-            for script in shell::run_scripts(item.instr) {
+            for script in image.run_scripts(item.index) {
                 let commands = script.commands();
-                let cleanup = Cleanup::of(item.instr, &commands);
+                let cleanup = Cleanup::of(item.instr, commands);
                 let pms: Vec<PackageCommand> =
                     commands.iter().filter_map(packages::classify).collect();
                 let span_of = |w: Option<&ShellWord>, pm: &PackageCommand| -> Span {

@@ -5,7 +5,6 @@ use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::packages::{self, Action, Manager};
 use crate::analyse::rules::scope;
-use crate::analyse::shell;
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::InstrKind;
 use crate::source::Span;
@@ -128,7 +127,7 @@ impl Rule for BuildToolsInFinalImage {
             if !matches!(item.instr.kind, InstrKind::Run(_)) {
                 continue;
             }
-            for script in shell::run_scripts(item.instr) {
+            for script in image.run_scripts(item.index) {
                 for command in script.commands() {
                     seq += 1;
                     match command.name() {
@@ -182,7 +181,7 @@ impl Rule for BuildToolsInFinalImage {
                         }
                         _ => {}
                     }
-                    let Some(pm) = packages::classify(&command) else {
+                    let Some(pm) = packages::classify(command) else {
                         continue;
                     };
                     let names: Vec<String> = pm

@@ -541,7 +541,18 @@ impl Parser<'_> {
         let mut cmd = SimpleCommand::default();
         let mut pending: Vec<PendingHeredoc> = Vec::new();
         let mut parens = 0usize;
+        // `case` statements: how many are open, and whether a pattern
+        // (`arm64|aarch64)`) comes next — patterns are not commands.
+        let mut cases = 0usize;
+        let mut expect_pattern = false;
         while let Some(c) = self.peek(0) {
+            if expect_pattern && !matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b'#' | b'\\') {
+                expect_pattern = false;
+                if !self.at_word("esac") {
+                    self.skip_case_pattern();
+                    continue;
+                }
+            }
             match c {
                 b' ' | b'\t' | b'\r' => self.pos += 1,
                 b'\\' if self.peek(1) == Some(b'\n') => self.pos += 2,
@@ -559,7 +570,16 @@ impl Parser<'_> {
                     }
                 }
                 b';' => {
-                    self.pos += 1;
+                    // `;;`, `;&` and `;;&` end a `case` branch.
+                    if cases > 0 && matches!(self.peek(1), Some(b';' | b'&')) {
+                        self.pos += 2;
+                        if self.peek(0) == Some(b'&') {
+                            self.pos += 1;
+                        }
+                        expect_pattern = true;
+                    } else {
+                        self.pos += 1;
+                    }
                     end_pipeline(&mut out, &mut pipeline, &mut cmd);
                 }
                 b'&' if self.peek(1) == Some(b'>') => self.redirect(
@@ -624,6 +644,18 @@ impl Parser<'_> {
                         && RESERVED.contains(&word.value.as_str())
                     {
                         // `if`, `then`, `{`…: the next word is a command name.
+                        if word.value == "esac" {
+                            cases = cases.saturating_sub(1);
+                        }
+                    } else if !quoted
+                        && word.value == "in"
+                        && cmd.words.len() >= 2
+                        && cmd.words.first().is_some_and(|w| w.value == "case")
+                    {
+                        cmd.words.push(word);
+                        end_pipeline(&mut out, &mut pipeline, &mut cmd);
+                        cases += 1;
+                        expect_pattern = true;
                     } else if word.range.is_empty() {
                         // Not a word start (cannot happen for the bytes that
                         // reach here, but never loop without progress).
@@ -636,6 +668,36 @@ impl Parser<'_> {
         }
         end_pipeline(&mut out, &mut pipeline, &mut cmd);
         out
+    }
+
+    /// Is `word` next, followed by a delimiter?
+    fn at_word(&self, word: &str) -> bool {
+        let end = self.pos + word.len();
+        self.b.get(self.pos..end) == Some(word.as_bytes())
+            && end <= self.end
+            && !self
+                .at(end)
+                .is_some_and(|b| b == b'_' || b.is_ascii_alphanumeric())
+    }
+
+    /// Skips a `case` pattern up to and including its unquoted `)`.
+    fn skip_case_pattern(&mut self) {
+        if self.peek(0) == Some(b'(') {
+            self.pos += 1;
+        }
+        while let Some(c) = self.peek(0) {
+            match c {
+                b')' => {
+                    self.pos += 1;
+                    return;
+                }
+                b'\\' => self.pos = (self.pos + 2).min(self.end),
+                b'\'' | b'"' => self.pos = (self.find(c, self.pos + 1) + 1).min(self.end),
+                // A newline before any `)`: not a pattern after all.
+                b'\n' => return,
+                _ => self.pos += 1,
+            }
+        }
     }
 
     /// A redirection at `self.pos` (its descriptor number, if any, started at
@@ -973,6 +1035,17 @@ pub struct RunScript {
     map: SpanMap,
     /// For [`ScriptKind::Exec`]: the command, ranges into `text`.
     exec: Option<SimpleCommand>,
+    /// The script is tokenised once, on first use, however many rules ask.
+    parsed: std::sync::OnceLock<Parsed>,
+}
+
+/// A script's tokens: its own pipelines, and every pipeline flattened
+/// (nested `sh -c`, command substitutions) with the commands they hold.
+#[derive(Debug, Clone)]
+struct Parsed {
+    pipelines: Vec<Pipeline>,
+    all_pipelines: Vec<Pipeline>,
+    commands: Vec<SimpleCommand>,
 }
 
 impl RunScript {
@@ -1000,29 +1073,41 @@ impl RunScript {
         }
     }
 
+    fn parsed(&self) -> &Parsed {
+        self.parsed.get_or_init(|| {
+            let pipelines = match &self.exec {
+                Some(cmd) => vec![Pipeline {
+                    commands: vec![cmd.clone()],
+                }],
+                None => parse(&self.text),
+            };
+            let mut all_pipelines = Vec::new();
+            flatten(&self.text, &pipelines, 0, &|r| r, &mut all_pipelines);
+            let commands = all_pipelines
+                .iter()
+                .flat_map(|p| p.commands.iter().cloned())
+                .collect();
+            Parsed {
+                pipelines,
+                all_pipelines,
+                commands,
+            }
+        })
+    }
+
     /// The script's pipelines (ranges into [`RunScript::text`]).
-    pub fn pipelines(&self) -> Vec<Pipeline> {
-        match &self.exec {
-            Some(cmd) => vec![Pipeline {
-                commands: vec![cmd.clone()],
-            }],
-            None => parse(&self.text),
-        }
+    pub fn pipelines(&self) -> &[Pipeline] {
+        &self.parsed().pipelines
     }
 
     /// Every pipeline, flattened as [`all_pipelines`] does.
-    pub fn all_pipelines(&self) -> Vec<Pipeline> {
-        let mut out = Vec::new();
-        flatten(&self.text, &self.pipelines(), 0, &|r| r, &mut out);
-        out
+    pub fn all_pipelines(&self) -> &[Pipeline] {
+        &self.parsed().all_pipelines
     }
 
     /// Every command, flattened as [`commands`] does.
-    pub fn commands(&self) -> Vec<SimpleCommand> {
-        self.all_pipelines()
-            .into_iter()
-            .flat_map(|p| p.commands)
-            .collect()
+    pub fn commands(&self) -> &[SimpleCommand] {
+        &self.parsed().commands
     }
 
     /// Source span of a word of this script.
@@ -1053,6 +1138,7 @@ pub fn command_scripts(command: &Command, heredocs: &[Heredoc]) -> Vec<RunScript
     match command {
         Command::Shell(shell) => {
             scripts.push(RunScript {
+                parsed: Default::default(),
                 text: shell.text.clone(),
                 kind: ScriptKind::Shell,
                 map: SpanMap::Shell(shell.clone()),
@@ -1061,6 +1147,7 @@ pub fn command_scripts(command: &Command, heredocs: &[Heredoc]) -> Vec<RunScript
             let feeds = heredocs_fed_to_shell(command, heredocs);
             for (doc, _) in heredocs.iter().zip(feeds).filter(|(_, fed)| *fed) {
                 scripts.push(RunScript {
+                    parsed: Default::default(),
                     text: doc.body.clone(),
                     kind: ScriptKind::Heredoc,
                     map: SpanMap::Offset {
@@ -1169,6 +1256,7 @@ fn exec_script(words: &[Word]) -> RunScript {
                 None => SpanMap::Whole(script.range.clone()),
             };
             return RunScript {
+                parsed: Default::default(),
                 text: script.value.clone(),
                 kind: ScriptKind::ExecShell,
                 map,
@@ -1192,6 +1280,7 @@ fn exec_script(words: &[Word]) -> RunScript {
         });
     }
     RunScript {
+        parsed: Default::default(),
         text,
         kind: ScriptKind::Exec,
         map: SpanMap::Exec(elements),
@@ -1370,6 +1459,20 @@ mod tests {
         );
         assert_eq!(names("for i in a b; do rm $i; done"), vec!["for", "rm"]);
         assert_eq!(names("! grep -q x f"), vec!["grep"]);
+    }
+
+    #[test]
+    fn case_patterns_are_not_commands() {
+        let s = "case \"$arch\" in \\\n  amd64|x86_64) url=a; sha=b ;; \\\n  'arm64') wget x ;;\n  (*) echo unsupported; exit 1 ;; \\\nesac; curl y";
+        assert_eq!(
+            names(s),
+            vec!["case", "-", "-", "wget", "echo", "exit", "curl"]
+        );
+        // `in` outside `case` is a plain word; `;;` outside `case` is two `;`.
+        assert_eq!(
+            names("for i in a b; do echo $i;; done"),
+            vec!["for", "echo"]
+        );
     }
 
     #[test]
@@ -1665,11 +1768,11 @@ mod tests {
 
     #[test]
     fn with_the_dockerfile_parser() {
-        let text = "FROM a\nRUN apt-get update && \\\n    curl -k x\nRUN [\"sh\", \"-c\", \"curl --insecure y\"]\nRUN <<EOF\nset -e\ncurl -k z\nEOF\nONBUILD RUN curl -k w\n";
+        let text = "FROM a\nRUN apt-get update && \\\n    curl -k x\nRUN [\"sh\", \"-c\", \"curl --insecure y\"]\nRUN <<EOF\nset -e\ncurl -k z\nEOF\nONBUILD RUN curl -k w\nRUN bash -e <<EOF\ncurl -k v\nEOF\nRUN cat <<EOF > /etc/x\ncurl -k data\nEOF\n";
         let (source, scripts) = parsed(text);
         assert_eq!(
             flag_source(&source, &scripts),
-            vec!["3:-k", "4:--insecure", "7:-k", "9:-k"]
+            vec!["3:-k", "4:--insecure", "7:-k", "9:-k", "11:-k"]
         );
     }
 }
