@@ -31,7 +31,8 @@ pub static META: RuleMeta = RuleMeta {
     remediation: "List the verbs and resources the subject needs instead of `*`, and bind a narrow role instead of `cluster-admin`.",
     docs: r#"
 **What it detects.** A Role or ClusterRole rule whose `verbs` or `resources`
-hold `*`, and a RoleBinding or ClusterRoleBinding to the built-in
+hold `*` (a rule listing every read and write verb on `*` resources counts as
+`*` verbs), and a RoleBinding or ClusterRoleBinding to the built-in
 `cluster-admin` role (or any role that allows everything). Roles managed by
 Kubernetes itself (`system:` names, bootstrap defaults) are reported only
 through user bindings that grant them.
@@ -61,9 +62,19 @@ impl Rule for RbacWildcardOrClusterAdmin {
 
     fn check_system(&self, ctx: &RuleContext<'_>, sink: &mut Sink) {
         report_role_rules(ctx, &META, sink, |rule| {
-            let what = match (rule.wildcard_verbs(), rule.wildcard_resources()) {
+            // Listing every read and write verb is `*` in all but name.
+            let all_verbs = rule.wildcard_verbs()
+                || [
+                    "get", "list", "watch", "create", "update", "patch", "delete",
+                ]
+                .iter()
+                .all(|v| rule.has_verb(v));
+            let what = match (all_verbs, rule.wildcard_resources()) {
                 (true, true) => "every verb on every resource (`*`)".to_string(),
-                (true, false) => format!("every verb (`*`) on {}", rule.resources.join(", ")),
+                (true, false) if rule.wildcard_verbs() => {
+                    format!("every verb (`*`) on {}", rule.resources.join(", "))
+                }
+                (true, false) => return None,
                 (false, true) => format!("{} on every resource (`*`)", rule.verbs.join(", ")),
                 (false, false) => return None,
             };
@@ -105,6 +116,9 @@ rules:
 - apiGroups: [apps]
   resources: [deployments]
   verbs: [\"*\"]
+- apiGroups: [\"*\"]
+  resources: [\"*\"]
+  verbs: [get, list, watch, create, update, patch, delete]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
@@ -112,13 +126,14 @@ metadata: {name: ops}
 roleRef: {kind: ClusterRole, name: ops, apiGroup: rbac.authorization.k8s.io}
 subjects: [{kind: ServiceAccount, name: ci, namespace: tools}]
 ");
-        assert_eq!(lines(&f), vec![8, 11]);
+        assert_eq!(lines(&f), vec![8, 11, 14]);
         assert!(
             f[0].message.contains("ServiceAccount tools/ci"),
             "{}",
             f[0].message
         );
-        assert_eq!(f[0].related[0].location.start_line, 18);
+        assert_eq!(f[0].related[0].location.start_line, 21);
+        assert!(f[2].message.contains("every verb on every resource"));
     }
 
     #[test]
