@@ -141,4 +141,44 @@ spec: {type: NodePort}
         assert_eq!(lines(&f), vec![6, 8, 14]);
         assert_eq!(f[2].severity, Severity::Low);
     }
+
+    #[test]
+    fn the_ignore_annotation_on_the_service_suppresses() {
+        let system = kube_system(&[(
+            "svc.yaml",
+            "\
+apiVersion: v1
+kind: Service
+metadata:
+  name: a
+  annotations:
+    threatbox.io/ignore: \"TB523 allow-listed at the cloud firewall\"
+spec:
+  type: LoadBalancer
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b}
+spec:
+  type: LoadBalancer
+",
+        )]);
+        let mut f = check_system(&ServiceExternalIpsOrOpenLoadBalancer, &system);
+        let config = crate::config::Config::default();
+        crate::analyse::suppress::apply(
+            &system,
+            &config,
+            false,
+            "2026-01-01",
+            &mut f,
+            &mut Vec::new(),
+        );
+        let active: Vec<usize> = f
+            .iter()
+            .filter(|x| x.suppression.is_none())
+            .map(|x| x.location.start_line)
+            .collect();
+        assert_eq!(active, vec![14]);
+        assert_eq!(f.len(), 2);
+    }
 }
