@@ -138,7 +138,7 @@ fn inline_suppressions(system: &System) -> Vec<Inline> {
 /// Suppressions written on Kubernetes objects and compose services: they
 /// cover every line of that object or service.
 fn object_suppressions(system: &System) -> Vec<Inline> {
-    let mut out = Vec::new();
+    let mut out = cluster_object_suppressions(system);
     for w in &system.workloads {
         for s in &w.suppressions {
             out.push(Inline {
@@ -150,6 +150,50 @@ fn object_suppressions(system: &System) -> Vec<Inline> {
                 ours: true,
             });
         }
+    }
+    out
+}
+
+/// The annotation on Kubernetes objects that are not workloads (Roles,
+/// bindings, Services, Ingresses, static pods are workloads already…): it
+/// covers the object's lines. Workload objects are skipped, their loader
+/// has read the annotation (and warned about malformed ones).
+fn cluster_object_suppressions(system: &System) -> Vec<Inline> {
+    use crate::model::kubernetes::IGNORE_ANNOTATION;
+    let workload_starts: std::collections::HashSet<(&str, usize)> = system
+        .workloads
+        .iter()
+        .map(|w| (&*w.extent.path, w.extent.start_line))
+        .collect();
+    let mut out = Vec::new();
+    for obj in &system.kube_objects {
+        let Some(text) = obj.annotations.get(IGNORE_ANNOTATION) else {
+            continue;
+        };
+        if workload_starts.contains(&(&*obj.location.path, obj.location.start_line)) {
+            continue;
+        }
+        let text = text.trim();
+        let (list, reason) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+        let codes: Vec<String> = list
+            .split(',')
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if codes.is_empty() {
+            continue;
+        }
+        let reason = reason.trim();
+        // `location` is the object's first line; the node spans all of it.
+        let extent = obj.loc(&obj.node);
+        out.push(Inline {
+            path: obj.location.path.clone(),
+            codes,
+            reason: (!reason.is_empty()).then(|| reason.to_string()),
+            scope: Scope::Lines(extent.start_line, extent.end_line),
+            location: obj.location.clone(),
+            ours: true,
+        });
     }
     out
 }

@@ -3,10 +3,13 @@
 
 pub mod build;
 pub mod compose;
+pub mod control_plane;
 pub mod docker;
 pub mod image;
 pub mod kubernetes;
 pub mod load;
+pub mod network;
+pub mod rbac;
 pub mod resolve;
 pub mod runtime;
 
@@ -27,6 +30,12 @@ pub struct System {
     /// control-plane static pods, CRDs…), in input order.
     pub kube_objects: Vec<KubeObject>,
     pub daemons: Vec<DaemonConfig>,
+    /// Resolved from `kube_objects` by [`resolve::resolve`].
+    pub rbac: rbac::Rbac,
+    /// Services, Ingresses and NetworkPolicies joined to `workloads`.
+    pub network: network::Network,
+    /// Control-plane components and kubelet settings.
+    pub control_plane: control_plane::ControlPlane,
 }
 
 /// What one input file contributes; fragments are merged into the

@@ -12,6 +12,15 @@ pub fn resolve(system: &mut System) {
     link_built_images(system);
     apply_image_users(system);
     resolve_service_account_tokens(system);
+    resolve_cluster(system);
+}
+
+/// RBAC, network exposure and control-plane settings, all read from
+/// `kube_objects` (recomputed from scratch, so resolving twice is harmless).
+fn resolve_cluster(system: &mut System) {
+    system.rbac = super::rbac::Rbac::build(&system.kube_objects);
+    system.network = super::network::Network::build(&system.kube_objects, &system.workloads);
+    system.control_plane = super::control_plane::ControlPlane::build(&system.kube_objects);
 }
 
 /// Whether each Kubernetes pod gets its service-account token: the pod's

@@ -3,6 +3,7 @@
 
 #[cfg(test)]
 mod catalogue_tests;
+pub mod cluster;
 pub mod container_support;
 pub mod packages;
 #[cfg(test)]
@@ -56,6 +57,37 @@ mod tb421_host_devices_exposed;
 mod tb422_workload_image_untrusted_source;
 mod tb423_sudo_in_container_command;
 mod tb424_unbounded_restart_policy;
+mod tb501_rbac_wildcard_or_cluster_admin;
+mod tb502_rbac_secrets_read;
+mod tb503_rbac_workload_create_or_exec;
+mod tb504_rbac_privilege_escalation_verbs;
+mod tb505_rbac_nodes_proxy;
+mod tb506_rbac_anonymous_or_broad_group_binding;
+mod tb507_default_service_account_bound;
+mod tb520_workload_exposed_without_network_policy;
+mod tb521_namespace_without_default_deny;
+mod tb522_ingress_without_tls;
+mod tb523_service_external_ips_or_open_load_balancer;
+mod tb601_apiserver_anonymous_auth;
+mod tb602_apiserver_authorization_always_allow;
+mod tb603_apiserver_insecure_port_or_bind;
+mod tb604_apiserver_audit_log_missing;
+mod tb605_apiserver_weak_flags;
+mod tb606_etcd_tls_weak;
+mod tb607_controller_manager_scheduler_flags;
+mod tb610_kubelet_anonymous_auth;
+mod tb611_kubelet_authorization_always_allow;
+mod tb612_kubelet_read_only_port;
+mod tb613_kubelet_weak_settings;
+mod tb630_daemon_icc_enabled;
+mod tb631_daemon_insecure_registries;
+mod tb632_daemon_userns_remap_missing;
+mod tb633_daemon_no_new_privileges_default;
+mod tb634_daemon_live_restore_disabled;
+mod tb635_daemon_userland_proxy;
+mod tb636_daemon_tcp_without_tls;
+mod tb637_daemon_log_driver_local;
+mod tb638_daemon_authorization_plugin_missing;
 #[cfg(test)]
 pub mod testing;
 
@@ -112,6 +144,37 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb422_workload_image_untrusted_source::WorkloadImageUntrustedSource,
         &tb423_sudo_in_container_command::SudoInContainerCommand,
         &tb424_unbounded_restart_policy::UnboundedRestartPolicy,
+        &tb501_rbac_wildcard_or_cluster_admin::RbacWildcardOrClusterAdmin,
+        &tb502_rbac_secrets_read::RbacSecretsRead,
+        &tb503_rbac_workload_create_or_exec::RbacWorkloadCreateOrExec,
+        &tb504_rbac_privilege_escalation_verbs::RbacPrivilegeEscalationVerbs,
+        &tb505_rbac_nodes_proxy::RbacNodesProxy,
+        &tb506_rbac_anonymous_or_broad_group_binding::RbacAnonymousOrBroadGroupBinding,
+        &tb507_default_service_account_bound::DefaultServiceAccountBound,
+        &tb520_workload_exposed_without_network_policy::WorkloadExposedWithoutNetworkPolicy,
+        &tb521_namespace_without_default_deny::NamespaceWithoutDefaultDeny,
+        &tb522_ingress_without_tls::IngressWithoutTls,
+        &tb523_service_external_ips_or_open_load_balancer::ServiceExternalIpsOrOpenLoadBalancer,
+        &tb601_apiserver_anonymous_auth::ApiserverAnonymousAuth,
+        &tb602_apiserver_authorization_always_allow::ApiserverAuthorizationAlwaysAllow,
+        &tb603_apiserver_insecure_port_or_bind::ApiserverInsecurePortOrBind,
+        &tb604_apiserver_audit_log_missing::ApiserverAuditLogMissing,
+        &tb605_apiserver_weak_flags::ApiserverWeakFlags,
+        &tb606_etcd_tls_weak::EtcdTlsWeak,
+        &tb607_controller_manager_scheduler_flags::ControllerManagerSchedulerFlags,
+        &tb610_kubelet_anonymous_auth::KubeletAnonymousAuth,
+        &tb611_kubelet_authorization_always_allow::KubeletAuthorizationAlwaysAllow,
+        &tb612_kubelet_read_only_port::KubeletReadOnlyPort,
+        &tb613_kubelet_weak_settings::KubeletWeakSettings,
+        &tb630_daemon_icc_enabled::DaemonIccEnabled,
+        &tb631_daemon_insecure_registries::DaemonInsecureRegistries,
+        &tb632_daemon_userns_remap_missing::DaemonUsernsRemapMissing,
+        &tb633_daemon_no_new_privileges_default::DaemonNoNewPrivilegesDefault,
+        &tb634_daemon_live_restore_disabled::DaemonLiveRestoreDisabled,
+        &tb635_daemon_userland_proxy::DaemonUserlandProxy,
+        &tb636_daemon_tcp_without_tls::DaemonTcpWithoutTls,
+        &tb637_daemon_log_driver_local::DaemonLogDriverLocal,
+        &tb638_daemon_authorization_plugin_missing::DaemonAuthorizationPluginMissing,
     ]
 }
 
