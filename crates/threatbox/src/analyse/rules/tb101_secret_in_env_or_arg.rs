@@ -88,7 +88,7 @@ fn literal_problem(what: &str, name: &str, value: &str) -> Option<(Severity, Str
         Some(kind) => Some((
             Severity::High,
             format!(
-                "{what} `{name}` holds a value in the format of a {kind} ({})",
+                "{what} `{name}` holds a secret: {kind}, {}",
                 redact(value)
             ),
         )),
