@@ -24,6 +24,7 @@ mod tb111_world_writable_permissions;
 mod tb112_password_set_in_build;
 mod tb113_copy_whole_stage_filesystem;
 mod tb114_unpinned_packages;
+mod tb115_pipe_without_pipefail;
 mod tb201_runs_as_root;
 mod tb202_ssh_server_in_image;
 mod tb203_missing_healthcheck;
@@ -111,6 +112,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb112_password_set_in_build::PasswordSetInBuild,
         &tb113_copy_whole_stage_filesystem::CopyWholeStageFilesystem,
         &tb114_unpinned_packages::UnpinnedPackages,
+        &tb115_pipe_without_pipefail::PipeWithoutPipefail,
         &tb201_runs_as_root::RunsAsRoot,
         &tb202_ssh_server_in_image::SshServerInImage,
         &tb203_missing_healthcheck::MissingHealthcheck,

@@ -87,10 +87,7 @@ fn literal_problem(what: &str, name: &str, value: &str) -> Option<(Severity, Str
         )),
         Some(kind) => Some((
             Severity::High,
-            format!(
-                "{what} `{name}` holds a secret: {kind}, {}",
-                redact(value)
-            ),
+            format!("{what} `{name}` holds a secret: {kind}, {}", redact(value)),
         )),
         // Label keys are free-form (`com.example.auth=oauth2`): only formats count.
         None if what != "LABEL" && secret_name && is_literal_secret_value(value) => Some((

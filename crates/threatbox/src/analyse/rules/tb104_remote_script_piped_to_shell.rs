@@ -18,7 +18,7 @@ pub static META: RuleMeta = RuleMeta {
     cwe: &[494, 829],
     stage: LifecycleStage::Build,
     cis: &["CIS-Docker-4.11"],
-    peers: &["DL4006 (related: pipefail only)"],
+    peers: &[],
     remediation: "Download the script to a file, verify it against a pinned checksum or signature (`sha256sum -c`), then run it; better, install the tool from a signed package or copy it from a pinned image.",
     docs: r#"
 **What it detects.** A `RUN` that executes code straight from the network:
