@@ -15,22 +15,9 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 
-def dockerfiles(root):
-    """Files threatbox takes as Dockerfiles: the word `dockerfile` or
-    `containerfile` between `.`, `-`, `_` anywhere in the name."""
-    skip = {"dockerignore", "md", "txt", "sh", "py", "ps1", "go", "rs", "bak", "orig", "swp",
-            "yaml", "yml", "json"}
-    out = []
-    for d, _, files in os.walk(root):
-        for f in files:
-            low = f.lower()
-            if low.rsplit(".", 1)[-1] in skip and "." in low:
-                continue
-            if any(w in ("dockerfile", "containerfile") for w in re.split(r"[._-]", low)):
-                out.append(os.path.join(d, f))
-    return sorted(out)
+from corpus import dockerfiles
+import tempfile
 
 def measure(cmd):
     """Wall seconds and peak RSS (MiB) of one run, via GNU time."""

@@ -14,25 +14,12 @@ import os
 import re
 import subprocess
 import sys
+
+from corpus import dockerfiles
 from collections import defaultdict
 
 PIPE_TO_SHELL = re.compile(
     r"(curl|wget)\b[^|;&]*\|\s*(sudo\s+)?(\S*/)?(sh|bash|ash|dash|zsh|ksh|python[0-9.]*)\b")
-
-def dockerfiles(root):
-    """Files threatbox takes as Dockerfiles: the word `dockerfile` or
-    `containerfile` between `.`, `-`, `_` anywhere in the name."""
-    skip = {"dockerignore", "md", "txt", "sh", "py", "ps1", "go", "rs", "bak", "orig", "swp",
-            "yaml", "yml", "json"}
-    out = []
-    for d, _, files in os.walk(root):
-        for f in files:
-            low = f.lower()
-            if low.rsplit(".", 1)[-1] in skip and "." in low:
-                continue
-            if any(w in ("dockerfile", "containerfile") for w in re.split(r"[._-]", low)):
-                out.append(os.path.join(d, f))
-    return sorted(out)
 
 def run_text(path, line):
     """The logical RUN text starting at a 1-based line (continuations joined)."""
