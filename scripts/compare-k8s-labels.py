@@ -400,7 +400,12 @@ def main():
     ap.add_argument("--dump", action="store_true", help="print every finding of every file")
     args = ap.parse_args()
 
+    if not os.path.isfile(args.threatbox):
+        sys.exit(f"no threatbox binary at {args.threatbox}: run `cargo build --release` "
+                 "or pass --threatbox PATH")
     files = labelled_files(args.corpus)
+    if not files:
+        sys.exit(f"no labelled files under {args.corpus}")
     per = defaultdict(lambda: [0, 0])  # (peer, check) -> [agree, total]
     uncovered = defaultdict(int)
     unknown = set()
