@@ -178,7 +178,8 @@ const TOKEN_FORMATS: &[(&str, &str)] = &[
     ),
     (
         "private key",
-        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
+        // Three or more dashes: keys pasted into YAML often lose some.
+        r"-{3,}BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-{3,}",
     ),
     (
         "JSON Web Token",
@@ -624,6 +625,7 @@ mod tests {
             ("sk_live_0123456789abcdefABCDEF", "Stripe live key"),
             ("-----BEGIN OPENSSH PRIVATE KEY-----\nabc", "private key"),
             ("-----BEGIN PRIVATE KEY-----", "private key"),
+            ("---BEGIN OPENSSH PRIVATE KEY---\nabc", "private key"),
             (
                 "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
                 "JSON Web Token",

@@ -153,6 +153,19 @@ impl KubeletConfig {
     }
 }
 
+/// The component an image runs by default, from its repository name:
+/// `registry.k8s.io/etcd:3.5.9-0`, `gcr.io/google_containers/kube-apiserver-amd64:v1.6.0`.
+fn program_of_image(image: &str) -> Option<ComponentKind> {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let name = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    let repo = name.split(':').next().unwrap_or(name);
+    let repo = ["-amd64", "-arm64", "-arm", "-ppc64le", "-s390x"]
+        .iter()
+        .find_map(|arch| repo.strip_suffix(arch))
+        .unwrap_or(repo);
+    ComponentKind::from_program(repo)
+}
+
 fn component(obj: &KubeObject, container: &Node) -> Option<Component> {
     let command = container
         .get("command")
@@ -160,8 +173,21 @@ fn component(obj: &KubeObject, container: &Node) -> Option<Component> {
         .unwrap_or(&[]);
     let args = container.get("args").and_then(Node::as_seq).unwrap_or(&[]);
     let words: Vec<&Node> = command.iter().chain(args).collect();
-    let (first, rest) = words.split_first()?;
-    let kind = ComponentKind::from_program(first.as_str()?)?;
+    // With no `command`, the image's entrypoint runs and `args` are its
+    // flags: `image: …/etcd:3.5` with `args: [--peer-client-cert-auth=false]`.
+    let (kind, rest) = if command.is_empty() {
+        let program = container
+            .get("image")
+            .and_then(Node::as_str)
+            .and_then(program_of_image)?;
+        match words.split_first() {
+            Some((first, tail)) if first.as_str() == Some(program.program()) => (program, tail),
+            _ => (program, &words[..]),
+        }
+    } else {
+        let (first, rest) = words.split_first()?;
+        (ComponentKind::from_program(first.as_str()?)?, rest)
+    };
     let mut flags = HashMap::new();
     let mut i = 0;
     while let Some(word) = rest.get(i) {
@@ -268,5 +294,30 @@ spec:
             "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - {name: a, command: [etcdctl, get]}\n  - {name: b, args: [--x]}\n",
         );
         assert!(ControlPlane::build(&objs).components.is_empty());
+    }
+
+    #[test]
+    fn program_comes_from_the_image_when_there_is_no_command() {
+        assert_eq!(
+            program_of_image("gcr.io/google_containers/kube-apiserver-amd64:v1.6.0"),
+            Some(ComponentKind::ApiServer)
+        );
+        assert_eq!(
+            program_of_image("registry.k8s.io/etcd:3.5.9-0@sha256:abc"),
+            Some(ComponentKind::Etcd)
+        );
+        assert_eq!(program_of_image("bitnami/etcd-operator:1"), None);
+        assert_eq!(program_of_image(""), None);
+        // `args` starting with the program name itself are not a flag.
+        let objs = objects(
+            "p.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - {name: a, image: 'registry.k8s.io/kube-scheduler:v1.30.0', args: [kube-scheduler, --profiling=false]}\n",
+        );
+        let cp = ControlPlane::build(&objs);
+        let s = cp
+            .of_kind(ComponentKind::Scheduler)
+            .next()
+            .expect("scheduler");
+        assert_eq!(s.flag("profiling").map(Flag::text), Some("false"));
     }
 }

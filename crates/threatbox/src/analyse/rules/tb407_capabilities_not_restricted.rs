@@ -64,7 +64,8 @@ SYS_CHROOT, KILL, AUDIT_WRITE):
   SYS_PTRACE, DAC_READ_SEARCH, BPF, PERFMON, SYS_RAWIO…) — high;
 - any other capability added beyond the default set — medium;
 - `drop: [ALL]` missing, so the default set stays, NET_RAW included — low
-  (one finding saying whether NET_RAW is dropped).
+  (one finding saying whether NET_RAW is dropped, and naming the default
+  capabilities a partial drop list keeps).
 Re-adding a capability of the default set after `drop: [ALL]` is the
 recommended pattern and is not reported. Privileged containers are TB401.
 
@@ -152,8 +153,19 @@ impl Rule for CapabilitiesNotRestricted {
                     .map_or(&container.location, |d| &d.location)
                     .clone();
                 let message = if dropped("NET_RAW") {
+                    // Name what stays, so that a reader sees which drops are missing.
+                    let kept: Vec<&str> = DEFAULT_CAPABILITIES
+                        .iter()
+                        .copied()
+                        .filter(|c| !dropped(c))
+                        .collect();
+                    let stays = if kept.is_empty() {
+                        "the default set is dropped, but not capabilities outside it".to_string()
+                    } else {
+                        format!("it keeps {} of the runtime's default set", kept.join(", "))
+                    };
                     format!(
-                        "{} does not drop ALL capabilities ({drop_hint}): the rest of the runtime's default set stays",
+                        "{} does not drop ALL capabilities ({drop_hint}): {stays}",
                         subject(workload, container)
                     )
                 } else {
@@ -218,6 +230,32 @@ mod tests {
         for f in run_all(&CapabilitiesNotRestricted, caps(&[], &[("NET_RAW", 9)])) {
             assert_eq!(lines(&f), vec![9]);
             assert!(!f[0].message.contains("NET_RAW included"));
+        }
+    }
+
+    #[test]
+    fn names_the_default_capabilities_a_partial_drop_list_keeps() {
+        let most: Vec<(&str, usize)> = DEFAULT_CAPABILITIES
+            .iter()
+            .filter(|c| **c != "AUDIT_WRITE" && **c != "KILL")
+            .map(|c| (*c, 9))
+            .collect();
+        for f in run_all(&CapabilitiesNotRestricted, caps(&[], &most)) {
+            assert_eq!(lines(&f), vec![9]);
+            assert!(
+                f[0].message
+                    .ends_with("it keeps KILL, AUDIT_WRITE of the runtime's default set"),
+                "{}",
+                f[0].message
+            );
+        }
+        let every: Vec<(&str, usize)> = DEFAULT_CAPABILITIES.iter().map(|c| (*c, 9)).collect();
+        for f in run_all(&CapabilitiesNotRestricted, caps(&[], &every)) {
+            assert!(
+                f[0].message.contains("not capabilities outside it"),
+                "{}",
+                f[0].message
+            );
         }
     }
 

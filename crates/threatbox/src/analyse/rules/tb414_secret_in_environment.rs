@@ -203,6 +203,17 @@ mod tests {
     }
 
     #[test]
+    fn flags_a_private_key_under_an_innocent_name_in_a_pod() {
+        let f = crate::analyse::rules::testing::check_file(
+            &SecretInEnvironment,
+            "pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: x\n    env:\n    - name: BLOB\n      value: |\n        ---BEGIN RSA PRIVATE KEY---\n        abc\n    - name: MODE\n      value: fast\n",
+        );
+        assert_eq!(lines(&f), vec![9]);
+        assert!(f[0].message.contains("private key"), "{}", f[0].message);
+    }
+
+    #[test]
     fn secret_refs_are_low_on_kubernetes_only() {
         let c = env(&[("DB_PASSWORD", EnvValue::SecretRef("db".into()), 7)]);
         let [k, compose, d] = run_all(&SecretInEnvironment, c);

@@ -94,8 +94,8 @@ impl Rule for MissingProbes {
             let missing = match (container.liveness_probe, container.readiness_probe) {
                 (true, true) => continue,
                 (false, false) => "liveness and readiness probes",
-                (false, true) => "a liveness probe",
-                (true, false) => "a readiness probe",
+                (false, true) => "liveness probe",
+                (true, false) => "readiness probe",
             };
             sink.push(Finding::new(
                 &META,
@@ -125,7 +125,7 @@ mod tests {
             run(&MissingProbes, w)
                 .remove(0)
                 .message
-                .ends_with("a readiness probe")
+                .ends_with("has no readiness probe")
         );
     }
 

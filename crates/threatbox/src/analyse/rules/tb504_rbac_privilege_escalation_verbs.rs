@@ -45,8 +45,10 @@ pub static META: RuleMeta = RuleMeta {
 `escalate` on roles, `impersonate` on users, groups or service accounts,
 `create`/`update`/`patch` on roles, cluster roles or their bindings,
 `update` on `certificatesigningrequests/approval` (approving also needs
-`approve` on a signer, which alone is harmless),
-or `create` on `serviceaccounts/token`.
+`approve` on a signer, which alone is harmless), `create` on
+`serviceaccounts/token`, or `create`/`update`/`patch` on mutating or
+validating webhook configurations (a webhook it registers sees, and may
+rewrite, every object it asks for).
 
 **Why it is a threat.** Each of these lets the subject become someone more
 powerful: bind itself to `cluster-admin`, write a role with more rights than
@@ -91,6 +93,18 @@ fn escalation(rule: &PolicyRule) -> Option<String> {
     for resource in rbac_objects {
         if let Some(verb) = allowed_verb(rule, &["create", "update", "patch"], resource) {
             return Some(format!("`{verb}` on `{resource}`"));
+        }
+    }
+    // An admission webhook receives (and, mutating, rewrites) the objects it
+    // registers for: writing its configuration hijacks every later request.
+    for resource in [
+        "mutatingwebhookconfigurations",
+        "validatingwebhookconfigurations",
+    ] {
+        if let Some(verb) = allowed_verb(rule, &["create", "update", "patch"], resource) {
+            return Some(format!(
+                "`{verb}` on `{resource}` (a webhook sees or rewrites every object it registers for)"
+            ));
         }
     }
     if rule.allows("update", "certificatesigningrequests/approval") {
@@ -170,5 +184,25 @@ rules:
 - {apiGroups: [\"\"], resources: [serviceaccounts], verbs: [get, create]}
 ");
         assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn flags_writing_admission_webhook_configurations_but_not_reading_them() {
+        let f = run("\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: hooks}
+rules:
+- {apiGroups: [admissionregistration.k8s.io], resources: [mutatingwebhookconfigurations], verbs: [get, create]}
+- {apiGroups: [admissionregistration.k8s.io], resources: [validatingwebhookconfigurations], verbs: [patch]}
+- {apiGroups: [\"*\"], resources: [validatingwebhookconfigurations], verbs: [get, list, watch]}
+");
+        assert_eq!(lines(&f), vec![5, 6]);
+        assert!(
+            f[0].message
+                .contains("`create` on `mutatingwebhookconfigurations`"),
+            "{}",
+            f[0].message
+        );
     }
 }

@@ -28,6 +28,8 @@ pub static META: RuleMeta = RuleMeta {
 To keep the noise down it is reported only for namespaces that already use
 NetworkPolicies or expose a workload (NodePort, LoadBalancer, Ingress,
 hostPort): a manifest set with no network design at all is left to TB520.
+A pod selected only by `Egress`-only policies counts as selected by none:
+its ingress stays open.
 
 **Why it is a threat.** Policies that select some pods leave every other pod
 (and every pod added later) open to the whole cluster network, which is the
@@ -76,7 +78,8 @@ impl Rule for NamespaceWithoutDefaultDeny {
             view.workloads += 1;
             let net = network.workloads.get(i);
             view.exposed |= net.is_some_and(|n| !n.exposed_by.is_empty());
-            if view.unselected.is_none() && net.is_none_or(|n| n.policies.is_empty()) {
+            // An Egress-only policy selecting the pod leaves its ingress open.
+            if view.unselected.is_none() && net.is_none_or(|n| !n.ingress_isolated(network)) {
                 view.unselected = Some((format!("{} `{}`", w.kind, w.name), w.location.clone()));
             }
         }
@@ -97,7 +100,7 @@ impl Rule for NamespaceWithoutDefaultDeny {
                 &META,
                 location,
                 format!(
-                    "namespace `{namespace}` ({} workloads, {} NetworkPolicies) has no default-deny policy; {first} is selected by none",
+                    "namespace `{namespace}` ({} workloads, {} NetworkPolicies) has no default-deny policy; {first} is selected by no ingress policy",
                     view.workloads, view.policies
                 ),
             ));
@@ -165,6 +168,30 @@ spec: {podSelector: {}}
                 &kube_system(&[("pods.yaml", PODS), ("np.yaml", deny)])
             )
             .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_egress_only_policy_does_not_isolate_ingress() {
+        let egress_only = "\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: out, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress: [{to: [{podSelector: {}}]}]
+";
+        let f = check_system(
+            &NamespaceWithoutDefaultDeny,
+            &kube_system(&[("pods.yaml", PODS), ("np.yaml", egress_only)]),
+        );
+        assert_eq!(lines(&f), vec![1]);
+        assert!(
+            f[0].message
+                .contains("Pod `web` is selected by no ingress policy"),
+            "{}",
+            f[0].message
         );
     }
 }

@@ -23,6 +23,7 @@ pub static META: RuleMeta = RuleMeta {
     stage: LifecycleStage::Host,
     cis: &[
         "CIS-Kubernetes-1.2.2",
+        "CIS-Kubernetes-1.2.4",
         "CIS-Kubernetes-1.2.5",
         "CIS-Kubernetes-1.2.10",
         "CIS-Kubernetes-1.2.12",
@@ -70,6 +71,7 @@ pub static META: RuleMeta = RuleMeta {
     docs: r#"
 **What it detects.** One finding per weak kube-apiserver setting:
 `--token-auth-file` or `--basic-auth-file` set (1.2.2); no
+`--kubelet-client-certificate`/`--kubelet-client-key` (1.2.4); no
 `--kubelet-certificate-authority` (1.2.5); `AlwaysAdmit` enabled (1.2.10);
 `ServiceAccount` or `NamespaceLifecycle` in `--disable-admission-plugins`
 (1.2.12, 1.2.13); `NodeRestriction` not enabled (1.2.14); `--profiling` not
@@ -112,6 +114,13 @@ fn checks(api: &Component) -> Vec<(&'static str, &'static str, String)> {
                 format!("`--{flag}`: static credentials that never expire"),
             ));
         }
+    }
+    if missing("kubelet-client-certificate") || missing("kubelet-client-key") {
+        out.push((
+            "kubelet-client-certificate",
+            "1.2.4",
+            "no `--kubelet-client-certificate`/`--kubelet-client-key`: kubelets cannot authenticate the API server".into(),
+        ));
     }
     if missing("kubelet-certificate-authority") {
         out.push((
@@ -230,6 +239,8 @@ mod tests {
     - --tls-private-key-file=/pki/api.key
     - --client-ca-file=/pki/ca.crt
     - --encryption-provider-config=/etc/kubernetes/enc.yaml
+    - --kubelet-client-certificate=/pki/apiserver-kubelet-client.crt
+    - --kubelet-client-key=/pki/apiserver-kubelet-client.key
 ";
 
     fn run(flags: &str) -> Vec<crate::analyse::finding::Finding> {
@@ -262,13 +273,31 @@ mod tests {
         let f = run(&format!(
             "{weak}    - --token-auth-file=/t.csv\n    - --disable-admission-plugins=ServiceAccount\n"
         ));
-        assert_eq!(lines(&f), vec![9, 10, 20, 21], "{f:?}");
+        assert_eq!(lines(&f), vec![9, 10, 22, 23], "{f:?}");
+    }
+
+    #[test]
+    fn a_kubelet_client_certificate_without_its_key_is_reported() {
+        let half = GOOD.replace(
+            "    - --kubelet-client-key=/pki/apiserver-kubelet-client.key\n",
+            "",
+        );
+        let f = run(&half);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("kubelet-client-key"), "{f:?}");
+        // Reported at the flag that is written.
+        assert_eq!(lines(&f), vec![20]);
     }
 
     #[test]
     fn a_bare_apiserver_lists_every_missing_flag_at_the_command() {
         let f = run("    - --secure-port=6443\n");
-        assert_eq!(f.len(), 9, "{f:?}");
+        assert_eq!(f.len(), 10, "{f:?}");
+        assert!(
+            f.iter()
+                .any(|x| x.message.contains("`--kubelet-client-certificate`")),
+            "{f:?}"
+        );
         assert!(f.iter().all(|x| x.location.start_line == 8));
     }
 }

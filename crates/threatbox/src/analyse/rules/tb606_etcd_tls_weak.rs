@@ -158,4 +158,32 @@ mod tests {
         // cert-file and peer flags missing: at the command (line 8).
         assert_eq!(lines(&f), vec![8, 8, 8, 9, 10]);
     }
+
+    #[test]
+    fn etcd_image_with_args_only_is_checked() {
+        // No `command`: the image's entrypoint (etcd) gets the `args`.
+        let pod = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: member}
+spec:
+  containers:
+  - name: db
+    image: quay.io/coreos/etcd:v3.5.9
+    args:
+    - --cert-file=/pki/server.crt
+    - --key-file=/pki/server.key
+    - --client-cert-auth=true
+    - --peer-cert-file=/pki/peer.crt
+    - --peer-key-file=/pki/peer.key
+    - --peer-client-cert-auth=false
+";
+        let f = check_system(&EtcdTlsWeak, &kube_system(&[("etcd.yaml", pod)]));
+        assert_eq!(lines(&f), vec![14]);
+        assert!(f[0].message.contains("peer-client-cert-auth"), "{f:?}");
+        // The same args under an unrelated image are not etcd's flags.
+        let other = pod.replace("quay.io/coreos/etcd:v3.5.9", "nginx:1.27");
+        let f = check_system(&EtcdTlsWeak, &kube_system(&[("etcd.yaml", &other)]));
+        assert!(f.is_empty(), "{f:?}");
+    }
 }
