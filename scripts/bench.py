@@ -49,14 +49,27 @@ def dockerfiles(root):
 
 def measure(cmd):
     """Wall seconds (perf_counter: GNU time's %e has 10 ms steps, coarse
-    next to threatbox) and peak RSS (MiB, from GNU time) of one run."""
-    with tempfile.NamedTemporaryFile("r") as t:
+    next to threatbox), peak RSS (MiB, from GNU time) and the size of the
+    report written (a near-empty one means the tool scanned nothing)."""
+    with tempfile.NamedTemporaryFile("r") as t, tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", t.name, *cmd],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       stdout=out, stderr=subprocess.DEVNULL)
         wall = time.perf_counter() - start
         rss_kb = t.read().split()[-1]
+        size = out.tell()
+    if size < 1024:
+        print(f"warning: {cmd[0]} wrote only {size} bytes: did it scan anything?", file=sys.stderr)
     return wall, int(rss_kb) / 1024.0
+
+def yaml_files(root):
+    """Files threatbox reads as YAML/JSON inputs (by extension)."""
+    out = []
+    for d, _, files in os.walk(root):
+        for f in files:
+            if f.lower().rsplit(".", 1)[-1] in ("yaml", "yml", "json"):
+                out.append(os.path.join(d, f))
+    return sorted(out)
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
@@ -76,6 +89,10 @@ def main():
     a = ap.parse_args()
     if not os.path.exists("/usr/bin/time"):
         sys.exit("GNU time is needed: apt-get install time")
+    # Checkov silently scans nothing when the directory's path holds `..`.
+    if a.corpus:
+        a.corpus = os.path.realpath(a.corpus)
+    corpora = os.path.realpath(corpora)
     checkov_runs = a.runs if a.checkov_runs is None else min(a.checkov_runs, a.runs)
     threatbox = [a.threatbox, "scan", "--format", "json", "--fail-on", "critical"]
     if a.k8s or a.compose:
