@@ -182,6 +182,25 @@ fn wide_merge_of_a_big_map() {
 }
 
 #[test]
+fn wide_merge_under_the_budget() {
+    // 2 000 keys merged 200 times (800 000 nodes, under the budget): read,
+    // each key once, in time linear in the merged entries.
+    let mut text = String::from(POD_HEAD);
+    let keys: Vec<String> = (0..2000).map(|i| format!("k{i}: v")).collect();
+    text.push_str(&format!("  big: &big {{{}}}\n", keys.join(", ")));
+    let merges = vec!["*big"; 200].join(", ");
+    text.push_str(&format!("  all: {{<<: [{merges}], k0: mine}}\n"));
+    let analysis = scan_case(|d| std::fs::write(d.join("wide.yaml"), &text).unwrap());
+    assert!(diagnostics_of(&analysis, "wide.yaml").is_empty());
+    assert!(
+        analysis
+            .inputs
+            .iter()
+            .any(|i| i.path.ends_with("/wide.yaml"))
+    );
+}
+
+#[test]
 fn deep_flow_sequence() {
     let text = format!(
         "{POD_HEAD}  x: {}{}\n",
