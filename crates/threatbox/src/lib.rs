@@ -204,7 +204,14 @@ pub fn scan(options: &ScanOptions, config: &Config) -> Analysis {
         .today
         .clone()
         .unwrap_or_else(analyse::suppress::today);
-    let findings = analyse::analyse(&system, config, options.strict, &today, &mut diagnostics);
+    let findings = analyse::analyse(
+        &system,
+        config,
+        options.strict,
+        &today,
+        &sources,
+        &mut diagnostics,
+    );
     diagnostics.sort();
     diagnostics.dedup();
     inputs.sort();

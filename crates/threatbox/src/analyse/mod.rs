@@ -86,13 +86,18 @@ pub fn analyse(
     config: &Config,
     strict: bool,
     today: &str,
+    sources: &BTreeMap<Arc<str>, Arc<SourceFile>>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Finding> {
     let rules = rules::enabled(config);
     let mut findings = run_rules(system, config, &rules);
     suppress::apply(system, config, strict, today, &mut findings, diagnostics);
     for f in &mut findings {
-        f.fingerprint = fingerprint(f, system);
+        let line = sources
+            .get(&f.location.path)
+            .and_then(|s| s.line_text(f.location.start_line))
+            .unwrap_or("");
+        f.fingerprint = fingerprint(f, line);
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
@@ -100,15 +105,9 @@ pub fn analyse(
 }
 
 /// A fingerprint that survives unrelated edits: rule code, path, the
-/// offending line's text with white space folded, and the message.
-fn fingerprint(f: &Finding, system: &System) -> String {
+/// offending line's text (`line`) with white space folded, and the message.
+fn fingerprint(f: &Finding, line: &str) -> String {
     use sha2::{Digest, Sha256};
-    let line = system
-        .images
-        .iter()
-        .find(|i| *i.path() == f.location.path)
-        .and_then(|i| i.dockerfile.source.line_text(f.location.start_line))
-        .unwrap_or("");
     let folded: Vec<&str> = line.split_whitespace().collect();
     let mut h = Sha256::new();
     for part in [f.rule.code, &f.location.path, &folded.join(" "), &f.message] {
@@ -117,4 +116,33 @@ fn fingerprint(f: &Finding, system: &System) -> String {
     }
     let digest = h.finalize();
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Location;
+
+    #[test]
+    fn fingerprint_follows_the_line_text_not_its_number_or_spacing() {
+        let rule = rules::all()[0].meta();
+        let at = |line: usize| {
+            let mut l = Location::file("deploy.yaml".into());
+            l.start_line = line;
+            Finding::new(rule, l, "same message")
+        };
+        let a = fingerprint(&at(3), "  privileged:   true");
+        assert_eq!(
+            a,
+            fingerprint(&at(40), "privileged: true"),
+            "moved and re-indented"
+        );
+        assert_ne!(a, fingerprint(&at(3), "privileged: false"), "other content");
+        assert_ne!(
+            a,
+            fingerprint(&at(3), ""),
+            "a YAML line counts as much as a Dockerfile line"
+        );
+        assert_eq!(a.len(), 32);
+    }
 }
