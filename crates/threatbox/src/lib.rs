@@ -61,7 +61,7 @@ pub fn decode_text(
     mut bytes: Vec<u8>,
     path: Arc<str>,
 ) -> Result<(String, Option<Diagnostic>), Diagnostic> {
-    if let Some(pos) = memchr_nul(&bytes) {
+    if let Some(pos) = bytes.iter().position(|&b| b == 0) {
         let line = bytes[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
         return Err(Diagnostic::error(
             "binary-file",
@@ -101,10 +101,6 @@ pub fn decode_text(
     }
 }
 
-fn memchr_nul(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == 0)
-}
-
 /// What one candidate file gave.
 #[derive(Default)]
 struct Loaded {
@@ -129,10 +125,9 @@ fn load(candidate: &Candidate) -> Loaded {
     loaded.diagnostics.extend(warning);
     let display = candidate.path.display().to_string();
     let kind = if candidate.explicit && discover::kind_by_name(&candidate.path).is_none() {
-        match discover::kind_by_content(&text) {
-            Some(k) => k,
-            None => InputKind::Yaml,
-        }
+        // Not a Dockerfile by its content: let the YAML/JSON loader decide
+        // (and report it when it is nothing threatbox reads).
+        discover::kind_by_content(&text).unwrap_or(InputKind::Yaml)
     } else {
         candidate.kind
     };

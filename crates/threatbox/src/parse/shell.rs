@@ -1166,6 +1166,11 @@ pub fn command_scripts(command: &Command, heredocs: &[Heredoc]) -> Vec<RunScript
 /// For each heredoc of a `RUN`, whether a shell runs it (else it is data
 /// for another program, e.g. `cat <<EOF > /etc/x`).
 fn heredocs_fed_to_shell(command: &Command, heredocs: &[Heredoc]) -> Vec<bool> {
+    // Most RUNs have no heredoc: do not tokenise their text a second time
+    // (the script itself is tokenised once, in `RunScript`).
+    if heredocs.is_empty() {
+        return Vec::new();
+    }
     let Command::Shell(shell) = command else {
         return vec![false; heredocs.len()];
     };
