@@ -10,9 +10,9 @@ use super::reach::Reach;
 use crate::source::Location;
 
 /// Nodes per tree.
-const BUDGET: usize = 150;
+const BUDGET: usize = 40;
 /// Reachable alternatives shown under an OR node (the cheapest).
-const ALTERNATIVES: usize = 3;
+const ALTERNATIVES: usize = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
