@@ -20,7 +20,7 @@ pub static META: RuleMeta = RuleMeta {
     cwe: &[923],
     stage: LifecycleStage::Orchestrator,
     cis: &["CIS-Kubernetes-5.3.2"],
-    peers: &["C-0054", "C-0206"],
+    peers: &["C-0054", "C-0206", "missingNetworkPolicy"],
     remediation: "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress, Egress]` to the namespace, then allow the flows each workload needs.",
     docs: r#"
 **What it detects.** A namespace with workloads and no NetworkPolicy whose
@@ -31,11 +31,11 @@ hostPort): a manifest set with no network design at all is left to TB520.
 A pod selected only by `Egress`-only policies counts as selected by none:
 its ingress stays open.
 
-The same holds for egress, reported separately: in a namespace that has
-NetworkPolicies, no policy with an empty `podSelector` and the `Egress`
-policy type, and a workload that no `Egress` policy selects (a policy whose
-`policyTypes` lists only `Ingress` leaves egress open, whatever `egress`
-rules it holds).
+The same holds for egress, in namespaces that have NetworkPolicies: no
+policy with an empty `podSelector` and the `Egress` policy type, and a
+workload that no `Egress` policy selects (a policy whose `policyTypes` lists
+only `Ingress` leaves egress open, whatever `egress` rules it holds). A
+workload open both ways gets one finding.
 
 **Why it is a threat.** Policies that select some pods leave every other pod
 (and every pod added later) open to the whole cluster network, which is the
@@ -109,31 +109,45 @@ impl Rule for NamespaceWithoutDefaultDeny {
                 "namespace `{namespace}` ({} workloads, {} NetworkPolicies)",
                 view.workloads, view.policies
             );
-            if !view.default_deny
-                && (view.policies > 0 || view.exposed)
-                && let Some((first, location)) = view.unselected
-            {
-                sink.push(Finding::new(
-                    &META,
-                    location,
-                    format!(
-                        "{counts} has no default-deny policy; {first} is selected by no ingress policy"
-                    ),
-                ));
-            }
+            let ingress = (!view.default_deny && (view.policies > 0 || view.exposed))
+                .then_some(view.unselected)
+                .flatten();
             // Egress only where the namespace already has a network design:
-            // without any policy the ingress finding above says it all.
-            if !view.egress_default_deny
-                && view.policies > 0
-                && let Some((first, location)) = view.egress_unselected
-            {
-                sink.push(Finding::new(
-                    &META,
-                    location,
-                    format!(
-                        "{counts} has no default-deny egress policy; {first} is selected by no egress policy: its outgoing connections are unrestricted"
-                    ),
-                ));
+            // without any policy the ingress finding says it all.
+            let egress = (!view.egress_default_deny && view.policies > 0)
+                .then_some(view.egress_unselected)
+                .flatten();
+            match (ingress, egress) {
+                // The same workload open both ways: one finding.
+                (Some((first, location)), Some((egress_first, _))) if egress_first == first => {
+                    sink.push(Finding::new(
+                        &META,
+                        location,
+                        format!(
+                            "{counts} has no default-deny policy for ingress or egress; {first} is selected by no ingress and no egress policy"
+                        ),
+                    ));
+                }
+                (ingress, egress) => {
+                    if let Some((first, location)) = ingress {
+                        sink.push(Finding::new(
+                            &META,
+                            location,
+                            format!(
+                                "{counts} has no default-deny policy; {first} is selected by no ingress policy"
+                            ),
+                        ));
+                    }
+                    if let Some((first, location)) = egress {
+                        sink.push(Finding::new(
+                            &META,
+                            location,
+                            format!(
+                                "{counts} has no default-deny egress policy; {first} is selected by no egress policy: its outgoing connections are unrestricted"
+                            ),
+                        ));
+                    }
+                }
             }
         }
     }
@@ -213,6 +227,28 @@ spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
                 &kube_system(&[("pods.yaml", PODS), ("np.yaml", deny)])
             )
             .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_workload_open_both_ways_gets_one_finding() {
+        let np = "\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: other, namespace: shop}
+spec: {podSelector: {matchLabels: {app: other}}, policyTypes: [Ingress]}
+";
+        let f = check_system(
+            &NamespaceWithoutDefaultDeny,
+            &kube_system(&[("pods.yaml", PODS), ("np.yaml", np)]),
+        );
+        assert_eq!(lines(&f), vec![1]);
+        assert!(
+            f[0].message.contains(
+                "no default-deny policy for ingress or egress; Pod `web` is selected by no ingress and no egress policy"
+            ),
+            "{}",
+            f[0].message
         );
     }
 
