@@ -5,7 +5,8 @@
 //! a step shared by two branches once (bottom-up evaluation would count it
 //! twice, see docs/attack-analysis.md).
 
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
 
 use super::catalogue::Difficulty;
 use super::graph::{Graph, NodeId, NodeKind};
@@ -14,7 +15,10 @@ use super::reach::Reach;
 /// Attacks kept per node while propagating.
 pub const KEEP: usize = 8;
 /// Attacks of each premise combined per step.
-const COMBINE: usize = 4;
+const COMBINE: usize = 3;
+/// Evaluations per step on average before the search stops (bounds time on
+/// large graphs; the result then says it may be incomplete).
+const EVALUATIONS_PER_STEP: usize = 8;
 
 /// One minimal attack: the facts it needs and the steps it takes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -46,16 +50,40 @@ impl Attack {
             .product()
     }
     fn union(&self, other: &Attack) -> Attack {
-        let facts: BTreeSet<NodeId> = self.facts.iter().chain(&other.facts).copied().collect();
-        let steps: BTreeSet<u32> = self.steps.iter().chain(&other.steps).copied().collect();
         Attack {
-            facts: facts.into_iter().collect(),
-            steps: steps.into_iter().collect(),
+            facts: merge(&self.facts, &other.facts),
+            steps: merge(&self.steps, &other.steps),
         }
     }
     fn contains(&self, other: &Attack) -> bool {
         is_subset(&other.facts, &self.facts) && is_subset(&other.steps, &self.steps)
     }
+}
+
+/// Union of two sorted, duplicate-free lists.
+fn merge<T: Ord + Copy>(a: &[T], b: &[T]) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 fn is_subset<T: Ord>(small: &[T], big: &[T]) -> bool {
@@ -81,14 +109,11 @@ fn minimise(graph: &Graph, mut attacks: Vec<Attack>, keep: usize) -> Vec<Attack>
 }
 
 /// Minimal attacks of every node that `relevant` marks, from the facts
-/// that `reach` reached. Rounds until nothing changes (cycles add no
-/// minimal attack, so this terminates), with a safety cap.
-pub fn minimal_attacks(
-    graph: &Graph,
-    reach: &Reach,
-    relevant: &[bool],
-    keep: usize,
-) -> Vec<Vec<Attack>> {
+/// that `reach` reached: a worklist over steps, cheapest conclusions first,
+/// re-evaluating a step when a premise's attacks change (cycles add no
+/// minimal attack, so this settles). Returns the attacks per node and
+/// whether the evaluation budget ran out (lists may then be incomplete).
+pub fn minimal_attacks(graph: &Graph, reach: &Reach, relevant: &[bool], keep: usize) -> (Vec<Vec<Attack>>, bool) {
     let n = graph.nodes.len();
     let mut sets: Vec<Vec<Attack>> = vec![Vec::new(); n];
     for (i, node) in graph.nodes.iter().enumerate() {
@@ -99,52 +124,66 @@ pub fn minimal_attacks(
             }];
         }
     }
-    let steps: Vec<usize> = (0..graph.steps.len())
-        .filter(|&s| {
-            let st = &graph.steps[s];
-            relevant[st.conclusion as usize]
-                && st.premises.iter().all(|&p| reach.reached[p as usize])
-        })
+    let candidate: Vec<bool> = graph
+        .steps
+        .iter()
+        .map(|st| relevant[st.conclusion as usize] && st.premises.iter().all(|&p| reach.reached[p as usize]))
         .collect();
-    for _round in 0..64 {
-        let mut changed = false;
-        for &s in &steps {
-            let st = &graph.steps[s];
-            let mut combos = vec![Attack {
-                facts: Vec::new(),
-                steps: vec![s as u32],
-            }];
-            for &p in &st.premises {
-                let options = &sets[p as usize];
-                if options.is_empty() {
-                    combos.clear();
-                    break;
-                }
-                let mut next = Vec::with_capacity(combos.len() * options.len().min(COMBINE));
-                for c in &combos {
-                    for o in options.iter().take(COMBINE) {
-                        next.push(c.union(o));
-                    }
-                }
-                combos = minimise(graph, next, keep * 2);
-            }
-            if combos.is_empty() {
-                continue;
-            }
-            let target = st.conclusion as usize;
-            let mut all = sets[target].clone();
-            all.extend(combos);
-            let merged = minimise(graph, all, keep);
-            if merged != sets[target] {
-                sets[target] = merged;
-                changed = true;
-            }
-        }
-        if !changed {
+    let mut queued = candidate.clone();
+    let mut queue: BinaryHeap<Reverse<(u64, u32)>> = candidate
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c)
+        .map(|(s, _)| Reverse((reach.cost[graph.steps[s].conclusion as usize], s as u32)))
+        .collect();
+    let mut budget = queue.len().saturating_mul(EVALUATIONS_PER_STEP);
+    let mut exhausted = false;
+    while let Some(Reverse((_, s))) = queue.pop() {
+        let s = s as usize;
+        queued[s] = false;
+        if budget == 0 {
+            exhausted = true;
             break;
         }
+        budget -= 1;
+        let st = &graph.steps[s];
+        let mut combos = vec![Attack {
+            facts: Vec::new(),
+            steps: vec![s as u32],
+        }];
+        for &p in &st.premises {
+            let options = &sets[p as usize];
+            if options.is_empty() {
+                combos.clear();
+                break;
+            }
+            let mut next = Vec::with_capacity(combos.len() * options.len().min(COMBINE));
+            for c in &combos {
+                for o in options.iter().take(COMBINE) {
+                    next.push(c.union(o));
+                }
+            }
+            combos = minimise(graph, next, keep);
+        }
+        if combos.is_empty() {
+            continue;
+        }
+        let target = st.conclusion as usize;
+        let mut all = sets[target].clone();
+        all.extend(combos);
+        let merged = minimise(graph, all, keep);
+        if merged != sets[target] {
+            sets[target] = merged;
+            for &next in &graph.using[target] {
+                let next = next as usize;
+                if candidate[next] && !queued[next] {
+                    queued[next] = true;
+                    queue.push(Reverse((reach.cost[graph.steps[next].conclusion as usize], next as u32)));
+                }
+            }
+        }
     }
-    sets
+    (sets, exhausted)
 }
 
 /// Nodes from which some of `targets` can be derived (backwards over steps).

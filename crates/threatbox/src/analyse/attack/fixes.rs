@@ -7,14 +7,19 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use super::attacks::{KEEP, minimal_attacks, relevant_to};
 use super::graph::{Graph, NodeId};
-use super::reach::reach;
+use super::reach::{Paths, reach};
 
 /// Candidates up to which the hitting set is searched exhaustively.
 const EXACT_LIMIT: usize = 20;
 /// Largest set the exhaustive search tries before falling back to greedy.
 const MAX_EXACT_SIZE: usize = 6;
+/// Rounds of path generation (each adds at least one new attack).
+const MAX_ROUNDS: usize = 64;
+/// Targets whose cheapest derivation is taken per round.
+const MAX_PATHS_PER_ROUND: usize = 5000;
+/// Largest greedy set checked fix by fix for redundancy (one fixpoint each).
+const MAX_PRUNE: usize = 64;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FixSet {
@@ -43,51 +48,50 @@ fn any_reached(graph: &Graph, fixes: &BTreeSet<usize>, targets: &[NodeId]) -> bo
     targets.iter().any(|&t| r.is_reached(t))
 }
 
+/// The fewest fixes cutting every target, by implicit hitting sets: take
+/// the cheapest derivation of each target still reached, add its fixable
+/// facts as a family, solve the hitting set of all families so far, and
+/// repeat until the fixpoint reaches no target. With an exact solver the
+/// result is a minimum (each family is an attack any cut must hit).
 pub fn fix_set(graph: &Graph, targets: &[NodeId]) -> FixSet {
-    let relevant = relevant_to(graph, targets);
+    let mut families: BTreeSet<Vec<usize>> = BTreeSet::new();
     let mut chosen: BTreeSet<usize> = BTreeSet::new();
     let mut exact = true;
     let mut uncuttable = false;
-    for _round in 0..32 {
+    for _round in 0..MAX_ROUNDS {
         let r = reach(graph, &disabled_by(graph, &chosen));
-        let reached: Vec<NodeId> = targets
-            .iter()
-            .copied()
-            .filter(|&t| r.is_reached(t))
-            .collect();
+        let reached: Vec<NodeId> = targets.iter().copied().filter(|&t| r.is_reached(t)).collect();
         if reached.is_empty() {
             break;
         }
-        let sets = minimal_attacks(graph, &r, &relevant, KEEP);
-        let mut families: BTreeSet<Vec<usize>> = BTreeSet::new();
-        for t in reached {
-            for attack in &sets[t as usize] {
-                let fixes: BTreeSet<usize> = attack
-                    .facts
-                    .iter()
-                    .filter_map(|&f| graph.node(f).fix())
-                    .collect();
-                if fixes.is_empty() {
-                    uncuttable = true;
-                }
-                families.insert(fixes.into_iter().collect());
+        let before = families.len();
+        let mut paths = Paths::new(graph);
+        for &t in reached.iter().take(MAX_PATHS_PER_ROUND) {
+            let fixes: Vec<usize> = paths
+                .cheapest(&r, t)
+                .into_iter()
+                .flat_map(|s| graph.steps[s as usize].premises.iter().copied())
+                .filter_map(|p| graph.node(p).fix())
+                .collect::<BTreeSet<usize>>()
+                .into_iter()
+                .collect();
+            if fixes.is_empty() {
+                uncuttable = true;
+                break;
             }
+            families.insert(fixes);
         }
-        if uncuttable || families.is_empty() {
+        if uncuttable || families.len() == before {
             break;
         }
-        let families: Vec<Vec<usize>> = families.into_iter().collect();
-        let (hit, was_exact) = hitting_set(&families);
+        let all: Vec<Vec<usize>> = families.iter().cloned().collect();
+        let (hit, was_exact) = hitting_set(&all);
         exact &= was_exact;
-        let before = chosen.len();
-        chosen.extend(hit);
-        if chosen.len() == before {
-            break;
-        }
+        chosen = hit.into_iter().collect();
     }
     let verified = !uncuttable && !any_reached(graph, &chosen, targets);
-    if verified {
-        // Drop any fix the others make redundant.
+    if verified && !exact && chosen.len() <= MAX_PRUNE {
+        // Greedy may pick a fix the others make redundant.
         for f in chosen.clone() {
             chosen.remove(&f);
             if any_reached(graph, &chosen, targets) {
@@ -118,7 +122,7 @@ pub fn hitting_set(families: &[Vec<usize>]) -> (Vec<usize>, bool) {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    if candidates.len() <= EXACT_LIMIT {
+    if candidates.len() <= EXACT_LIMIT && families.len() <= 500 {
         for size in 1..=candidates.len().min(MAX_EXACT_SIZE) {
             let mut pick: Vec<usize> = (0..size).collect();
             loop {
@@ -137,21 +141,36 @@ pub fn hitting_set(families: &[Vec<usize>]) -> (Vec<usize>, bool) {
 }
 
 fn greedy(families: &[Vec<usize>], candidates: &[usize]) -> (Vec<usize>, bool) {
-    let mut unmet: Vec<&Vec<usize>> = families.iter().collect();
+    // Fix ids are dense indexes: plain vectors instead of hash maps.
+    let size = candidates.last().map_or(0, |&c| c + 1);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); size];
+    for (i, f) in families.iter().enumerate() {
+        for &c in f {
+            members[c].push(i);
+        }
+    }
+    let mut count: Vec<usize> = members.iter().map(Vec::len).collect();
+    let mut met = vec![false; families.len()];
+    let mut left = families.len();
     let mut out = Vec::new();
-    while !unmet.is_empty() {
-        let best = candidates
+    while left > 0 {
+        let Some(best) = candidates
             .iter()
             .copied()
-            .max_by_key(|c| {
-                (
-                    unmet.iter().filter(|f| f.contains(c)).count(),
-                    std::cmp::Reverse(*c),
-                )
-            })
-            .unwrap_or_default();
+            .filter(|&c| count[c] > 0)
+            .max_by_key(|&c| (count[c], std::cmp::Reverse(c)))
+        else {
+            break;
+        };
         out.push(best);
-        unmet.retain(|f| !f.contains(&best));
+        for &f in &members[best] {
+            if !std::mem::replace(&mut met[f], true) {
+                left -= 1;
+                for &c in &families[f] {
+                    count[c] -= 1;
+                }
+            }
+        }
     }
     (out, false)
 }

@@ -222,10 +222,14 @@ pub fn analyse(system: &System, findings: &[Finding], options: &AttackOptions) -
     } else {
         options.goals.clone()
     };
+    let targets: Vec<Vec<NodeId>> = goals.iter().map(|g| g.targets(&grounded, system)).collect();
+    // Minimal attacks once for every goal's targets.
+    let all_targets: Vec<NodeId> = targets.iter().flatten().copied().collect();
+    let relevant = relevant_to(graph, &all_targets);
+    let (sets, exhausted) = minimal_attacks(graph, &reach, &relevant, KEEP);
     let mut results = Vec::new();
-    for goal in goals {
-        let targets = goal.targets(&grounded, system);
-        results.push(analyse_goal(graph, &reach, goal, targets));
+    for (goal, targets) in goals.into_iter().zip(targets) {
+        results.push(analyse_goal(graph, &reach, (&sets, exhausted), goal, targets));
     }
     let cuttable: Vec<NodeId> = results
         .iter()
@@ -248,7 +252,13 @@ pub fn analyse(system: &System, findings: &[Finding], options: &AttackOptions) -
     }
 }
 
-fn analyse_goal(graph: &Graph, reach: &Reach, goal: Goal, targets: Vec<NodeId>) -> GoalResult {
+fn analyse_goal(
+    graph: &Graph,
+    reach: &Reach,
+    (sets, exhausted): (&[Vec<Attack>], bool),
+    goal: Goal,
+    targets: Vec<NodeId>,
+) -> GoalResult {
     let target = targets
         .iter()
         .copied()
@@ -278,16 +288,21 @@ fn analyse_goal(graph: &Graph, reach: &Reach, goal: Goal, targets: Vec<NodeId>) 
         };
     }
     let path = target.map_or_else(Vec::new, |t| cheapest_path(graph, reach, t));
-    let relevant = relevant_to(graph, &targets);
-    let sets = minimal_attacks(graph, reach, &relevant, KEEP);
-    let mut all: Vec<Attack> = targets
+    // The attacks of the cheapest targets reached are the cheapest overall.
+    let mut reached: Vec<NodeId> = targets.iter().copied().filter(|&t| reach.is_reached(t)).collect();
+    reached.sort_by_key(|&t| (reach.cost[t as usize], t));
+    let mut all: Vec<Attack> = reached
         .iter()
+        .take(4 * KEEP)
         .flat_map(|&t| sets[t as usize].iter().cloned())
         .collect();
     all.sort_by_cached_key(|a| (a.cost(graph), a.steps.len() + a.facts.len(), a.clone()));
     all.dedup();
     let mut attacks: Vec<Attack> = Vec::new();
     for a in all {
+        if attacks.len() > KEEP {
+            break;
+        }
         let redundant = attacks.iter().any(|k| {
             k.facts.iter().all(|f| a.facts.contains(f))
                 && k.steps.iter().all(|s| a.steps.contains(s))
@@ -296,8 +311,10 @@ fn analyse_goal(graph: &Graph, reach: &Reach, goal: Goal, targets: Vec<NodeId>) 
             attacks.push(a);
         }
     }
-    let attacks_capped =
-        attacks.len() >= KEEP || targets.iter().any(|&t| sets[t as usize].len() >= KEEP);
+    let attacks_capped = exhausted
+        || attacks.len() > KEEP
+        || reached.len() > 4 * KEEP
+        || reached.iter().any(|&t| sets[t as usize].len() >= KEEP);
     attacks.truncate(KEEP);
     let min_cost = attacks.iter().map(|a| a.cost(graph)).min();
     let min_difficulty = attacks.iter().map(|a| a.difficulty(graph)).min();

@@ -77,21 +77,49 @@ pub fn reach(graph: &Graph, disabled: &[bool]) -> Reach {
 /// The cheapest derivation of `target` as steps in the order an attacker
 /// takes them (premises before the step that uses them).
 pub fn cheapest_path(graph: &Graph, reach: &Reach, target: NodeId) -> Vec<u32> {
-    let mut out = Vec::new();
-    let mut seen = vec![false; graph.nodes.len()];
-    visit(graph, reach, target, &mut seen, &mut out);
-    out
+    Paths::new(graph).cheapest(reach, target)
 }
 
-fn visit(graph: &Graph, reach: &Reach, id: NodeId, seen: &mut [bool], out: &mut Vec<u32>) {
-    let i = id as usize;
-    if seen[i] {
-        return;
+/// Extracts many cheapest derivations over one graph without clearing a
+/// visited array per path (a stamp per node instead).
+pub struct Paths<'a> {
+    graph: &'a Graph,
+    stamp: Vec<u32>,
+    epoch: u32,
+}
+
+impl<'a> Paths<'a> {
+    pub fn new(graph: &'a Graph) -> Self {
+        Paths {
+            graph,
+            stamp: vec![0; graph.nodes.len()],
+            epoch: 0,
+        }
     }
-    seen[i] = true;
-    let Some(step) = reach.best[i] else { return };
-    for &p in &graph.steps[step as usize].premises {
-        visit(graph, reach, p, seen, out);
+
+    pub fn cheapest(&mut self, reach: &Reach, target: NodeId) -> Vec<u32> {
+        self.epoch += 1;
+        let mut out = Vec::new();
+        // Iterative post-order: (node, premises expanded?).
+        let mut stack = vec![(target, false)];
+        while let Some((id, expanded)) = stack.pop() {
+            let i = id as usize;
+            let Some(step) = reach.best[i] else { continue };
+            if expanded {
+                out.push(step);
+                continue;
+            }
+            if self.stamp[i] == self.epoch {
+                continue;
+            }
+            self.stamp[i] = self.epoch;
+            stack.push((id, true));
+            for &p in self.graph.steps[step as usize].premises.iter().rev() {
+                if self.stamp[p as usize] != self.epoch {
+                    stack.push((p, false));
+                }
+            }
+        }
+        out
     }
-    out.push(step);
 }
