@@ -19,6 +19,8 @@ const COMBINE: usize = 3;
 /// Evaluations per step on average before the search stops (bounds time on
 /// large graphs; the result then says it may be incomplete).
 const EVALUATIONS_PER_STEP: usize = 8;
+/// Total evaluations, whatever the size of the graph.
+const MAX_EVALUATIONS: usize = 100_000;
 
 /// One minimal attack: the facts it needs and the steps it takes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -91,8 +93,14 @@ fn is_subset<T: Ord>(small: &[T], big: &[T]) -> bool {
 }
 
 /// Keeps the minimal attacks, cheapest first, at most `keep`.
-fn minimise(graph: &Graph, mut attacks: Vec<Attack>, keep: usize) -> Vec<Attack> {
-    attacks.sort_by_cached_key(|a| (a.cost(graph), a.steps.len() + a.facts.len(), a.clone()));
+fn minimise(graph: &Graph, attacks: Vec<Attack>, keep: usize) -> Vec<Attack> {
+    let mut attacks: Vec<(u64, Attack)> = attacks.into_iter().map(|a| (a.cost(graph), a)).collect();
+    attacks.sort_by(|(ca, a), (cb, b)| {
+        (ca, a.steps.len() + a.facts.len())
+            .cmp(&(cb, b.steps.len() + b.facts.len()))
+            .then_with(|| a.cmp(b))
+    });
+    let mut attacks: Vec<Attack> = attacks.into_iter().map(|(_, a)| a).collect();
     attacks.dedup();
     let mut out: Vec<Attack> = Vec::new();
     for a in attacks {
@@ -113,7 +121,12 @@ fn minimise(graph: &Graph, mut attacks: Vec<Attack>, keep: usize) -> Vec<Attack>
 /// re-evaluating a step when a premise's attacks change (cycles add no
 /// minimal attack, so this settles). Returns the attacks per node and
 /// whether the evaluation budget ran out (lists may then be incomplete).
-pub fn minimal_attacks(graph: &Graph, reach: &Reach, relevant: &[bool], keep: usize) -> (Vec<Vec<Attack>>, bool) {
+pub fn minimal_attacks(
+    graph: &Graph,
+    reach: &Reach,
+    relevant: &[bool],
+    keep: usize,
+) -> (Vec<Vec<Attack>>, bool) {
     let n = graph.nodes.len();
     let mut sets: Vec<Vec<Attack>> = vec![Vec::new(); n];
     for (i, node) in graph.nodes.iter().enumerate() {
@@ -127,7 +140,10 @@ pub fn minimal_attacks(graph: &Graph, reach: &Reach, relevant: &[bool], keep: us
     let candidate: Vec<bool> = graph
         .steps
         .iter()
-        .map(|st| relevant[st.conclusion as usize] && st.premises.iter().all(|&p| reach.reached[p as usize]))
+        .map(|st| {
+            relevant[st.conclusion as usize]
+                && st.premises.iter().all(|&p| reach.reached[p as usize])
+        })
         .collect();
     let mut queued = candidate.clone();
     let mut queue: BinaryHeap<Reverse<(u64, u32)>> = candidate
@@ -136,7 +152,10 @@ pub fn minimal_attacks(graph: &Graph, reach: &Reach, relevant: &[bool], keep: us
         .filter(|(_, c)| **c)
         .map(|(s, _)| Reverse((reach.cost[graph.steps[s].conclusion as usize], s as u32)))
         .collect();
-    let mut budget = queue.len().saturating_mul(EVALUATIONS_PER_STEP);
+    let mut budget = queue
+        .len()
+        .saturating_mul(EVALUATIONS_PER_STEP)
+        .min(MAX_EVALUATIONS);
     let mut exhausted = false;
     while let Some(Reverse((_, s))) = queue.pop() {
         let s = s as usize;
@@ -178,7 +197,10 @@ pub fn minimal_attacks(graph: &Graph, reach: &Reach, relevant: &[bool], keep: us
                 let next = next as usize;
                 if candidate[next] && !queued[next] {
                     queued[next] = true;
-                    queue.push(Reverse((reach.cost[graph.steps[next].conclusion as usize], next as u32)));
+                    queue.push(Reverse((
+                        reach.cost[graph.steps[next].conclusion as usize],
+                        next as u32,
+                    )));
                 }
             }
         }

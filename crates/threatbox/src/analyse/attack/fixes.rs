@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::graph::{Graph, NodeId};
-use super::reach::{Paths, reach};
+use super::reach::{Paths, reach_fast};
 
 /// Candidates up to which the hitting set is searched exhaustively.
 const EXACT_LIMIT: usize = 20;
@@ -36,15 +36,21 @@ pub struct FixSet {
 
 /// Facts a set of fixes removes.
 pub fn disabled_by(graph: &Graph, fixes: &BTreeSet<usize>) -> Vec<bool> {
+    let mut fixed = vec![false; graph.fixes.len()];
+    for &f in fixes {
+        if let Some(x) = fixed.get_mut(f) {
+            *x = true;
+        }
+    }
     graph
         .nodes
         .iter()
-        .map(|n| n.fix().is_some_and(|f| fixes.contains(&f)))
+        .map(|n| n.fix().is_some_and(|f| fixed[f]))
         .collect()
 }
 
 fn any_reached(graph: &Graph, fixes: &BTreeSet<usize>, targets: &[NodeId]) -> bool {
-    let r = reach(graph, &disabled_by(graph, fixes));
+    let r = reach_fast(graph, &disabled_by(graph, fixes));
     targets.iter().any(|&t| r.is_reached(t))
 }
 
@@ -59,8 +65,12 @@ pub fn fix_set(graph: &Graph, targets: &[NodeId]) -> FixSet {
     let mut exact = true;
     let mut uncuttable = false;
     for _round in 0..MAX_ROUNDS {
-        let r = reach(graph, &disabled_by(graph, &chosen));
-        let reached: Vec<NodeId> = targets.iter().copied().filter(|&t| r.is_reached(t)).collect();
+        let r = reach_fast(graph, &disabled_by(graph, &chosen));
+        let reached: Vec<NodeId> = targets
+            .iter()
+            .copied()
+            .filter(|&t| r.is_reached(t))
+            .collect();
         if reached.is_empty() {
             break;
         }
@@ -153,15 +163,24 @@ fn greedy(families: &[Vec<usize>], candidates: &[usize]) -> (Vec<usize>, bool) {
     let mut met = vec![false; families.len()];
     let mut left = families.len();
     let mut out = Vec::new();
+    // A max-heap of (count, candidate) with stale entries skipped on pop.
+    let mut heap: std::collections::BinaryHeap<(usize, std::cmp::Reverse<usize>)> = candidates
+        .iter()
+        .map(|&c| (count[c], std::cmp::Reverse(c)))
+        .collect();
     while left > 0 {
-        let Some(best) = candidates
-            .iter()
-            .copied()
-            .filter(|&c| count[c] > 0)
-            .max_by_key(|&c| (count[c], std::cmp::Reverse(c)))
-        else {
+        let Some((n, std::cmp::Reverse(best))) = heap.pop() else {
             break;
         };
+        if n != count[best] {
+            if count[best] > 0 {
+                heap.push((count[best], std::cmp::Reverse(best)));
+            }
+            continue;
+        }
+        if n == 0 {
+            break;
+        }
         out.push(best);
         for &f in &members[best] {
             if !std::mem::replace(&mut met[f], true) {

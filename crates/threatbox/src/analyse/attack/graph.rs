@@ -325,10 +325,14 @@ impl Graph {
         let mut premises = premises.to_vec();
         premises.sort_unstable();
         premises.dedup();
-        let duplicate = self.concluding[conclusion as usize].iter().any(|&s| {
-            let other = &self.steps[s as usize];
-            other.step == step && other.premises == premises
-        });
+        // Checked on short lists only: a node concluded by thousands of
+        // steps (a group credential) is not worth the quadratic check.
+        let concluding = &self.concluding[conclusion as usize];
+        let duplicate = concluding.len() < 32
+            && concluding.iter().any(|&s| {
+                let other = &self.steps[s as usize];
+                other.step == step && other.premises == premises
+            });
         if duplicate || premises.contains(&conclusion) {
             return;
         }

@@ -20,6 +20,8 @@ pub mod tree;
 #[cfg(test)]
 mod tests;
 
+use rayon::prelude::*;
+
 use crate::analyse::finding::Finding;
 use crate::model::System;
 use crate::model::runtime::Workload;
@@ -227,10 +229,14 @@ pub fn analyse(system: &System, findings: &[Finding], options: &AttackOptions) -
     let all_targets: Vec<NodeId> = targets.iter().flatten().copied().collect();
     let relevant = relevant_to(graph, &all_targets);
     let (sets, exhausted) = minimal_attacks(graph, &reach, &relevant, KEEP);
-    let mut results = Vec::new();
-    for (goal, targets) in goals.into_iter().zip(targets) {
-        results.push(analyse_goal(graph, &reach, (&sets, exhausted), goal, targets));
-    }
+    // Goals are independent: analysed in parallel, results in goal order.
+    let results: Vec<GoalResult> = goals
+        .into_iter()
+        .zip(targets)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|(goal, targets)| analyse_goal(graph, &reach, (&sets, exhausted), goal, targets))
+        .collect();
     let cuttable: Vec<NodeId> = results
         .iter()
         .filter(|r| r.reachable && !r.fixes.uncuttable)
@@ -289,7 +295,11 @@ fn analyse_goal(
     }
     let path = target.map_or_else(Vec::new, |t| cheapest_path(graph, reach, t));
     // The attacks of the cheapest targets reached are the cheapest overall.
-    let mut reached: Vec<NodeId> = targets.iter().copied().filter(|&t| reach.is_reached(t)).collect();
+    let mut reached: Vec<NodeId> = targets
+        .iter()
+        .copied()
+        .filter(|&t| reach.is_reached(t))
+        .collect();
     reached.sort_by_key(|&t| (reach.cost[t as usize], t));
     let mut all: Vec<Attack> = reached
         .iter()

@@ -74,6 +74,51 @@ pub fn reach(graph: &Graph, disabled: &[bool]) -> Reach {
     }
 }
 
+/// Plain reachability (Horn satisfiability with a FIFO queue, linear in
+/// the graph), recording the first derivation found: what the fix-set
+/// search needs many times, cheaper than [`reach`].
+pub fn reach_fast(graph: &Graph, disabled: &[bool]) -> Reach {
+    let n = graph.nodes.len();
+    let mut reached = vec![false; n];
+    let mut cost = vec![u64::MAX; n];
+    let mut best = vec![None; n];
+    let mut remaining: Vec<u32> = graph
+        .steps
+        .iter()
+        .map(|s| s.premises.len() as u32)
+        .collect();
+    let mut queue = std::collections::VecDeque::new();
+    for (i, node) in graph.nodes.iter().enumerate() {
+        if matches!(node.kind, NodeKind::Fact { .. }) && !disabled.get(i).copied().unwrap_or(false)
+        {
+            reached[i] = true;
+            cost[i] = 0;
+            queue.push_back(i as NodeId);
+        }
+    }
+    while let Some(id) = queue.pop_front() {
+        let depth = cost[id as usize];
+        for &s in &graph.using[id as usize] {
+            let s = s as usize;
+            remaining[s] -= 1;
+            if remaining[s] == 0 {
+                let target = graph.steps[s].conclusion as usize;
+                if !reached[target] {
+                    reached[target] = true;
+                    cost[target] = depth + 1;
+                    best[target] = Some(s as u32);
+                    queue.push_back(target as NodeId);
+                }
+            }
+        }
+    }
+    Reach {
+        reached,
+        cost,
+        best,
+    }
+}
+
 /// The cheapest derivation of `target` as steps in the order an attacker
 /// takes them (premises before the step that uses them).
 pub fn cheapest_path(graph: &Graph, reach: &Reach, target: NodeId) -> Vec<u32> {

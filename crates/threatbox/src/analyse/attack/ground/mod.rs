@@ -35,6 +35,10 @@ impl<'a> Linker<'a> {
                 .or_default()
                 .push(f);
         }
+        // Sorted by line, so a range of lines is found by binary search.
+        for list in by_code.values_mut() {
+            list.sort_by_key(|f| f.location.start_line);
+        }
         Linker { by_code }
     }
 
@@ -44,27 +48,22 @@ impl<'a> Linker<'a> {
         evidence: &[Location],
         extent: Option<&Location>,
     ) -> Option<&'a Finding> {
-        let within = |f: &Finding, l: &Location| {
-            f.location.start_line >= l.start_line
-                && f.location.start_line <= l.end_line.max(l.start_line)
+        let within = |code: &str, l: &Location| -> Option<&'a Finding> {
+            let list = self.by_code.get(&(code, &*l.path))?;
+            let first = list.partition_point(|f| f.location.start_line < l.start_line);
+            list.get(first)
+                .filter(|f| f.location.start_line <= l.end_line.max(l.start_line))
+                .copied()
         };
         for code in codes {
             for ev in evidence {
-                if let Some(found) = self
-                    .by_code
-                    .get(&(*code, &*ev.path))
-                    .and_then(|fs| fs.iter().find(|f| within(f, ev)))
-                {
+                if let Some(found) = within(code, ev) {
                     return Some(found);
                 }
             }
         }
         let extent = extent?;
-        codes.iter().find_map(|code| {
-            self.by_code
-                .get(&(*code, &*extent.path))
-                .and_then(|fs| fs.iter().find(|f| within(f, extent)).copied())
-        })
+        codes.iter().find_map(|code| within(code, extent))
     }
 
     /// Every finding of these rules, anywhere.
@@ -222,6 +221,8 @@ pub(crate) struct Ground<'a> {
     pub keys: Vec<String>,
     pub placement: Placement,
     pub exec: Vec<NodeId>,
+    /// Per workload, the Services selecting it.
+    pub services_of: Vec<Vec<usize>>,
 }
 
 impl Ground<'_> {
@@ -244,7 +245,15 @@ pub fn ground(system: &System, findings: &[Finding], options: &AttackOptions) ->
         placement: placement(system),
         exec: Vec::new(),
         keys,
+        services_of: vec![Vec::new(); system.workloads.len()],
     };
+    for (s, service) in system.network.services.iter().enumerate() {
+        for &w in &service.workloads {
+            if let Some(list) = g.services_of.get_mut(w) {
+                list.push(s);
+            }
+        }
+    }
     for i in 0..system.workloads.len() {
         let key = g.keys[i].clone();
         let id = g.graph.privilege(PrivKind::CodeExec, &key, || {

@@ -563,10 +563,8 @@ fn listening(g: &mut Ground<'_>, i: usize, w: &Workload) -> Option<NodeId> {
         .iter()
         .flat_map(|c| c.ports.iter().map(|p| p.location.clone()))
         .collect();
-    for s in &g.system.network.services {
-        if s.workloads.contains(&i) {
-            evidence.push(s.location.clone());
-        }
+    for &s in g.services_of.get(i).map_or(&[][..], Vec::as_slice) {
+        evidence.push(g.system.network.services[s].location.clone());
     }
     if evidence.is_empty() {
         return None;
