@@ -6,6 +6,7 @@ pub mod compose;
 pub mod control_plane;
 pub mod docker;
 pub mod image;
+pub mod image_archive;
 pub mod kubernetes;
 pub mod load;
 pub mod network;

@@ -3,5 +3,6 @@
 
 pub mod dockerfile;
 pub mod dockerignore;
+pub mod image;
 pub mod shell;
 pub mod yaml;

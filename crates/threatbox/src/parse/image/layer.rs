@@ -1,0 +1,365 @@
+//! Streaming one layer: blob bytes → sha256 → decompression chosen by magic
+//! bytes → sha256 of the tar (the diff ID) → tar entries recorded in memory.
+//! Nothing is unpacked; byte and entry budgets stop tar bombs.
+
+use std::cell::Cell;
+use std::io::{self, BufRead, BufReader, Read};
+use std::rc::Rc;
+
+use aho_corasick::AhoCorasick;
+use sha2::{Digest, Sha256};
+
+use super::ImageLimits;
+use super::store::normalise;
+use crate::model::image_archive::{Compression, EntryKind, LayerEntry};
+
+/// Files whose small content rules read.
+const CONTENT_FILES: &[&str] = &[
+    "etc/passwd",
+    "etc/group",
+    "etc/os-release",
+    "usr/lib/os-release",
+];
+
+/// What reading a layer gave.
+#[derive(Debug, Default)]
+pub(crate) struct LayerRead {
+    pub entries: Vec<LayerEntry>,
+    pub compression: Compression,
+    /// `sha256:…` of the blob bytes, when the blob was read to its end.
+    pub blob_digest: Option<String>,
+    /// `sha256:…` of the uncompressed tar, when read to its end.
+    pub diff_id: Option<String>,
+    pub tar_bytes: u64,
+    /// Problems, as messages (the caller adds file and layer).
+    pub problems: Vec<String>,
+    /// Read to its end without a limit or an error.
+    pub complete: bool,
+    /// Stopped by the byte budget or the compression-ratio guard.
+    pub bomb: bool,
+}
+
+/// Budgets shared by the layers of one image.
+pub(crate) struct Budget {
+    pub tar_bytes_left: u64,
+    pub entries_left: usize,
+}
+
+/// Counts (and optionally hashes) what passes through; fails once a byte
+/// limit is passed, or once the ratio to `compressed` exceeds the guard.
+struct Meter<R> {
+    inner: R,
+    hasher: Option<Sha256>,
+    count: Rc<Cell<u64>>,
+    limit: u64,
+    /// (compressed-byte counter, max ratio, floor below which any ratio is fine).
+    ratio: Option<(Rc<Cell<u64>>, u64, u64)>,
+    tripped: Rc<Cell<bool>>,
+}
+
+impl<R: Read> Read for Meter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
+        let total = self.count.get().saturating_add(n as u64);
+        self.count.set(total);
+        let over_ratio = self.ratio.as_ref().is_some_and(|(compressed, max, floor)| {
+            total > *floor && total / compressed.get().max(1) > *max
+        });
+        if total > self.limit || over_ratio {
+            self.tripped.set(true);
+            return Err(io::Error::other("byte budget exceeded"));
+        }
+        Ok(n)
+    }
+}
+
+fn hex(digest: &[u8]) -> String {
+    let mut s = String::with_capacity(7 + digest.len() * 2);
+    s.push_str("sha256:");
+    for b in digest {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// sha256 of bytes already in memory, as `sha256:…`.
+pub(crate) fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn private_key_finder() -> &'static AhoCorasick {
+    static CELL: std::sync::OnceLock<AhoCorasick> = std::sync::OnceLock::new();
+    CELL.get_or_init(|| {
+        AhoCorasick::new(["PRIVATE KEY-----", "PRIVATE KEY BLOCK-----"])
+            .expect("fixed patterns are valid")
+    })
+}
+
+/// Reads one layer blob from `blob`.
+pub(crate) fn read_layer(blob: impl Read, limits: &ImageLimits, budget: &mut Budget) -> LayerRead {
+    let mut out = LayerRead::default();
+    let compressed = Rc::new(Cell::new(0u64));
+    let tripped = Rc::new(Cell::new(false));
+    let mut raw = BufReader::with_capacity(
+        64 * 1024,
+        Meter {
+            inner: blob,
+            hasher: Some(Sha256::new()),
+            count: compressed.clone(),
+            limit: u64::MAX,
+            ratio: None,
+            tripped: tripped.clone(),
+        },
+    );
+    let magic = match raw.fill_buf() {
+        Ok(b) => b.get(..4).unwrap_or(b).to_vec(),
+        Err(e) => {
+            out.problems.push(format!("cannot read the layer: {e}"));
+            return out;
+        }
+    };
+    out.compression = if magic.starts_with(&[0x1f, 0x8b]) {
+        Compression::Gzip
+    } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    };
+    let decoder: Box<dyn Read + '_> = match out.compression {
+        Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(&mut raw)),
+        Compression::Zstd => {
+            match ruzstd::decoding::StreamingDecoder::new_with_max_window_size(
+                &mut raw,
+                limits.max_zstd_window,
+            ) {
+                Ok(d) => Box::new(d),
+                Err(e) => {
+                    out.problems
+                        .push(format!("zstd stream cannot be decoded: {e}"));
+                    return out;
+                }
+            }
+        }
+        Compression::None => Box::new(&mut raw),
+    };
+    let tar_count = Rc::new(Cell::new(0u64));
+    let mut tar_side = Meter {
+        inner: decoder,
+        // An uncompressed blob's digest is already its diff ID.
+        hasher: (out.compression != Compression::None).then(Sha256::new),
+        count: tar_count.clone(),
+        limit: budget.tar_bytes_left,
+        ratio: (out.compression != Compression::None).then(|| {
+            (
+                compressed.clone(),
+                limits.max_compression_ratio,
+                limits.ratio_floor_bytes,
+            )
+        }),
+        tripped: tripped.clone(),
+    };
+    let mut ended = false;
+    {
+        let mut archive = tar::Archive::new(&mut tar_side);
+        match archive.entries() {
+            Ok(entries) => {
+                ended = read_entries(entries, limits, budget, &mut out);
+            }
+            Err(e) => out.problems.push(format!("not a tar layer: {e}")),
+        }
+    }
+    if tripped.get() {
+        out.bomb = true;
+    } else if ended {
+        // Drain the end-of-archive padding so that both digests cover
+        // everything (still within the budgets).
+        let drained = io::copy(&mut tar_side, &mut io::sink());
+        match drained {
+            Ok(_) => {
+                out.complete = true;
+            }
+            Err(e) => {
+                if tripped.get() {
+                    out.bomb = true;
+                } else {
+                    out.problems
+                        .push(format!("layer data is truncated or corrupt: {e}"));
+                }
+            }
+        }
+    }
+    out.tar_bytes = tar_count.get();
+    budget.tar_bytes_left = budget.tar_bytes_left.saturating_sub(out.tar_bytes);
+    if out.bomb {
+        out.problems.push(format!(
+            "reading stopped after {} uncompressed bytes from {} compressed ones: over the byte budget or a compression ratio above {} (a tar bomb?)",
+            tar_count.get(),
+            compressed.get(),
+            limits.max_compression_ratio
+        ));
+    }
+    if out.complete {
+        let diff = tar_side.hasher.take().map(|h| hex(&h.finalize()));
+        drop(tar_side);
+        // Anything after the compressed stream still belongs to the blob.
+        if io::copy(&mut raw, &mut io::sink()).is_ok() {
+            let meter = raw.into_inner();
+            let blob = meter.hasher.map(|h| hex(&h.finalize()));
+            out.diff_id = diff.or_else(|| blob.clone());
+            out.blob_digest = blob;
+        } else {
+            out.complete = false;
+        }
+    }
+    out
+}
+
+/// Records the entries; `true` when the tar ended normally.
+fn read_entries<R: Read>(
+    entries: tar::Entries<'_, R>,
+    limits: &ImageLimits,
+    budget: &mut Budget,
+    out: &mut LayerRead,
+) -> bool {
+    let mut content = Vec::new();
+    for entry in entries {
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                out.problems
+                    .push(format!("layer tar is truncated or corrupt: {e}"));
+                return false;
+            }
+        };
+        if budget.entries_left == 0 {
+            out.problems.push(format!(
+                "more than {} entries in the image; the rest is not read",
+                limits.max_entries
+            ));
+            out.bomb = true;
+            return false;
+        }
+        budget.entries_left -= 1;
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let path = match normalise(&raw) {
+            Ok(p) if p.is_empty() => continue,
+            Ok(p) => p,
+            Err(why) => {
+                out.problems.push(format!("entry `{raw}` ignored: {why}"));
+                continue;
+            }
+        };
+        let header = entry.header();
+        let kind = header.entry_type();
+        let mode = header.mode().unwrap_or(0) & 0o7777;
+        let uid = header.uid().unwrap_or(0);
+        let gid = header.gid().unwrap_or(0);
+        let size = entry.size();
+        let link_target = entry
+            .link_name_bytes()
+            .map(|b| String::from_utf8_lossy(&b).into_owned());
+        let (dir, base) = match path.rsplit_once('/') {
+            Some((d, b)) => (d, b),
+            None => ("", path.as_str()),
+        };
+        let mut record = LayerEntry {
+            path: path.clone(),
+            mode,
+            size,
+            uid,
+            gid,
+            ..Default::default()
+        };
+        if let Some(hidden) = base.strip_prefix(".wh.") {
+            if hidden == ".wh..opq" {
+                record.kind = EntryKind::OpaqueDir;
+                record.path = dir.to_string();
+            } else {
+                record.kind = EntryKind::Whiteout;
+                record.path = if dir.is_empty() {
+                    hidden.to_string()
+                } else {
+                    format!("{dir}/{hidden}")
+                };
+            }
+            out.entries.push(record);
+            continue;
+        }
+        record.kind = if kind.is_dir() {
+            EntryKind::Dir
+        } else if kind.is_symlink() {
+            EntryKind::Symlink
+        } else if kind.is_hard_link() {
+            EntryKind::Hardlink
+        } else if kind.is_file() || kind == tar::EntryType::Continuous {
+            EntryKind::File
+        } else {
+            EntryKind::Other
+        };
+        if let Some(target) = &link_target
+            && matches!(record.kind, EntryKind::Symlink | EntryKind::Hardlink)
+        {
+            let escapes = if target.starts_with('/') {
+                // Absolute targets resolve inside the container's root.
+                false
+            } else if record.kind == EntryKind::Symlink {
+                climbs_out(dir, target)
+            } else {
+                normalise(target).is_err()
+            };
+            if escapes {
+                out.problems.push(format!(
+                    "entry `{path}` links to `{target}`, outside the image root (recorded, never followed)"
+                ));
+            }
+            record.link_target = Some(target.clone());
+        }
+        if record.kind == EntryKind::File && size <= limits.max_content_bytes {
+            content.clear();
+            if let Err(e) = (&mut entry).take(size).read_to_end(&mut content) {
+                out.problems
+                    .push(format!("entry `{path}` cannot be read: {e}"));
+                return false;
+            }
+            record.private_key = private_key_finder().is_match(&content);
+            if CONTENT_FILES.contains(&path.as_str()) {
+                record.content = Some(String::from_utf8_lossy(&content).into_owned());
+            }
+        }
+        out.entries.push(record);
+    }
+    true
+}
+
+/// Does a relative link target climb above the root from directory `dir`?
+fn climbs_out(dir: &str, target: &str) -> bool {
+    let mut depth = dir.split('/').filter(|p| !p.is_empty()).count();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if depth == 0 {
+                    return true;
+                }
+                depth -= 1;
+            }
+            _ => depth += 1,
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_escape_is_lexical() {
+        assert!(climbs_out("etc", "../../x"));
+        assert!(!climbs_out("usr/bin", "../lib/x"));
+        assert!(climbs_out("", ".."));
+    }
+}
