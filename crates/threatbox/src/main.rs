@@ -68,6 +68,14 @@ struct ScanArgs {
     /// Skip paths matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
+    /// Trivy (`trivy image -f json`) or Grype (`grype -o json`) report to
+    /// attach to the images and workloads it is about (repeatable).
+    #[arg(long, value_name = "FILE")]
+    vulns: Vec<PathBuf>,
+    /// Platform the images should be built for (`linux/amd64`); of a
+    /// multi-platform image archive only this one is read.
+    #[arg(long, value_name = "OS/ARCH")]
+    platform: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -142,7 +150,9 @@ fn run_scan(args: ScanArgs) -> ExitCode {
         paths: args.paths,
         excludes: args.exclude,
         strict: args.strict,
-        today: None,
+        platform: args.platform,
+        vulns: args.vulns,
+        ..ScanOptions::default()
     };
     let analysis = scan(&options, &config);
 

@@ -5,4 +5,5 @@ pub mod dockerfile;
 pub mod dockerignore;
 pub mod image;
 pub mod shell;
+pub mod vulns;
 pub mod yaml;
