@@ -720,4 +720,4 @@ fn keys(v: Option<&Value>) -> Vec<String> {
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -362,3 +362,13 @@ pub fn write_archive(dir: &Path, name: &str, members: &[(String, Vec<u8>)]) -> s
     std::fs::write(&p, archive(members)).expect("temp dir");
     p
 }
+
+/// Writes `img` as a legacy `docker save` archive named `image.tar` and
+/// reads it back (the archive's path is `image.tar`).
+pub fn read_image(img: &TestImage) -> crate::model::image_archive::ImageArchive {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = write_archive(dir.path(), "image.tar", &legacy_members(img));
+    let read = super::read_archive(&p, "image.tar".into(), &super::ImageReadOptions::default());
+    assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
+    read.images.into_iter().next().expect("one image")
+}
