@@ -248,6 +248,18 @@ expires = 2027-01-31
     }
 
     #[test]
+    fn reads_the_image_age_limit() {
+        assert_eq!(
+            parse("max-image-age-days = 90\n")
+                .unwrap()
+                .max_image_age_days,
+            Some(90)
+        );
+        assert_eq!(parse("").unwrap().max_image_age_days, None);
+        assert!(parse("max-image-age-days = -1\n").is_err());
+    }
+
+    #[test]
     fn default_trusts_official_images_only() {
         let c = Config::default();
         assert!(c.is_trusted_registry("docker.io/library/python"));

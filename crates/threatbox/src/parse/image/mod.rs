@@ -50,7 +50,7 @@ impl Default for ImageLimits {
         ImageLimits {
             max_json_bytes: 8 * 1024 * 1024,
             max_archive_members: 100_000,
-            max_entries: 2_000_000,
+            max_entries: 1_000_000,
             max_tar_bytes: 64 * 1024 * 1024 * 1024,
             max_compression_ratio: 200,
             ratio_floor_bytes: 512 * 1024 * 1024,
