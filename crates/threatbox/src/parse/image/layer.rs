@@ -76,6 +76,169 @@ impl<R: Read> Read for Meter<R> {
     }
 }
 
+/// A zstd stream of one or more frames (zstd:chunked layers have many, and
+/// skippable frames for their table of contents), with a bounded window.
+struct ZstdFrames<R> {
+    source: R,
+    decoder: ruzstd::decoding::FrameDecoder,
+    in_frame: bool,
+}
+
+impl<R: BufRead> ZstdFrames<R> {
+    fn new(source: R, max_window: u64) -> Self {
+        let mut decoder = ruzstd::decoding::FrameDecoder::new();
+        decoder.set_max_window_size(max_window);
+        ZstdFrames {
+            source,
+            decoder,
+            in_frame: false,
+        }
+    }
+}
+
+impl<R: BufRead> Read for ZstdFrames<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if !self.in_frame {
+                if self.source.fill_buf()?.is_empty() {
+                    return Ok(0);
+                }
+                match self.decoder.reset(&mut self.source) {
+                    Ok(()) => self.in_frame = true,
+                    Err(FrameDecoderError::ReadFrameHeaderError(
+                        ReadFrameHeaderError::SkipFrame { length, .. },
+                    )) => {
+                        let skipped = io::copy(
+                            &mut (&mut self.source).take(u64::from(length)),
+                            &mut io::sink(),
+                        )?;
+                        if skipped < u64::from(length) {
+                            return Err(io::Error::other("zstd skippable frame is truncated"));
+                        }
+                        continue;
+                    }
+                    Err(e) => return Err(io::Error::other(format!("zstd: {e}"))),
+                }
+            }
+            while self.decoder.can_collect() == 0 && !self.decoder.is_finished() {
+                self.decoder
+                    .decode_blocks(
+                        &mut self.source,
+                        ruzstd::decoding::BlockDecodingStrategy::UptoBlocks(1),
+                    )
+                    .map_err(|e| io::Error::other(format!("zstd: {e}")))?;
+            }
+            let n = self.decoder.read(buf)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            if self.decoder.is_finished() {
+                // This frame is done: go on with the next one, if any.
+                self.in_frame = false;
+            }
+        }
+    }
+}
+
+/// The `tar` crate reads GNU long-name/long-link and PAX extension entries
+/// whole into memory, whatever size their header declares. This guard
+/// follows the tar block structure as it streams past and fails on an
+/// extension entry above `max_extension` bytes, before `tar` sees it.
+struct TarGuard<R> {
+    inner: R,
+    /// Data and padding bytes left before the next header.
+    remaining: u64,
+    header: [u8; 512],
+    filled: usize,
+    /// GNU sparse extension blocks follow the current header.
+    sparse_extensions: bool,
+    max_extension: u64,
+    tripped: Rc<Cell<bool>>,
+}
+
+impl<R> TarGuard<R> {
+    fn new(inner: R, max_extension: u64, tripped: Rc<Cell<bool>>) -> Self {
+        TarGuard {
+            inner,
+            remaining: 0,
+            header: [0; 512],
+            filled: 0,
+            sparse_extensions: false,
+            max_extension,
+            tripped,
+        }
+    }
+
+    /// Handles one complete 512-byte header block.
+    fn on_header(&mut self) -> io::Result<()> {
+        let h = &self.header;
+        if self.sparse_extensions {
+            // `isextended` of a GNU sparse extension block.
+            self.sparse_extensions = h[504] != 0;
+            return Ok(());
+        }
+        if h.iter().all(|&b| b == 0) {
+            return Ok(());
+        }
+        let size = header_size(&h[124..136]);
+        let kind = h[156];
+        if matches!(kind, b'L' | b'K' | b'x' | b'g') && size > self.max_extension {
+            self.tripped.set(true);
+            return Err(io::Error::other(format!(
+                "extension header of {size} bytes (over {})",
+                self.max_extension
+            )));
+        }
+        self.sparse_extensions = kind == b'S' && h[482] != 0;
+        self.remaining = size.div_ceil(512).saturating_mul(512);
+        Ok(())
+    }
+}
+
+/// A tar size field: octal text, or base-256 when the high bit is set.
+fn header_size(field: &[u8]) -> u64 {
+    if field.first().is_some_and(|b| b & 0x80 != 0) {
+        return field.iter().skip(1).fold(0u64, |acc, &b| {
+            acc.saturating_mul(256).saturating_add(u64::from(b))
+        });
+    }
+    field
+        .iter()
+        .skip_while(|b| **b == b' ')
+        .take_while(|b| (b'0'..=b'7').contains(*b))
+        .fold(0u64, |acc, &b| {
+            acc.saturating_mul(8).saturating_add(u64::from(b - b'0'))
+        })
+}
+
+impl<R: Read> Read for TarGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut i = 0;
+        while i < n {
+            if self.remaining > 0 {
+                let take = self.remaining.min((n - i) as u64);
+                self.remaining -= take;
+                i += take as usize;
+                continue;
+            }
+            let take = (512 - self.filled).min(n - i);
+            self.header[self.filled..self.filled + take].copy_from_slice(&buf[i..i + take]);
+            self.filled += take;
+            i += take;
+            if self.filled == 512 {
+                self.filled = 0;
+                self.on_header()?;
+            }
+        }
+        Ok(n)
+    }
+}
+
 fn hex(digest: &[u8]) -> String {
     let mut s = String::with_capacity(7 + digest.len() * 2);
     s.push_str("sha256:");
@@ -130,19 +293,7 @@ pub(crate) fn read_layer(blob: impl Read, limits: &ImageLimits, budget: &mut Bud
     };
     let decoder: Box<dyn Read + '_> = match out.compression {
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(&mut raw)),
-        Compression::Zstd => {
-            match ruzstd::decoding::StreamingDecoder::new_with_max_window_size(
-                &mut raw,
-                limits.max_zstd_window,
-            ) {
-                Ok(d) => Box::new(d),
-                Err(e) => {
-                    out.problems
-                        .push(format!("zstd stream cannot be decoded: {e}"));
-                    return out;
-                }
-            }
-        }
+        Compression::Zstd => Box::new(ZstdFrames::new(&mut raw, limits.max_zstd_window)),
         Compression::None => Box::new(&mut raw),
     };
     let tar_count = Rc::new(Cell::new(0u64));
@@ -162,8 +313,13 @@ pub(crate) fn read_layer(blob: impl Read, limits: &ImageLimits, budget: &mut Bud
         tripped: tripped.clone(),
     };
     let mut ended = false;
+    let guard_tripped = Rc::new(Cell::new(false));
     {
-        let mut archive = tar::Archive::new(&mut tar_side);
+        let mut archive = tar::Archive::new(TarGuard::new(
+            &mut tar_side,
+            limits.max_extension_header,
+            guard_tripped.clone(),
+        ));
         match archive.entries() {
             Ok(entries) => {
                 ended = read_entries(entries, limits, budget, &mut out);
@@ -171,7 +327,13 @@ pub(crate) fn read_layer(blob: impl Read, limits: &ImageLimits, budget: &mut Bud
             Err(e) => out.problems.push(format!("not a tar layer: {e}")),
         }
     }
-    if tripped.get() {
+    if guard_tripped.get() {
+        out.bomb = true;
+        out.problems.push(format!(
+            "a GNU long-name or PAX header declares more than {} bytes: reading stopped",
+            limits.max_extension_header
+        ));
+    } else if tripped.get() {
         out.bomb = true;
     } else if ended {
         // Drain the end-of-archive padding so that both digests cover
@@ -193,7 +355,7 @@ pub(crate) fn read_layer(blob: impl Read, limits: &ImageLimits, budget: &mut Bud
     }
     out.tar_bytes = tar_count.get();
     budget.tar_bytes_left = budget.tar_bytes_left.saturating_sub(out.tar_bytes);
-    if out.bomb {
+    if out.bomb && !guard_tripped.get() {
         out.problems.push(format!(
             "reading stopped after {} uncompressed bytes from {} compressed ones: over the byte budget or a compression ratio above {} (a tar bomb?)",
             tar_count.get(),
@@ -355,6 +517,14 @@ fn climbs_out(dir: &str, target: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_sizes_octal_and_base256() {
+        assert_eq!(header_size(b"00000001750\0"), 1000);
+        assert_eq!(header_size(b"  17 \0\0\0\0\0\0\0"), 15);
+        assert_eq!(header_size(&[0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0]), 256);
+        assert_eq!(header_size(b"garbage!!!!!"), 0);
+    }
 
     #[test]
     fn link_escape_is_lexical() {

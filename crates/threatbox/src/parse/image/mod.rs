@@ -40,6 +40,9 @@ pub struct ImageLimits {
     /// Regular files up to this size are read for content checks.
     pub max_content_bytes: u64,
     pub max_zstd_window: u64,
+    /// GNU long-name / long-link and PAX extension entries (which the `tar`
+    /// crate reads whole into memory).
+    pub max_extension_header: u64,
     /// Images per archive (index entries, `manifest.json` items).
     pub max_images: usize,
     pub max_layers: usize,
@@ -56,6 +59,7 @@ impl Default for ImageLimits {
             ratio_floor_bytes: 512 * 1024 * 1024,
             max_content_bytes: 256 * 1024,
             max_zstd_window: 64 * 1024 * 1024,
+            max_extension_header: 1024 * 1024,
             max_images: 64,
             max_layers: 512,
         }

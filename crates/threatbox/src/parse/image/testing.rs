@@ -21,6 +21,8 @@ pub enum E {
     Opaque(&'static str),
     /// A regular file whose header declares `declared` bytes but holds `data`.
     Lying(&'static str, u64, Vec<u8>),
+    /// A GNU long-name entry (type `L`) of `n` bytes, then a file.
+    LongName(usize),
 }
 
 /// Appends a header with a raw name (no validation: tests need `..` and
@@ -117,6 +119,28 @@ pub fn layer_tar(entries: &[E]) -> Vec<u8> {
                 None,
                 None,
             ),
+            E::LongName(n) => {
+                let mut name = vec![b'a'; *n];
+                name.push(0);
+                raw_entry(
+                    &mut out,
+                    "././@LongLink",
+                    tar::EntryType::GNULongName,
+                    0o644,
+                    &name,
+                    None,
+                    None,
+                );
+                raw_entry(
+                    &mut out,
+                    "short",
+                    tar::EntryType::Regular,
+                    0o644,
+                    b"x",
+                    None,
+                    None,
+                );
+            }
             E::Lying(p, declared, data) => {
                 raw_entry(
                     &mut out,

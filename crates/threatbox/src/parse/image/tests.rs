@@ -401,3 +401,68 @@ fn opaque_directory_hides_lower_content() {
     let paths: Vec<&str> = read.images[0].merged.keys().map(String::as_str).collect();
     assert_eq!(paths, vec!["d/b", "e"]);
 }
+
+#[test]
+fn long_name_headers_are_bounded_before_tar_reads_them() {
+    // A modest long name is honoured.
+    let read = hostile(&[E::LongName(300)]);
+    assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
+    assert_eq!(read.images[0].layers[0].entries[0].path.len(), 300);
+    // 8 MiB of long name (zeros compress well): refused, not buffered.
+    let img = TestImage::new("ln:1").layer_with("RUN x", &[E::LongName(8 << 20)], gzip);
+    let options = ImageReadOptions::default();
+    let read = read_tar(&oci_members(&[img], false, true), &options);
+    assert!(
+        codes(&read).contains(&"image-limit"),
+        "{:?}",
+        read.diagnostics
+    );
+    assert!(
+        read.diagnostics
+            .iter()
+            .any(|d| d.message.contains("long-name or PAX header"))
+    );
+}
+
+#[test]
+fn zstd_layers_of_several_frames_with_skippable_ones_are_read() {
+    let tar = layer_tar(&[
+        E::File("a", 0o644, vec![1; 5000]),
+        E::File("b", 0o644, vec![2; 5000]),
+    ]);
+    let (first, second) = tar.split_at(3000);
+    let mut blob = zstd(first);
+    // A skippable frame (magic 0x184D2A50, 4 bytes of payload) between them.
+    blob.extend_from_slice(&[0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 9, 9, 9, 9]);
+    blob.extend_from_slice(&zstd(second));
+    let mut img = TestImage::new("z:1").layer_with("RUN x", &[], zstd);
+    img.layers[0] = (tar, blob);
+    let read = read_tar(
+        &oci_members(&[img], false, true),
+        &ImageReadOptions::default(),
+    );
+    assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
+    let paths: Vec<&str> = read.images[0].layers[0]
+        .entries
+        .iter()
+        .map(|e| e.path.as_str())
+        .collect();
+    assert_eq!(paths, vec!["a", "b"]);
+    assert_eq!(read.images[0].layers[0].compression, Compression::Zstd);
+}
+
+#[test]
+fn corrupt_zstd_is_an_error() {
+    let mut img =
+        TestImage::new("z:1").layer_with("RUN x", &[E::File("a", 0o644, vec![1; 5000])], zstd);
+    img.layers[0].1.truncate(20);
+    let read = read_tar(
+        &oci_members(&[img], false, true),
+        &ImageReadOptions::default(),
+    );
+    assert!(
+        codes(&read).contains(&"image-read-error"),
+        "{:?}",
+        read.diagnostics
+    );
+}
