@@ -320,6 +320,11 @@ impl Vulnerability {
     pub fn has_fix(&self) -> bool {
         !self.fixed_versions.is_empty()
     }
+    /// Critical with a fixed version available: what the attack analysis
+    /// takes as an entry point in an exposed workload.
+    pub fn is_critical_with_fix(&self) -> bool {
+        self.severity_rank() == 4 && self.has_fix()
+    }
     /// 4 critical, 3 high, 2 medium, 1 low, 0 anything else.
     pub fn severity_rank(&self) -> u8 {
         match self.severity.as_str() {

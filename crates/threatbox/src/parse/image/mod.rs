@@ -423,7 +423,20 @@ fn collect_manifests(
             continue;
         }
         let media = str_of(d, "mediaType").unwrap_or_default();
-        if media.contains("index") || media.contains("manifest.list") {
+        let is_index = if media.contains("index") || media.contains("manifest.list") {
+            true
+        } else if media.is_empty() {
+            // mediaType is optional in old layouts: look at the blob, quietly
+            // (a broken one is reported when it is read as a manifest).
+            let quiet = r.diagnostics.len();
+            let nested =
+                read_blob_json(r, store, d).is_some_and(|(v, _)| v.get("manifests").is_some());
+            r.diagnostics.truncate(quiet);
+            nested
+        } else {
+            false
+        };
+        if is_index {
             if depth >= 4 {
                 r.warning(
                     "image-limit",
@@ -431,8 +444,7 @@ fn collect_manifests(
                 );
                 continue;
             }
-            if let Some((nested, digest)) = read_blob_json(r, store, d) {
-                let _ = digest;
+            if let Some((nested, _)) = read_blob_json(r, store, d) {
                 collect_manifests(r, store, &nested, &tags, depth + 1, found);
             }
             continue;

@@ -466,3 +466,27 @@ fn corrupt_zstd_is_an_error() {
         read.diagnostics
     );
 }
+
+#[test]
+fn nested_index_without_media_type_is_followed() {
+    let members = oci_members(&[leaky_image()], true, false);
+    let (_, index) = members.iter().find(|(n, _)| n == "index.json").unwrap();
+    // Move the index into a blob and point a media-type-less descriptor at it.
+    let digest = super::layer::sha256(index);
+    let mut members: Vec<(String, Vec<u8>)> = members
+        .iter()
+        .filter(|(n, _)| n != "index.json")
+        .cloned()
+        .collect();
+    members.push((
+        format!("blobs/sha256/{}", digest.trim_start_matches("sha256:")),
+        index.clone(),
+    ));
+    members.push((
+        "index.json".into(),
+        format!(r#"{{"manifests": [{{"digest": "{digest}"}}]}}"#).into_bytes(),
+    ));
+    let read = read_tar(&members, &ImageReadOptions::default());
+    assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
+    check_leaky(&read);
+}
