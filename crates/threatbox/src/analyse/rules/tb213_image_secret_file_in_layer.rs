@@ -103,8 +103,17 @@ impl Rule for ImageSecretFileInLayer {
         let name = archive.display_name();
         let mut count = 0;
         for layer in &archive.layers {
+            // A copied `.git` directory is one finding, not one per object.
+            let mut git_dirs: Vec<&str> = Vec::new();
             for e in &layer.entries {
                 let Some(kind) = secret_kind(e) else { continue };
+                if let Some(i) = e.path.find(".git/") {
+                    let dir = &e.path[..i + 4];
+                    if git_dirs.contains(&dir) {
+                        continue;
+                    }
+                    git_dirs.push(dir);
+                }
                 count += 1;
                 if count > MAX_FINDINGS {
                     continue;
@@ -213,6 +222,21 @@ mod tests {
         let msgs: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(f.len(), 3, "{msgs:?}");
         assert!(msgs.iter().all(|m| m.contains("is in the final image")));
+    }
+
+    #[test]
+    fn a_git_directory_is_one_finding() {
+        let img = TestImage::new("api:1").layer(
+            "COPY . /app",
+            &[
+                E::File("app/.git/config", 0o644, b"[core]".to_vec()),
+                E::File("app/.git/HEAD", 0o644, b"ref".to_vec()),
+                E::File("app/.git/objects/ab/cdef", 0o644, vec![1]),
+            ],
+        );
+        let f = check_archive(&ImageSecretFileInLayer, &read_image(&img));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("Git metadata"), "{}", f[0].message);
     }
 
     #[test]
