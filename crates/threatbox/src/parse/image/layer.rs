@@ -148,7 +148,7 @@ impl<R: BufRead> Read for ZstdFrames<R> {
 /// whole into memory, whatever size their header declares. This guard
 /// follows the tar block structure as it streams past and fails on an
 /// extension entry above `max_extension` bytes, before `tar` sees it.
-struct TarGuard<R> {
+pub(crate) struct TarGuard<R> {
     inner: R,
     /// Data and padding bytes left before the next header.
     remaining: u64,
@@ -161,7 +161,7 @@ struct TarGuard<R> {
 }
 
 impl<R> TarGuard<R> {
-    fn new(inner: R, max_extension: u64, tripped: Rc<Cell<bool>>) -> Self {
+    pub(crate) fn new(inner: R, max_extension: u64, tripped: Rc<Cell<bool>>) -> Self {
         TarGuard {
             inner,
             remaining: 0,
@@ -196,6 +196,31 @@ impl<R> TarGuard<R> {
         self.sparse_extensions = kind == b'S' && h[482] != 0;
         self.remaining = size.div_ceil(512).saturating_mul(512);
         Ok(())
+    }
+}
+
+/// The outer archive is indexed with seeks over member data (`tar` skips
+/// with `SeekFrom::Current`): a skip consumes data bytes like a read.
+impl<R: io::Seek> io::Seek for TarGuard<R> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        let new = self.inner.seek(pos)?;
+        match pos {
+            io::SeekFrom::Current(d) if d >= 0 && self.filled == 0 => {
+                let d = d.unsigned_abs();
+                if d <= self.remaining {
+                    self.remaining -= d;
+                } else {
+                    // Past the entry: realign on the next block boundary.
+                    let over = d - self.remaining;
+                    self.remaining = (512 - over % 512) % 512;
+                }
+            }
+            _ => {
+                self.remaining = 0;
+                self.filled = 0;
+            }
+        }
+        Ok(new)
     }
 }
 

@@ -67,7 +67,12 @@ impl TarStore {
             .metadata()
             .map_err(|e| format!("cannot read: {e}"))?
             .len();
-        let mut archive = tar::Archive::new(BufReader::new(file));
+        let tripped = std::rc::Rc::new(std::cell::Cell::new(false));
+        let mut archive = tar::Archive::new(super::layer::TarGuard::new(
+            BufReader::new(file),
+            limits.max_extension_header,
+            tripped.clone(),
+        ));
         let entries = archive
             .entries_with_seek()
             .map_err(|e| format!("not a tar archive: {e}"))?;
@@ -84,6 +89,10 @@ impl TarStore {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
+                    if tripped.get() {
+                        problems.push(format!("archive member refused: {e}"));
+                        break;
+                    }
                     if count == 0 {
                         return Err(format!("not a tar archive: {e}"));
                     }

@@ -490,3 +490,29 @@ fn nested_index_without_media_type_is_followed() {
     assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
     check_leaky(&read);
 }
+
+#[test]
+fn long_name_in_the_outer_archive_is_refused() {
+    let mut bytes = layer_tar(&[E::LongName(2 << 20)]);
+    // Make it an image archive: the long name precedes a manifest.json.
+    bytes.truncate(bytes.len() - 1024);
+    bytes.extend(archive(&legacy_members(&leaky_image())));
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("image.tar");
+    std::fs::write(&p, &bytes).unwrap();
+    let read = read_archive(&p, "image.tar".into(), &ImageReadOptions::default());
+    assert!(read.images.is_empty());
+    assert!(
+        read.diagnostics
+            .iter()
+            .any(|d| d.message.contains("extension header")),
+        "{:?}",
+        read.diagnostics
+    );
+    // Ordinary archives still index through the guard (seeks over data).
+    let read = read_tar(
+        &oci_members(&[leaky_image()], false, true),
+        &ImageReadOptions::default(),
+    );
+    assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
+}
