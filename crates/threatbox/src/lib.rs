@@ -254,7 +254,17 @@ pub fn scan(options: &ScanOptions, config: &Config) -> Analysis {
         system.vulnerability_reports.extend(l.vulnerability_report);
         diagnostics.extend(system.add(l.fragment));
     }
+    // A report named with --vulns that the walk also found is read once.
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    let seen: Vec<PathBuf> = system
+        .vulnerability_reports
+        .iter()
+        .filter_map(|r| canonical(Path::new(&*r.path)))
+        .collect();
     for path in &options.vulns {
+        if canonical(path).is_some_and(|c| seen.contains(&c)) {
+            continue;
+        }
         match parse::vulns::read_file(path) {
             Ok(report) => {
                 inputs.push(Input {
