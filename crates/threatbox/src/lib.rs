@@ -309,6 +309,7 @@ pub fn scan(options: &ScanOptions, config: &Config) -> Analysis {
             .map(|r| r.meta())
             .collect(),
         sources,
+        system,
     }
 }
 

@@ -6,9 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use threatbox::analyse::attack::{self, AttackOptions, EntryPoints, Goal};
 use threatbox::analyse::finding::Severity;
 use threatbox::analyse::rules;
 use threatbox::config::Config;
+use threatbox::report::attack::AttackFormat;
 use threatbox::report::{self, Format};
 use threatbox::source::DiagnosticLevel;
 use threatbox::{ScanOptions, scan};
@@ -37,11 +39,50 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: ListFormat,
     },
-    /// Print one rule's documentation.
+    /// Attack paths: which attacker goals are reachable, how, and the fewest fixes.
+    Attack(AttackArgs),
+    /// Print one rule's or attack step's documentation.
     Explain {
-        /// Rule code (e.g. TB101), slug, or a peer id such as DL3002.
+        /// Rule code (e.g. TB101), slug, peer id such as DL3002, or attack step id.
         code: String,
     },
+}
+
+#[derive(clap::Args)]
+struct AttackArgs {
+    /// Files or directories to analyse.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    #[arg(long, short, value_enum, default_value = "text")]
+    format: AttackFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Goal to analyse (repeatable): cluster-admin, node-root, secrets, api-access,
+    /// host-disclosure, node-dos, image-tamper or workload:NAME. Default: all but workload:.
+    #[arg(long, value_name = "GOAL")]
+    goal: Vec<String>,
+    /// Also start from this workload as if compromised (repeatable; `all` for every workload).
+    #[arg(long, value_name = "WORKLOAD")]
+    assume_breach: Vec<String>,
+    /// Do not start from internet-exposed workloads.
+    #[arg(long)]
+    no_internet: bool,
+    /// Do not start from the supply chain (mutable tags, untrusted registries, unverified build inputs).
+    #[arg(long)]
+    no_supply_chain: bool,
+    /// Configuration file (default: .threatbox.toml in the current directory, if present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Ignore every suppression.
+    #[arg(long)]
+    strict: bool,
+    /// Skip paths matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Trivy / Grype JSON report to attach to the images (repeatable).
+    #[arg(long, value_name = "FILE")]
+    vulns: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -106,6 +147,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Attack(args) => run_attack(args),
         Command::Rules { format } => {
             let out = match format {
                 ListFormat::Text => report::catalogue::text(),
@@ -115,36 +157,117 @@ fn main() -> ExitCode {
             print!("{out}");
             ExitCode::SUCCESS
         }
-        Command::Explain { code } => match report::catalogue::explain(&code) {
-            Some(doc) => {
-                print!("{doc}");
-                ExitCode::SUCCESS
+        Command::Explain { code } => {
+            match report::catalogue::explain(&code).or_else(|| attack::catalogue::explain(&code)) {
+                Some(doc) => {
+                    print!("{doc}");
+                    ExitCode::SUCCESS
+                }
+                None => {
+                    eprintln!(
+                        "threatbox: no rule or attack step named {code:?}; `threatbox rules` lists the rules"
+                    );
+                    ExitCode::from(EXIT_ERROR)
+                }
             }
-            None => {
-                eprintln!("threatbox: no rule named {code:?}; `threatbox rules` lists them");
-                ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// The configuration named, else `.threatbox.toml` when present.
+fn load_config(path: Option<&PathBuf>) -> Result<Config, ExitCode> {
+    let config_path = path.cloned().or_else(|| {
+        let p = PathBuf::from(".threatbox.toml");
+        p.is_file().then_some(p)
+    });
+    match &config_path {
+        Some(p) => Config::load(p).map_err(|d| {
+            eprintln!(
+                "threatbox: {}:{}:{}: {}",
+                d.location.path, d.location.start_line, d.location.start_column, d.message
+            );
+            ExitCode::from(EXIT_ERROR)
+        }),
+        None => Ok(Config::default()),
+    }
+}
+
+fn write_output(path: Option<&PathBuf>, rendered: &str) -> Result<(), ExitCode> {
+    let written = match path {
+        Some(path) => std::fs::write(path, rendered.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => std::io::stdout()
+            .lock()
+            .write_all(rendered.as_bytes())
+            .map_err(|e| format!("cannot write to standard output: {e}")),
+    };
+    written.map_err(|e| {
+        eprintln!("threatbox: {e}");
+        ExitCode::from(EXIT_ERROR)
+    })
+}
+
+fn run_attack(args: AttackArgs) -> ExitCode {
+    let config = match load_config(args.config.as_ref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut goals = Vec::new();
+    for g in &args.goal {
+        match Goal::parse(g) {
+            Ok(goal) => goals.push(goal),
+            Err(e) => {
+                eprintln!("threatbox: {e}");
+                return ExitCode::from(EXIT_ERROR);
             }
+        }
+    }
+    let options = ScanOptions {
+        paths: args.paths,
+        excludes: args.exclude,
+        strict: args.strict,
+        vulns: args.vulns,
+        ..ScanOptions::default()
+    };
+    let analysis = scan(&options, &config);
+    let attack_options = AttackOptions {
+        entries: EntryPoints {
+            internet: !args.no_internet,
+            supply_chain: !args.no_supply_chain,
+            assume_breach: args.assume_breach,
         },
+        goals,
+    };
+    let result = attack::analyse(&analysis.system, &analysis.findings, &attack_options);
+    let rendered = report::attack::render(&analysis, &result, args.format);
+    if let Err(code) = write_output(args.output.as_ref(), &rendered) {
+        return code;
+    }
+    for d in &analysis.diagnostics {
+        if d.level == DiagnosticLevel::Error {
+            eprintln!(
+                "threatbox: {}:{}: {}",
+                d.location.path, d.location.start_line, d.message
+            );
+        }
+    }
+    if analysis
+        .diagnostics
+        .iter()
+        .any(|d| d.level == DiagnosticLevel::Error)
+    {
+        ExitCode::from(EXIT_ERROR)
+    } else if result.reachable_goals().next().is_some() {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
 fn run_scan(args: ScanArgs) -> ExitCode {
-    let config_path = args.config.clone().or_else(|| {
-        let p = PathBuf::from(".threatbox.toml");
-        p.is_file().then_some(p)
-    });
-    let config = match &config_path {
-        Some(p) => match Config::load(p) {
-            Ok(c) => c,
-            Err(d) => {
-                eprintln!(
-                    "threatbox: {}:{}:{}: {}",
-                    d.location.path, d.location.start_line, d.location.start_column, d.message
-                );
-                return ExitCode::from(EXIT_ERROR);
-            }
-        },
-        None => Config::default(),
+    let config = match load_config(args.config.as_ref()) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
     let options = ScanOptions {
         paths: args.paths,
@@ -163,17 +286,8 @@ fn run_scan(args: ScanArgs) -> ExitCode {
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
     let rendered = report::render(&analysis, args.format, color);
-    let written = match &args.output {
-        Some(path) => std::fs::write(path, rendered.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => std::io::stdout()
-            .lock()
-            .write_all(rendered.as_bytes())
-            .map_err(|e| format!("cannot write to standard output: {e}")),
-    };
-    if let Err(e) = written {
-        eprintln!("threatbox: {e}");
-        return ExitCode::from(EXIT_ERROR);
+    if let Err(code) = write_output(args.output.as_ref(), &rendered) {
+        return code;
     }
 
     let input_error = analysis

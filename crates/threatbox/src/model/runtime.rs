@@ -158,6 +158,9 @@ pub struct Container {
     pub selinux: Option<Setting<String>>,
     /// `procMount: Unmasked`, docker `systempaths=unconfined`.
     pub unmasked_proc: Option<Setting<bool>>,
+    /// Kubernetes `securityContext.procMount` as written (`Default`,
+    /// `Unmasked`, or a value the API server would reject).
+    pub proc_mount: Option<Setting<String>>,
     pub mounts: Vec<Mount>,
     pub resources: Resources,
     pub env: Vec<EnvVar>,

@@ -80,6 +80,7 @@ mod tb504_rbac_privilege_escalation_verbs;
 mod tb505_rbac_nodes_proxy;
 mod tb506_rbac_anonymous_or_broad_group_binding;
 mod tb507_default_service_account_bound;
+mod tb508_rbac_binding_to_undefined_role;
 mod tb520_workload_exposed_without_network_policy;
 mod tb521_namespace_without_default_deny;
 mod tb522_ingress_without_tls;
@@ -180,6 +181,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb505_rbac_nodes_proxy::RbacNodesProxy,
         &tb506_rbac_anonymous_or_broad_group_binding::RbacAnonymousOrBroadGroupBinding,
         &tb507_default_service_account_bound::DefaultServiceAccountBound,
+        &tb508_rbac_binding_to_undefined_role::RbacBindingToUndefinedRole,
         &tb520_workload_exposed_without_network_policy::WorkloadExposedWithoutNetworkPolicy,
         &tb521_namespace_without_default_deny::NamespaceWithoutDefaultDeny,
         &tb522_ingress_without_tls::IngressWithoutTls,
