@@ -80,6 +80,9 @@ struct AttackArgs {
     /// Skip paths matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
+    /// Trivy / Grype JSON report to attach to the images (repeatable).
+    #[arg(long, value_name = "FILE")]
+    vulns: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -106,6 +109,14 @@ struct ScanArgs {
     /// Skip paths matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
+    /// Trivy (`trivy image -f json`) or Grype (`grype -o json`) report to
+    /// attach to the images and workloads it is about (repeatable).
+    #[arg(long, value_name = "FILE")]
+    vulns: Vec<PathBuf>,
+    /// Platform the images should be built for (`linux/amd64`); of a
+    /// multi-platform image archive only this one is read.
+    #[arg(long, value_name = "OS/ARCH")]
+    platform: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -215,7 +226,8 @@ fn run_attack(args: AttackArgs) -> ExitCode {
         paths: args.paths,
         excludes: args.exclude,
         strict: args.strict,
-        today: None,
+        vulns: args.vulns,
+        ..ScanOptions::default()
     };
     let analysis = scan(&options, &config);
     let attack_options = AttackOptions {
@@ -261,7 +273,9 @@ fn run_scan(args: ScanArgs) -> ExitCode {
         paths: args.paths,
         excludes: args.exclude,
         strict: args.strict,
-        today: None,
+        platform: args.platform,
+        vulns: args.vulns,
+        ..ScanOptions::default()
     };
     let analysis = scan(&options, &config);
 

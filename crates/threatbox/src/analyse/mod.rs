@@ -78,6 +78,13 @@ pub fn run_rules(system: &System, config: &Config, rules: &[&'static dyn Rule]) 
         }
         sink
     }));
+    findings.par_extend(system.image_archives.par_iter().flat_map_iter(|archive| {
+        let mut sink = Sink::new();
+        for rule in rules {
+            rule.check_image_archive(archive, &ctx, &mut sink);
+        }
+        sink
+    }));
     for rule in rules {
         rule.check_system(&ctx, &mut findings);
     }

@@ -192,6 +192,12 @@ pub struct Container {
     pub shared_propagation: Vec<Setting<String>>,
     /// Compose `build.target`: the stage that ships instead of the last one.
     pub build_target: Option<String>,
+    /// Index into `System::image_archives` when the image reference matches
+    /// an archive scanned in this run (done in `model::resolve`).
+    pub image_archive: Option<usize>,
+    /// Indices into `System::vulnerability_reports` about this container's
+    /// image (by reference, or through its archive).
+    pub vulnerability_reports: Vec<usize>,
 }
 
 /// A host device given to a container.
