@@ -201,3 +201,58 @@ fn non_image_tar_named_explicitly_is_a_warning_only() {
         .code(0)
         .stdout(predicates::str::contains("not an image archive"));
 }
+
+#[test]
+fn critical_fixable_vulnerability_in_an_exposed_workload_is_an_attack_entry_point() {
+    let dir = tempfile::tempdir().unwrap();
+    write_archive(&dir.path().join("api.tar"));
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  api:\n    image: shop/api:2.0\n    ports: [\"8080:8080\"]\n",
+    )
+    .unwrap();
+    // Outside the scanned folder: a report there would be found by content.
+    let reports = tempfile::tempdir().unwrap();
+    let report = reports.path().join("trivy.json");
+    std::fs::write(&report, TRIVY).unwrap();
+    let out = threatbox()
+        .arg("attack")
+        .arg(dir.path())
+        .args(["--format", "json", "--goal", "workload:api", "--vulns"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let goal = &v["goals"][0];
+    assert_eq!(goal["reachable"], true);
+    let first = goal["path"][0].as_u64().unwrap() as usize;
+    assert_eq!(
+        v["graph"]["steps"][first]["step"],
+        "exploit-known-vulnerability"
+    );
+    // The fact names the vulnerability and links to the TB221 finding.
+    let fact = v["graph"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["predicate"] == "known-vulnerability")
+        .unwrap();
+    assert!(fact["label"].as_str().unwrap().contains("CVE-2024-0001"));
+    let fix = fact["fix"].as_u64().unwrap() as usize;
+    assert_eq!(v["fixes"][fix]["code"], "TB221");
+
+    // Without the report the same workload is reached only by the generic,
+    // costlier assumption.
+    let out = threatbox()
+        .arg("attack")
+        .arg(dir.path())
+        .args(["--format", "json", "--goal", "workload:api"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = v["goals"][0]["path"][0].as_u64().unwrap() as usize;
+    assert_eq!(
+        v["graph"]["steps"][first]["step"],
+        "exploit-exposed-service"
+    );
+}

@@ -50,6 +50,7 @@ fn entry_points(g: &mut Ground<'_>, i: usize, w: &Workload, entries: &EntryPoint
                 None,
             );
             g.graph.step("exploit-exposed-service", &[fact], exec);
+            known_vulnerabilities(g, i, w, fact);
         }
     }
     if entries.breaches(&key, w) {
@@ -62,6 +63,41 @@ fn entry_points(g: &mut Ground<'_>, i: usize, w: &Workload, entries: &EntryPoint
         );
         g.graph.step("assumed-breach", &[fact], exec);
     }
+}
+
+/// A critical vulnerability with a fixed version, in an exposed workload:
+/// a cheaper, likelier way in than an unknown flaw.
+fn known_vulnerabilities(g: &mut Ground<'_>, i: usize, w: &Workload, exposed: NodeId) {
+    let key = g.keys[i].clone();
+    let exec = g.exec_node(i);
+    let mut ids: Vec<&str> = Vec::new();
+    let mut evidence = Vec::new();
+    for (c, v) in g.system.vulnerabilities_of(w) {
+        if v.is_critical_with_fix() {
+            ids.push(&v.id);
+            if let Some(image) = &c.image
+                && !evidence.contains(&image.location)
+            {
+                evidence.push(image.location.clone());
+            }
+        }
+    }
+    if ids.is_empty() {
+        return;
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let fix = g.linker.fix(&["TB221"], &evidence, Some(&w.extent));
+    let list = ids.join(", ");
+    let fact = g.graph.fact(
+        FactKind::KnownVulnerability,
+        &key,
+        || format!("{key} runs an image with critical fixable vulnerabilities ({list})"),
+        evidence,
+        fix,
+    );
+    g.graph
+        .step("exploit-known-vulnerability", &[exposed, fact], exec);
 }
 
 /// How the workload is reachable from outside its cluster or host.
