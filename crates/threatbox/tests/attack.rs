@@ -404,3 +404,26 @@ fn scan_sarif_carries_each_reachable_goal_as_a_code_flow() {
         );
     }
 }
+
+#[test]
+fn the_readme_shows_the_real_attack_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = readme.split("## Attack paths").nth(1).unwrap();
+    let block = section
+        .split("```text\n")
+        .nth(1)
+        .and_then(|b| b.split("\n```").next())
+        .unwrap();
+    let out = threatbox()
+        .current_dir(&root)
+        .args(["attack", "examples/", "--goal", "cluster-admin"])
+        .output()
+        .unwrap();
+    let real = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        block.trim_end(),
+        real.trim_end(),
+        "update the README's attack block"
+    );
+}
