@@ -168,6 +168,12 @@ fn load(candidate: &Candidate) -> Loaded {
 
 /// The whole pipeline: discover → parse → model → analyse.
 pub fn scan(options: &ScanOptions, config: &Config) -> Analysis {
+    scan_system(options, config).0
+}
+
+/// Like [`scan`], also returning the system model (for the threat-model
+/// document, which draws it).
+pub fn scan_system(options: &ScanOptions, config: &Config) -> (Analysis, System) {
     let paths = if options.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -210,7 +216,7 @@ pub fn scan(options: &ScanOptions, config: &Config) -> Analysis {
     diagnostics.sort();
     diagnostics.dedup();
     inputs.sort();
-    Analysis {
+    let analysis = Analysis {
         findings,
         diagnostics,
         inputs,
@@ -219,7 +225,8 @@ pub fn scan(options: &ScanOptions, config: &Config) -> Analysis {
             .map(|r| r.meta())
             .collect(),
         sources,
-    }
+    };
+    (analysis, system)
 }
 
 #[cfg(test)]

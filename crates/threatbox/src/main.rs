@@ -11,7 +11,7 @@ use threatbox::analyse::rules;
 use threatbox::config::Config;
 use threatbox::report::{self, Format};
 use threatbox::source::DiagnosticLevel;
-use threatbox::{ScanOptions, scan};
+use threatbox::{ScanOptions, scan, scan_system};
 
 /// Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.
 const EXIT_FINDINGS: u8 = 1;
@@ -37,6 +37,8 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: ListFormat,
     },
+    /// Write the threat-model document (Markdown or self-contained HTML).
+    Report(ReportArgs),
     /// Print one rule's documentation.
     Explain {
         /// Rule code (e.g. TB101), slug, or a peer id such as DL3002.
@@ -70,6 +72,33 @@ struct ScanArgs {
     exclude: Vec<String>,
 }
 
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// Files or directories to analyse.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    #[arg(long, short, value_enum, default_value = "markdown")]
+    format: DocumentFormat,
+    /// Write the document here instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Configuration file (default: .threatbox.toml in the current directory, if present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Ignore every suppression (inline comments and config entries).
+    #[arg(long)]
+    strict: bool,
+    /// Skip paths matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DocumentFormat {
+    Markdown,
+    Html,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ColorChoice {
     Auto,
@@ -98,6 +127,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Report(args) => run_report(args),
         Command::Rules { format } => {
             let out = match format {
                 ListFormat::Text => report::catalogue::text(),
@@ -120,23 +150,69 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_scan(args: ScanArgs) -> ExitCode {
-    let config_path = args.config.clone().or_else(|| {
+/// The configuration named by `--config`, else `.threatbox.toml` when
+/// present; `Err` after printing why it cannot be read.
+fn load_config(path: Option<PathBuf>) -> Result<Config, ExitCode> {
+    let config_path = path.or_else(|| {
         let p = PathBuf::from(".threatbox.toml");
         p.is_file().then_some(p)
     });
-    let config = match &config_path {
-        Some(p) => match Config::load(p) {
-            Ok(c) => c,
-            Err(d) => {
-                eprintln!(
-                    "threatbox: {}:{}:{}: {}",
-                    d.location.path, d.location.start_line, d.location.start_column, d.message
-                );
-                return ExitCode::from(EXIT_ERROR);
-            }
-        },
-        None => Config::default(),
+    match &config_path {
+        Some(p) => Config::load(p).map_err(|d| {
+            eprintln!(
+                "threatbox: {}:{}:{}: {}",
+                d.location.path, d.location.start_line, d.location.start_column, d.message
+            );
+            ExitCode::from(EXIT_ERROR)
+        }),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Writes the threat-model document. Findings do not change the exit code
+/// (the document is the product); 2 when the configuration or the output
+/// cannot be used.
+fn run_report(args: ReportArgs) -> ExitCode {
+    let config = match load_config(args.config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let options = ScanOptions {
+        paths: args.paths,
+        excludes: args.exclude,
+        strict: args.strict,
+        today: None,
+    };
+    let (analysis, system) = scan_system(&options, &config);
+    // The attack analysis is not plugged in yet: an empty summary makes the
+    // document say so.
+    let attack = report::document::AttackSummary::default();
+    let doc = report::document::build(&analysis, &system, &attack);
+    let rendered = match args.format {
+        DocumentFormat::Markdown => report::document::markdown::render(&doc),
+        DocumentFormat::Html => report::document::html::render(&doc),
+    };
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, rendered.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => std::io::stdout()
+            .lock()
+            .write_all(rendered.as_bytes())
+            .map_err(|e| format!("cannot write to standard output: {e}")),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("threatbox: {e}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run_scan(args: ScanArgs) -> ExitCode {
+    let config = match load_config(args.config.clone()) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
     let options = ScanOptions {
         paths: args.paths,
