@@ -15,7 +15,7 @@ use std::fmt::Write;
 use sha2::{Digest, Sha256};
 
 use super::attack_view::{TreeNodeKind, TreeView};
-use super::dfd::{Cell, Dfd, ElementKind};
+use super::dfd::{BoundaryKind, Cell, Dfd, ElementKind, Role};
 use super::escape::{html as h, ident};
 use super::tables::Table;
 use super::{Document, FindingView, stage_title};
@@ -30,7 +30,7 @@ const CSS: &str = r#"
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0}
 header,main{max-width:1200px;margin:0 auto;padding:0 1.2rem}
 h1{margin:1.2rem 0 .3rem}h2{border-bottom:1px solid var(--line);padding-bottom:.2rem;margin-top:2.2rem}
-nav ol{display:flex;flex-wrap:wrap;gap:.2rem 1.2rem;padding-left:1.2rem;margin:.3rem 0}
+nav ol{display:flex;flex-wrap:wrap;gap:.2rem 1.2rem;list-style:none;padding:0;margin:.3rem 0}
 table{border-collapse:collapse;margin:.6rem 0 1rem;font-size:13px;width:100%}
 th,td{border:1px solid var(--line);padding:.25rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f6f8fa}
@@ -58,7 +58,7 @@ svg text{font-family:system-ui,sans-serif}
 .dfd-node .shape{fill:#f6f8fa;stroke:#57606a;stroke-width:1.5}
 .dfd-node.severe .shape{stroke:var(--high);stroke-width:4}
 .dfd-node text{font-size:12px}.dfd-node .detail{fill:var(--muted);font-size:11px}.dfd-node .badge{fill:var(--high);font-weight:700;font-size:11px}
-.dfd-flow line{stroke:#57606a;stroke-width:1.4}
+.dfd-flow line{stroke:#57606a;stroke-width:1.4}.dfd-flow.supply line{stroke:#afb8c1;stroke-dasharray:4 3}
 .dfd-flow text{font-size:10.5px;fill:#1b1f24;paint-order:stroke;stroke:#fff;stroke-width:4px;stroke-linejoin:round}
 .tree-node rect{fill:#f6f8fa;stroke:#8c959f;stroke-width:1.5}
 .tree-node.reachable rect{fill:#ffebe9;stroke:var(--high);stroke-width:3.5}
@@ -152,7 +152,7 @@ pub fn render(doc: &Document) -> String {
         h(&doc.scope.tool_version),
         doc.scope.inputs.len()
     );
-    o.push_str("<nav aria-label=\"Sections\"><ol><li><a href=\"#scope\">Scope</a></li><li><a href=\"#summary\">Summary</a></li><li><a href=\"#system\">System model</a></li><li><a href=\"#stride\">STRIDE per element</a></li><li><a href=\"#lifecycle\">Lifecycle</a></li><li><a href=\"#findings\">Findings</a></li><li><a href=\"#attack\">Attack trees</a></li><li><a href=\"#mitigation\">Mitigation plan</a></li><li><a href=\"#appendix\">Appendix</a></li></ol></nav>\n</header>\n<main>\n");
+    o.push_str("<nav aria-label=\"Sections\"><ol><li><a href=\"#scope\">1. Scope</a></li><li><a href=\"#summary\">2. Summary</a></li><li><a href=\"#system\">3. System model</a></li><li><a href=\"#stride\">4. STRIDE per element</a></li><li><a href=\"#lifecycle\">5. Lifecycle</a></li><li><a href=\"#findings\">6. Findings</a></li><li><a href=\"#attack\">7. Attack trees</a></li><li><a href=\"#mitigation\">8. Mitigation plan</a></li><li><a href=\"#appendix\">9. Appendix</a></li></ol></nav>\n</header>\n<main>\n");
     scope(&mut o, doc);
     summary(&mut o, doc);
     system(&mut o, doc);
@@ -273,19 +273,38 @@ struct Layout<'a> {
 }
 
 impl Layout<'_> {
+    /// A boundary's nodes and inner boundaries. Inner boundaries are ordered
+    /// so that arrows mostly run one way: at the top the internet first; inside,
+    /// namespaces and networks (workloads) before hosts (what they reach).
     fn children(&self, parent: Option<&str>) -> (Vec<String>, Vec<String>) {
         let nodes = self.dfd.nodes.iter().filter(|n| parent == Some(n.boundary.as_str())).map(|n| n.id.clone()).collect();
-        let boxes = self.dfd.boundaries.iter().filter(|b| b.parent.as_deref() == parent).map(|b| b.id.clone()).collect();
-        (nodes, boxes)
+        let mut boxes: Vec<(u8, usize, String)> = self
+            .dfd
+            .boundaries
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.parent.as_deref() == parent)
+            .map(|(i, b)| {
+                let rank = match (parent, b.kind) {
+                    (None, BoundaryKind::Internet) => 0,
+                    (None, _) => 1,
+                    (Some(_), BoundaryKind::Host) => 2,
+                    (Some(_), _) => 1,
+                };
+                (rank, i, b.id.clone())
+            })
+            .collect();
+        boxes.sort();
+        (nodes, boxes.into_iter().map(|(_, _, id)| id).collect())
     }
 
     /// Rows of child boxes, wrapped at `WRAP`.
-    fn rows(&mut self, boxes: &[String]) -> Vec<Vec<String>> {
+    fn rows(&mut self, boxes: &[String], wrap: f64) -> Vec<Vec<String>> {
         let mut rows: Vec<Vec<String>> = Vec::new();
         let mut width = 0.0;
         for b in boxes {
             let (w, _) = self.measure(b, 0);
-            if rows.is_empty() || (width + w > WRAP && width > 0.0) {
+            if rows.is_empty() || (width + w > wrap && width > 0.0) {
                 rows.push(Vec::new());
                 width = 0.0;
             }
@@ -297,13 +316,14 @@ impl Layout<'_> {
         rows
     }
 
-    fn content_size(&mut self, nodes: usize, boxes: &[String], depth: usize) -> (f64, f64) {
-        let cols = nodes.min(4);
-        let grid_rows = nodes.div_ceil(4);
-        let mut w: f64 = if cols > 0 { cols as f64 * (NODE_W + GAP) - GAP } else { 0.0 };
-        let mut h: f64 = if grid_rows > 0 { grid_rows as f64 * (NODE_H + GAP) - GAP } else { 0.0 };
-        let rows = self.rows(boxes);
-        for row in &rows {
+    /// Size of a boundary's content: inner boundaries in wrapped rows, then
+    /// its own nodes in a grid below them. The top level stacks each
+    /// boundary on its own row.
+    fn content_size(&mut self, nodes: usize, boxes: &[String], root: bool, depth: usize) -> (f64, f64) {
+        let wrap = if root && nodes == 0 { 0.0 } else { WRAP };
+        let mut w: f64 = 0.0;
+        let mut h: f64 = 0.0;
+        for row in &self.rows(boxes, wrap) {
             let mut rw: f64 = 0.0;
             let mut rh: f64 = 0.0;
             for b in row {
@@ -312,12 +332,15 @@ impl Layout<'_> {
                 rh = rh.max(bh);
             }
             w = w.max(rw - GAP);
-            if h > 0.0 {
-                h += GAP;
-            }
-            h += rh;
+            h += rh + GAP;
         }
-        (w, h)
+        let cols = nodes.min(4);
+        let grid_rows = nodes.div_ceil(4);
+        if cols > 0 {
+            w = w.max(cols as f64 * (NODE_W + GAP) - GAP);
+            h += grid_rows as f64 * (NODE_H + GAP);
+        }
+        (w, (h - GAP).max(0.0))
     }
 
     fn measure(&mut self, id: &str, depth: usize) -> (f64, f64) {
@@ -328,7 +351,7 @@ impl Layout<'_> {
             return (0.0, 0.0);
         }
         let (nodes, boxes) = self.children(Some(id));
-        let (cw, ch) = self.content_size(nodes.len(), &boxes, depth);
+        let (cw, ch) = self.content_size(nodes.len(), &boxes, false, depth);
         let label = self.dfd.boundary(id).map_or(0, |b| b.label.chars().count().min(60) + 22);
         let w = (cw + 2.0 * PAD).max(label as f64 * 7.0 + 2.0 * PAD).max(NODE_W + 2.0 * PAD);
         let h = ch + 2.0 * PAD + TITLE;
@@ -341,12 +364,9 @@ impl Layout<'_> {
             return;
         }
         let (nodes, boxes) = self.children(parent);
-        for (i, n) in nodes.iter().enumerate() {
-            let (c, r) = (i % 4, i / 4);
-            self.nodes.insert(n.clone(), Rect { x: x + c as f64 * (NODE_W + GAP), y: y + r as f64 * (NODE_H + GAP), w: NODE_W, h: NODE_H });
-        }
-        let mut cy = y + if nodes.is_empty() { 0.0 } else { nodes.len().div_ceil(4) as f64 * (NODE_H + GAP) };
-        for row in self.rows(&boxes) {
+        let wrap = if parent.is_none() && nodes.is_empty() { 0.0 } else { WRAP };
+        let mut cy = y;
+        for row in self.rows(&boxes, wrap) {
             let mut cx = x;
             let mut rh: f64 = 0.0;
             for b in row {
@@ -357,6 +377,10 @@ impl Layout<'_> {
                 rh = rh.max(h);
             }
             cy += rh + GAP;
+        }
+        for (i, n) in nodes.iter().enumerate() {
+            let (c, r) = (i % 4, i / 4);
+            self.nodes.insert(n.clone(), Rect { x: x + c as f64 * (NODE_W + GAP), y: cy + r as f64 * (NODE_H + GAP), w: NODE_W, h: NODE_H });
         }
     }
 }
@@ -381,7 +405,7 @@ fn dfd_svg(o: &mut String, dfd: &Dfd) {
     }
     let mut l = Layout { dfd, sizes: BTreeMap::new(), boxes: BTreeMap::new(), nodes: BTreeMap::new() };
     let (_, roots) = l.children(None);
-    let (cw, ch) = l.content_size(0, &roots, 0);
+    let (cw, ch) = l.content_size(0, &roots, true, 0);
     l.place_content(None, 10.0, 10.0, 0);
     let (w, ht) = (cw + 20.0, ch + 20.0);
     let _ = write!(
@@ -418,16 +442,24 @@ fn dfd_svg(o: &mut String, dfd: &Dfd) {
         let from = dfd.label(&f.from).unwrap_or("");
         let to = dfd.label(&f.to).unwrap_or("");
         let sev = f.worst.map_or(String::new(), |w| format!(" sev-{}", w.as_str()));
+        // Image pulls and builds are many and long: drawn light and
+        // unlabelled (the label is in the tooltip and the STRIDE table).
+        let supply = matches!(f.role, Role::PullFlow | Role::BuildFlow);
+        let text = if supply {
+            String::new()
+        } else {
+            format!("<text x=\"{mx:.1}\" y=\"{my:.1}\" text-anchor=\"middle\">{}</text>", h(&clip(&f.label, 42)))
+        };
         let _ = write!(
             o,
-            "<g class=\"dfd-flow{sev}\" id=\"dfd-{}\" data-from=\"dfd-{}\" data-to=\"dfd-{}\"><title>{} → {}: {}</title><line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" marker-end=\"url(#arrow)\"/><text x=\"{mx:.1}\" y=\"{my:.1}\" text-anchor=\"middle\">{}</text></g>\n",
+            "<g class=\"dfd-flow{}{sev}\" id=\"dfd-{}\" data-from=\"dfd-{}\" data-to=\"dfd-{}\"><title>{} → {}: {}</title><line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" marker-end=\"url(#arrow)\"/>{text}</g>\n",
+            if supply { " supply" } else { "" },
             f.id,
             f.from,
             f.to,
             h(from),
             h(to),
             h(&f.label),
-            h(&clip(&f.label, 42))
         );
     }
     for n in &dfd.nodes {
@@ -448,7 +480,7 @@ fn dfd_svg(o: &mut String, dfd: &Dfd) {
             _ => format!("<rect class=\"shape\" x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\"/>", r.x, r.y, r.w, r.h),
         };
         let badge = match n.worst {
-            Some(w) if !n.findings.is_empty() => format!("<text class=\"badge\" x=\"{:.0}\" y=\"{:.0}\">⚠ {} findings, worst {w}</text>", r.x + 12.0, r.y + 56.0, n.findings.len()),
+            Some(w) if !n.findings.is_empty() => format!("<text class=\"badge\" x=\"{:.0}\" y=\"{:.0}\">⚠ {}, worst {w}</text>", r.x + 12.0, r.y + 56.0, super::findings_count(n.findings.len())),
             _ => String::new(),
         };
         let _ = write!(
@@ -505,12 +537,12 @@ fn lifecycle(o: &mut String, doc: &Document) {
     o.push_str("<section id=\"lifecycle\"><h2>5. Lifecycle view</h2>\n<ol class=\"lifecycle\">");
     for s in &doc.lifecycle {
         let n: usize = s.by_severity.iter().map(|(_, n)| n).sum();
-        let _ = write!(o, "<li><a href=\"#stage-{}\">{}</a>: {n} findings</li>", s.stage.as_str(), h(s.title));
+        let _ = write!(o, "<li><a href=\"#stage-{}\">{}</a>: {}</li>", s.stage.as_str(), h(s.title), super::findings_count(n));
     }
     o.push_str("</ol>\n");
     for s in &doc.lifecycle {
         let n: usize = s.by_severity.iter().map(|(_, n)| n).sum();
-        let _ = write!(o, "<h3>{}</h3>\n<p>{} {n} findings; {} rules evaluated at this stage.</p>\n", h(s.title), h(s.about), s.rules_evaluated);
+        let _ = write!(o, "<h3>{}</h3>\n<p>{} {}; {} rules evaluated at this stage.</p>\n", h(s.title), h(s.about), super::findings_count(n), s.rules_evaluated);
         if !s.rules.is_empty() {
             o.push_str("<table><thead><tr><th scope=\"col\">Rule</th><th scope=\"col\">Title</th><th scope=\"col\">Findings</th><th scope=\"col\">Worst</th></tr></thead><tbody>");
             for (code, title, n, sev) in &s.rules {
@@ -702,13 +734,13 @@ fn mitigation(o: &mut String, doc: &Document) {
             }
             let _ = write!(
                 o,
-                "<li{}>{}{} <strong>{} {}</strong> ({} findings).{extra} {} <br>Findings: {}</li>\n",
+                "<li{}>{}{} <strong>{} {}</strong> ({}).{extra} {} <br>Findings: {}</li>\n",
                 if it.in_fix_set { " class=\"fix-set\"" } else { "" },
                 if it.in_fix_set { "★ " } else { "" },
                 sev_badge(it.severity),
                 h(&it.code),
                 h(&it.title),
-                it.findings.len(),
+                super::findings_count(it.findings.len()),
                 inline_md(&it.fix),
                 links.join(", ")
             );

@@ -118,7 +118,7 @@ fn system(o: &mut String, doc: &Document) {
 
 fn badge(findings: usize, worst: Option<Severity>) -> String {
     match worst {
-        Some(w) if findings > 0 => format!("<br/>⚠ {findings} findings, worst {w}"),
+        Some(w) if findings > 0 => format!("<br/>⚠ {}, worst {w}", super::findings_count(findings)),
         _ => String::new(),
     }
 }
@@ -206,12 +206,12 @@ fn lifecycle(o: &mut String, doc: &Document) {
     let ids: Vec<String> = doc.lifecycle.iter().map(|s| format!("s{}", s.stage.as_str())).collect();
     for (s, id) in doc.lifecycle.iter().zip(&ids) {
         let n: usize = s.by_severity.iter().map(|(_, n)| n).sum();
-        let _ = writeln!(o, "  {id}[\"{}<br/>{n} findings\"]", mermaid(s.title));
+        let _ = writeln!(o, "  {id}[\"{}<br/>{}\"]", mermaid(s.title), super::findings_count(n));
     }
     let _ = writeln!(o, "  {}\n```\n", ids.join(" --> "));
     for s in &doc.lifecycle {
         let n: usize = s.by_severity.iter().map(|(_, n)| n).sum();
-        let _ = writeln!(o, "### {}\n\n{} {n} findings; {} rules evaluated at this stage.\n", s.title, s.about, s.rules_evaluated);
+        let _ = writeln!(o, "### {}\n\n{} {}; {} rules evaluated at this stage.\n", s.title, s.about, super::findings_count(n), s.rules_evaluated);
         if !s.rules.is_empty() {
             let _ = writeln!(o, "| Rule | Title | Findings | Worst |\n|---|---|---|---|");
             for (code, title, n, sev) in &s.rules {
@@ -353,12 +353,12 @@ fn mitigation(o: &mut String, doc: &Document) {
         }
         let _ = writeln!(
             o,
-            "{}. {star}**{} {}** ({}, {} findings).{extra} {} Findings: {}",
+            "{}. {star}**{} {}** ({}, {}).{extra} {} Findings: {}",
             i + 1,
             it.code,
             md(&it.title),
             it.severity,
-            it.findings.len(),
+            super::findings_count(it.findings.len()),
             it.fix.split_whitespace().collect::<Vec<_>>().join(" "),
             links.join(", ")
         );

@@ -265,6 +265,15 @@ fn severity_counts<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec<(Seve
         .collect()
 }
 
+/// `1 finding`, `2 findings`.
+pub fn findings_count(n: usize) -> String {
+    if n == 1 {
+        "1 finding".to_string()
+    } else {
+        format!("{n} findings")
+    }
+}
+
 fn loc_text(path: &str, line: usize) -> String {
     format!("{path}:{line}")
 }
@@ -503,7 +512,7 @@ fn finding_view(f: &Finding, analysis: &Analysis, dfd: &Dfd) -> FindingView {
             .sources
             .get(&f.location.path)
             .and_then(|s| s.line_text(f.location.start_line))
-            .map(str::to_string),
+            .map(|line| redact_line(line, f.rule.cwe)),
         related: f
             .related
             .iter()
@@ -519,6 +528,43 @@ fn finding_view(f: &Finding, analysis: &Analysis, dfd: &Dfd) -> FindingView {
         fix: f.rule.remediation.to_string(),
         elements,
     }
+}
+
+/// CWEs of rules about credentials: the value on their line is never
+/// quoted.
+const SECRET_CWES: &[u32] = &[259, 321, 522, 526, 798];
+
+/// The source line as the document may quote it: a document is shared more
+/// widely than a scan log, so known secret formats are redacted everywhere,
+/// and on lines that a credential rule flags, the value after the first `=`
+/// or `:` as well.
+fn redact_line(line: &str, cwes: &[u32]) -> String {
+    let mut out = line.to_string();
+    // Each pass replaces one secret with a shorter, secret-free text.
+    for _ in 0..16 {
+        let Some((_, range)) = crate::analyse::secrets::find_secret(&out) else {
+            break;
+        };
+        let Some(secret) = out.get(range.clone()) else {
+            break;
+        };
+        if secret.contains("redacted") {
+            break;
+        }
+        let replacement = crate::analyse::secrets::redact(secret);
+        out.replace_range(range, &replacement);
+    }
+    if cwes.iter().any(|c| SECRET_CWES.contains(c)) {
+        let cut = out.find('=').into_iter().chain(out.find(": ")).min();
+        if let Some(i) = cut {
+            let (head, value) = out.split_at(i + 1);
+            let value = value.trim();
+            if !value.is_empty() && !value.contains("redacted") {
+                out = format!("{head} {}", crate::analyse::secrets::redact(value));
+            }
+        }
+    }
+    out
 }
 
 /// The mitigation plan: the attack analysis' order when there is one, else
