@@ -19,20 +19,25 @@ pub fn html(s: &str) -> String {
     out
 }
 
-/// Markdown inline text: every ASCII punctuation character is
-/// backslash-escaped (CommonMark allows it for all of them), which leaves
-/// no link, image, HTML tag, emphasis, table pipe or autolink scheme
-/// (`https\:`, `www\.`) for the input to form; line breaks become spaces so
-/// that a value cannot start a new block.
+/// Markdown inline text. Backslash-escapes (which CommonMark allows for any
+/// ASCII punctuation) every character that can start markup: links and
+/// images (`[`, `]`), HTML and autolinks (`<`, `>`), entities (`&`),
+/// emphasis (`*`, `_`, `~`), code (`` ` ``), table cells (`|`), headings
+/// (`#`), GitHub math (`$`), and the autolink triggers `:` (so no
+/// `https://` or `javascript:` scheme forms), `@` (e-mail) and the `.` of
+/// `www.`. Line breaks become spaces so that a value cannot start a block.
+/// Other punctuation stays as it is, for a readable source.
 pub fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
             '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_ascii_punctuation() => {
+            '\\' | '`' | '*' | '_' | '~' | '[' | ']' | '<' | '>' | '&' | '|' | '#' | '$' | ':'
+            | '@' => {
                 out.push('\\');
                 out.push(c);
             }
+            '.' if out.to_ascii_lowercase().ends_with("www") => out.push_str("\\."),
             c if c.is_control() => out.push('\u{FFFD}'),
             c => out.push(c),
         }
@@ -111,14 +116,20 @@ mod tests {
     #[test]
     fn markdown_leaves_no_link_html_or_table_break() {
         let s = markdown("[x](javascript:alert(1)) <script> a|b `c` https://e.com www.e.com");
-        assert!(!s.contains("[x]("), "{s}");
-        assert!(!s.contains("<script"), "{s}");
-        assert!(!s.contains("https://"), "{s}");
+        // Every markup character is escaped.
+        for (i, c) in s.char_indices() {
+            if matches!(c, '[' | ']' | '<' | '>' | ':' | '`' | '|') {
+                assert!(s[..i].ends_with('\\'), "{c} at {i} in {s}");
+            }
+        }
         assert!(!s.contains("www.e"), "{s}");
         assert!(s.contains(r"a\|b"), "{s}");
         assert!(s.contains(r"\`c\`"), "{s}");
         assert_eq!(markdown("a\nb"), "a b");
         assert_eq!(markdown("é ü"), "é ü");
+        assert_eq!(markdown("a-b.c (d)"), "a-b.c (d)");
+        assert_eq!(markdown("WWW.x"), r"WWW\.x");
+        assert_eq!(markdown(r"\["), r"\\\[");
     }
 
     #[test]

@@ -257,7 +257,7 @@ fn findings(o: &mut String, doc: &Document) {
         let _ = writeln!(o, "No active findings.\n");
     }
     for g in &doc.findings {
-        let _ = writeln!(o, "### {}\n", stage_title(g.stage));
+        let _ = writeln!(o, "### Findings: {}\n", stage_title(g.stage));
         for c in &g.components {
             let _ = writeln!(o, "#### {}\n", md(&c.component));
             for f in &c.findings {
