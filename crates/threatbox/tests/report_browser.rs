@@ -66,7 +66,10 @@ fn load(browser: &Path, file: &Path, work: &Path, screenshot: Option<&Path>) -> 
             "--disable-default-apps",
             "--window-size=1400,5000",
         ])
-        .arg(format!("--user-data-dir={}", work.join("profile").display()))
+        .arg(format!(
+            "--user-data-dir={}",
+            work.join("profile").display()
+        ))
         .stdin(Stdio::null())
         .stderr(Stdio::null());
     };
@@ -240,7 +243,11 @@ fn html_report_in_headless_chromium() {
     cli_html(&workspace().join("examples"), &page);
     let shot = shots.join("report-examples.png");
     let got = load(&browser, &page, work.path(), Some(&shot));
-    assert!(got.page_requests.is_empty(), "requests: {:?}", got.page_requests);
+    assert!(
+        got.page_requests.is_empty(),
+        "requests: {:?}",
+        got.page_requests
+    );
     let dom = &got.dom;
     assert!(dom.contains("<svg id=\"dfd\""), "the data-flow diagram");
     for kind in ["internet", "network", "namespace", "host", "container"] {
@@ -265,7 +272,10 @@ fn html_report_in_headless_chromium() {
     }
     assert!(dom.contains("class=\"dfd-flow"), "flows are drawn");
     // The filter script ran (its CSP hash matched): the form is shown.
-    assert!(dom.contains("<form id=\"filters\" aria-label"), "filters not shown");
+    assert!(
+        dom.contains("<form id=\"filters\" aria-label"),
+        "filters not shown"
+    );
 
     // A page with attack trees: each reachable goal has its tree, with its
     // reachable nodes marked and leaves linked to findings.
@@ -285,7 +295,11 @@ fn html_report_in_headless_chromium() {
         work.path(),
         Some(&shots.join("report-trees.png")),
     );
-    assert!(got.page_requests.is_empty(), "requests: {:?}", got.page_requests);
+    assert!(
+        got.page_requests.is_empty(),
+        "requests: {:?}",
+        got.page_requests
+    );
     for (i, g) in attack.goals.iter().enumerate() {
         if g.reachable {
             assert!(
@@ -295,7 +309,10 @@ fn html_report_in_headless_chromium() {
             );
         }
     }
-    assert!(got.dom.contains("class=\"tree-node or reachable\" id=\"goal-0-n0\""));
+    assert!(
+        got.dom
+            .contains("class=\"tree-node or reachable\" id=\"goal-0-n0\"")
+    );
     assert!(got.dom.contains("class=\"tree-node leaf reachable\""));
     assert!(got.dom.contains("<a href=\"#f-"), "leaves link to findings");
 
@@ -310,11 +327,24 @@ fn html_report_in_headless_chromium() {
         work.path(),
         Some(&shots.join("report-hostile.png")),
     );
-    assert!(got.page_requests.is_empty(), "requests: {:?}", got.page_requests);
+    assert!(
+        got.page_requests.is_empty(),
+        "requests: {:?}",
+        got.page_requests
+    );
     let dom = &got.dom;
-    assert!(dom.contains("&lt;script&gt;document.title"), "payload is on the page as text");
-    assert!(dom.contains("<title>Threat model — threatbox</title>"), "title changed");
-    assert!(!body_tag(dom).contains("data-pwned"), "an injected handler ran");
+    assert!(
+        dom.contains("&lt;script&gt;document.title"),
+        "payload is on the page as text"
+    );
+    assert!(
+        dom.contains("<title>Threat model — threatbox</title>"),
+        "title changed"
+    );
+    assert!(
+        !body_tag(dom).contains("data-pwned"),
+        "an injected handler ran"
+    );
     assert!(!dom.contains("<img"), "an <img> was injected");
     assert!(!dom.contains("<svg onload"), "an <svg> was injected");
     assert_eq!(dom.matches("<script").count(), 1, "only our own script");

@@ -52,7 +52,13 @@ fn output_option_writes_the_file() {
     let file = dir.path().join("model.html");
     let stdout = report(
         &workspace(),
-        &["examples/", "--format", "html", "--output", file.to_str().unwrap()],
+        &[
+            "examples/",
+            "--format",
+            "html",
+            "--output",
+            file.to_str().unwrap(),
+        ],
         "2",
     );
     assert!(stdout.is_empty());
@@ -64,7 +70,13 @@ fn output_option_writes_the_file() {
 /// The HTML elements and attributes threatbox itself writes; anything else
 /// would have come from the input.
 fn assert_inert_html(html: &str) {
-    for bad in ["<img", "<svg onload", "<b>", "<script>document", "javascript:alert"] {
+    for bad in [
+        "<img",
+        "<svg onload",
+        "<b>",
+        "<script>document",
+        "javascript:alert",
+    ] {
         // `javascript:alert` may only appear escaped as text, never as a URL.
         if bad == "javascript:alert" {
             assert!(!html.contains("href=\"javascript"), "live javascript: URL");
@@ -88,7 +100,10 @@ fn assert_inert_html(html: &str) {
     while let Some(i) = rest.find('<') {
         let tag_end = rest[i..].find('>').map_or(rest.len(), |e| i + e);
         let tag = &rest[i..tag_end];
-        assert!(!tag.contains(" onerror") && !tag.contains(" onload"), "handler in {tag}");
+        assert!(
+            !tag.contains(" onerror") && !tag.contains(" onload"),
+            "handler in {tag}"
+        );
         assert!(!tag.contains(" src="), "no element loads anything: {tag}");
         rest = &rest[tag_end.min(rest.len())..];
         if rest.is_empty() {
@@ -142,9 +157,16 @@ fn assert_inert_markdown(md: &str) {
             }
             let rest = &line[i..];
             assert!(
-                ["<a id=\"f-", "<details>", "</details>", "<summary>", "</summary>", "</a>"]
-                    .iter()
-                    .any(|ok| rest.starts_with(ok)),
+                [
+                    "<a id=\"f-",
+                    "<details>",
+                    "</details>",
+                    "<summary>",
+                    "</summary>",
+                    "</a>"
+                ]
+                .iter()
+                .any(|ok| rest.starts_with(ok)),
                 "HTML from the input in: {line}"
             );
         }
@@ -154,7 +176,8 @@ fn assert_inert_markdown(md: &str) {
             }
             let rest = &line[i + 2..];
             assert!(
-                rest.starts_with("#f-") || rest.starts_with("https://cwe.mitre.org/data/definitions/"),
+                rest.starts_with("#f-")
+                    || rest.starts_with("https://cwe.mitre.org/data/definitions/"),
                 "link from the input in: {line}"
             );
         }
@@ -171,9 +194,18 @@ fn hostile_names_stay_text_in_both_formats() {
     let html = report(dir.path(), &[".", "--format", "html"], "2");
     let md = report(dir.path(), &[".", "--format", "markdown"], "2");
     // The payloads were read (else the test proves nothing) ...
-    assert!(html.contains("&lt;script&gt;document.title="), "payload not in the page");
-    assert!(md.contains(r"\<script\>document"), "payload not in the Markdown");
-    assert!(md.contains("javascript\\:alert"), "link payload not in the Markdown");
+    assert!(
+        html.contains("&lt;script&gt;document.title="),
+        "payload not in the page"
+    );
+    assert!(
+        md.contains(r"\<script\>document"),
+        "payload not in the Markdown"
+    );
+    assert!(
+        md.contains("javascript\\:alert"),
+        "link payload not in the Markdown"
+    );
     // ... and none is live.
     assert_inert_html(&html);
     assert_inert_markdown(&md);
@@ -182,10 +214,19 @@ fn hostile_names_stay_text_in_both_formats() {
 #[test]
 fn the_checks_catch_what_they_look_for() {
     let caught = |f: fn(&str), s: &str| std::panic::catch_unwind(|| f(s)).is_err();
-    assert!(caught(assert_inert_markdown, "see [x](javascript:alert(1))"));
+    assert!(caught(
+        assert_inert_markdown,
+        "see [x](javascript:alert(1))"
+    ));
     assert!(caught(assert_inert_markdown, "a <script>x</script>"));
     assert!(caught(assert_inert_markdown, "\\`x\\` <img src=x>"));
     assert_inert_markdown("`<uid>` and \\<b\\>");
-    assert!(caught(assert_inert_html, "<p><img src=x onerror=y></p><script></script>"));
-    assert!(caught(assert_inert_html, "<a href=\"http://x\">x</a><script></script>"));
+    assert!(caught(
+        assert_inert_html,
+        "<p><img src=x onerror=y></p><script></script>"
+    ));
+    assert!(caught(
+        assert_inert_html,
+        "<a href=\"http://x\">x</a><script></script>"
+    ));
 }

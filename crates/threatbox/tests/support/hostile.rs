@@ -75,5 +75,8 @@ spec:
 "#,
     );
     // Not YAML at all: a diagnostic whose path carries a payload.
-    put("k8s/<script>document.title='PWNED'</script>.yaml", "apiVersion: v1\nkind: [\n");
+    put(
+        "k8s/<script>document.title='PWNED'</script>.yaml",
+        "apiVersion: v1\nkind: [\n",
+    );
 }

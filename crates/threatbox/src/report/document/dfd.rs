@@ -73,9 +73,12 @@ impl ElementKind {
         match self {
             ElementKind::ExternalEntity => &[Spoofing, Repudiation],
             ElementKind::Process => &Stride::ALL,
-            ElementKind::DataStore => {
-                &[Tampering, Repudiation, InformationDisclosure, DenialOfService]
-            }
+            ElementKind::DataStore => &[
+                Tampering,
+                Repudiation,
+                InformationDisclosure,
+                DenialOfService,
+            ],
             ElementKind::DataFlow => &[Tampering, InformationDisclosure, DenialOfService],
         }
     }
@@ -245,7 +248,13 @@ struct Builder {
 }
 
 impl Builder {
-    fn boundary(&mut self, key: &str, kind: BoundaryKind, label: &str, parent: Option<&str>) -> String {
+    fn boundary(
+        &mut self,
+        key: &str,
+        kind: BoundaryKind,
+        label: &str,
+        parent: Option<&str>,
+    ) -> String {
         if let Some(id) = self.boundary_by_key.get(key) {
             return id.clone();
         }
@@ -288,7 +297,14 @@ impl Builder {
 
     /// A flow, merged with an earlier one between the same elements with
     /// the same label.
-    fn flow(&mut self, role: Role, from: &str, to: &str, label: &str, anchors: Vec<Anchor>) -> String {
+    fn flow(
+        &mut self,
+        role: Role,
+        from: &str,
+        to: &str,
+        label: &str,
+        anchors: Vec<Anchor>,
+    ) -> String {
         let key = format!("{from}\u{0}{to}\u{0}{label}");
         if let Some(&i) = self.flow_by_key.get(&key) {
             self.dfd.flows[i].anchors.extend(anchors);
@@ -330,7 +346,9 @@ fn extent_of(system: &System, kind: &str, namespace: &str, name: &str) -> Option
         .kube_objects
         .iter()
         .find(|o| {
-            o.kind == kind && o.name == name && o.namespace.as_deref().unwrap_or("default") == namespace
+            o.kind == kind
+                && o.name == name
+                && o.namespace.as_deref().unwrap_or("default") == namespace
         })
         .map(|o| o.loc(&o.node))
 }
@@ -343,31 +361,65 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
         boundary_by_key: BTreeMap::new(),
         flow_by_key: BTreeMap::new(),
     };
-    let has_k8s = system.workloads.iter().any(|w| w.platform == Platform::Kubernetes)
+    let has_k8s = system
+        .workloads
+        .iter()
+        .any(|w| w.platform == Platform::Kubernetes)
         || !system.kube_objects.is_empty();
-    let has_docker = system.workloads.iter().any(|w| w.platform != Platform::Kubernetes)
+    let has_docker = system
+        .workloads
+        .iter()
+        .any(|w| w.platform != Platform::Kubernetes)
         || !system.daemons.is_empty();
 
     let internet = |b: &mut Builder| {
-        b.boundary("internet", BoundaryKind::Internet, "Internet (outside every boundary)", None)
+        b.boundary(
+            "internet",
+            BoundaryKind::Internet,
+            "Internet (outside every boundary)",
+            None,
+        )
     };
 
     // Builds: one process per Dockerfile, pulling its base images.
     let mut build_nodes = Vec::new();
     if !system.images.is_empty() {
-        let env = b.boundary("build", BoundaryKind::Host, "Build environment (CI or developer machine)", None);
+        let env = b.boundary(
+            "build",
+            BoundaryKind::Host,
+            "Build environment (CI or developer machine)",
+            None,
+        );
         for image in &system.images {
             let path = image.path().clone();
-            let id = b.node(&format!("build:{path}"), Role::Build, &format!("docker build {path}"), "image build (Dockerfile)", &env);
+            let id = b.node(
+                &format!("build:{path}"),
+                Role::Build,
+                &format!("docker build {path}"),
+                "image build (Dockerfile)",
+                &env,
+            );
             b.anchor_node(&id, Anchor::File(path.clone()));
             for stage in &image.stages {
                 if let BaseImage::Image(r) = &stage.base {
                     let reg = registry_of(r);
                     let inet = internet(&mut b);
-                    let store = b.node(&format!("registry:{reg}"), Role::Registry, &format!("Registry {reg}"), "image registry", &inet);
+                    let store = b.node(
+                        &format!("registry:{reg}"),
+                        Role::Registry,
+                        &format!("Registry {reg}"),
+                        "image registry",
+                        &inet,
+                    );
                     let from = image.location(&image.instruction(stage.from).span);
                     b.anchor_node(&store, Anchor::from_location(&from));
-                    b.flow(Role::PullFlow, &store, &id, &format!("pull base image {}", r.text), vec![Anchor::from_location(&from)]);
+                    b.flow(
+                        Role::PullFlow,
+                        &store,
+                        &id,
+                        &format!("pull base image {}", r.text),
+                        vec![Anchor::from_location(&from)],
+                    );
                 }
             }
             build_nodes.push(id);
@@ -375,16 +427,40 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
     }
 
     // Where workloads live.
-    let cluster = has_k8s.then(|| b.boundary("cluster", BoundaryKind::Network, "Kubernetes cluster network", None));
-    let nodes_boundary = cluster
-        .as_ref()
-        .map(|c| b.boundary("k8s-nodes", BoundaryKind::Host, "Nodes (host operating system)", Some(c)));
-    let docker_host = has_docker.then(|| b.boundary("docker-host", BoundaryKind::Host, "Docker host", None));
+    let cluster = has_k8s.then(|| {
+        b.boundary(
+            "cluster",
+            BoundaryKind::Network,
+            "Kubernetes cluster network",
+            None,
+        )
+    });
+    let nodes_boundary = cluster.as_ref().map(|c| {
+        b.boundary(
+            "k8s-nodes",
+            BoundaryKind::Host,
+            "Nodes (host operating system)",
+            Some(c),
+        )
+    });
+    let docker_host =
+        has_docker.then(|| b.boundary("docker-host", BoundaryKind::Host, "Docker host", None));
 
     // Control plane.
     let api_server = cluster.as_ref().map(|c| {
-        let cp = b.boundary("control-plane", BoundaryKind::Host, "Control plane node", Some(c));
-        b.node("apiserver", Role::ApiServer, "Kubernetes API server", "control plane (API server, etcd, controllers)", &cp)
+        let cp = b.boundary(
+            "control-plane",
+            BoundaryKind::Host,
+            "Control plane node",
+            Some(c),
+        );
+        b.node(
+            "apiserver",
+            Role::ApiServer,
+            "Kubernetes API server",
+            "control plane (API server, etcd, controllers)",
+            &cp,
+        )
     });
     if let Some(api) = &api_server {
         let cp_pods: Vec<Location> = system
@@ -405,15 +481,32 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
         let rbac: Vec<Location> = system
             .kube_objects
             .iter()
-            .filter(|o| matches!(o.kind.as_str(), "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"))
+            .filter(|o| {
+                matches!(
+                    o.kind.as_str(),
+                    "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
+                )
+            })
             .map(|o| o.loc(&o.node))
             .collect();
         for l in rbac {
             b.anchor_node(api, Anchor::from_location(&l));
         }
         let inet = internet(&mut b);
-        let admin = b.node("admin", Role::Admin, "Cluster administrator", "kubectl, CI deploy jobs", &inet);
-        b.flow(Role::AdminFlow, &admin, api, "kubectl / API requests", Vec::new());
+        let admin = b.node(
+            "admin",
+            Role::Admin,
+            "Cluster administrator",
+            "kubectl, CI deploy jobs",
+            &inet,
+        );
+        b.flow(
+            Role::AdminFlow,
+            &admin,
+            api,
+            "kubectl / API requests",
+            Vec::new(),
+        );
         let kubelet_objects: Vec<Location> = system
             .kube_objects
             .iter()
@@ -425,14 +518,25 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
             for l in kubelet_objects {
                 b.anchor_node(&kubelet, Anchor::from_location(&l));
             }
-            b.flow(Role::KubeletFlow, api, &kubelet, "kubelet API (exec, logs, pod specs)", Vec::new());
+            b.flow(
+                Role::KubeletFlow,
+                api,
+                &kubelet,
+                "kubelet API (exec, logs, pod specs)",
+                Vec::new(),
+            );
         }
     }
 
     // Docker daemon.
     let daemon = docker_host.as_ref().map(|h| {
-        let id = b.node("dockerd", Role::Daemon, "Docker daemon (dockerd)", "container engine", h);
-        id
+        b.node(
+            "dockerd",
+            Role::Daemon,
+            "Docker daemon (dockerd)",
+            "container engine",
+            h,
+        )
     });
     if let Some(d) = &daemon {
         for cfg in &system.daemons {
@@ -446,7 +550,12 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
             let ns = w.namespace.clone().unwrap_or_else(|| "default".into());
             let c = cluster.clone().unwrap_or_default();
             (
-                b.boundary(&format!("ns:{ns}"), BoundaryKind::Namespace, &format!("Namespace {ns}"), Some(&c)),
+                b.boundary(
+                    &format!("ns:{ns}"),
+                    BoundaryKind::Namespace,
+                    &format!("Namespace {ns}"),
+                    Some(&c),
+                ),
                 nodes_boundary.clone().unwrap_or_default(),
             )
         } else {
@@ -457,7 +566,15 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
             } else {
                 "Container network (docker inspect)".to_string()
             };
-            (b.boundary(&format!("net:{:?}:{project}", w.platform), BoundaryKind::Network, &label, Some(&h)), h)
+            (
+                b.boundary(
+                    &format!("net:{:?}:{project}", w.platform),
+                    BoundaryKind::Network,
+                    &label,
+                    Some(&h),
+                ),
+                h,
+            )
         };
         let names: Vec<&str> = w.containers.iter().map(|c| c.name.as_str()).collect();
         let container_label = if names.is_empty() {
@@ -465,14 +582,25 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
         } else {
             format!("Container {}", names.join(", "))
         };
-        let cbox = b.boundary(&format!("container:{wi}"), BoundaryKind::Container, &container_label, Some(&parent));
+        let cbox = b.boundary(
+            &format!("container:{wi}"),
+            BoundaryKind::Container,
+            &container_label,
+            Some(&parent),
+        );
         let label = workload_label(w);
         let detail = match w.platform {
             Platform::Kubernetes => "Kubernetes workload",
             Platform::Compose => "compose service",
             Platform::Docker => "container",
         };
-        let p = b.node(&format!("workload:{wi}"), Role::Workload, &label, detail, &cbox);
+        let p = b.node(
+            &format!("workload:{wi}"),
+            Role::Workload,
+            &label,
+            detail,
+            &cbox,
+        );
         b.anchor_node(&p, Anchor::from_location(&w.extent));
         b.anchor_node(&p, Anchor::from_location(&w.location));
 
@@ -480,24 +608,41 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
         if w.platform == Platform::Kubernetes {
             if let Some(net) = system.network.workloads.get(wi) {
                 for via in &net.exposed_by {
-                    let Some((text, loc)) = system.network.describe(via) else { continue };
+                    let Some((text, loc)) = system.network.describe(via) else {
+                        continue;
+                    };
                     let mut anchors = vec![Anchor::from_location(&loc)];
                     match via {
                         ExposureVia::Service(s) => {
                             if let Some(s) = system.network.services.get(*s) {
-                                anchors.extend(extent_of(system, "Service", &s.namespace, &s.name).map(|l| Anchor::from_location(&l)));
+                                anchors.extend(
+                                    extent_of(system, "Service", &s.namespace, &s.name)
+                                        .map(|l| Anchor::from_location(&l)),
+                                );
                             }
                         }
                         ExposureVia::Ingress(i, _) => {
                             if let Some(i) = system.network.ingresses.get(*i) {
-                                anchors.extend(extent_of(system, "Ingress", &i.namespace, &i.name).map(|l| Anchor::from_location(&l)));
+                                anchors.extend(
+                                    extent_of(system, "Ingress", &i.namespace, &i.name)
+                                        .map(|l| Anchor::from_location(&l)),
+                                );
                             }
                         }
                         ExposureVia::HostPort(_) => {}
                     }
                     let inet = internet(&mut b);
-                    let client = b.node("client", Role::Client, "Internet client", "anyone who can reach the network", &inet);
-                    let label = text.strip_prefix("exposed by ").unwrap_or(&text).to_string();
+                    let client = b.node(
+                        "client",
+                        Role::Client,
+                        "Internet client",
+                        "anyone who can reach the network",
+                        &inet,
+                    );
+                    let label = text
+                        .strip_prefix("exposed by ")
+                        .unwrap_or(&text)
+                        .to_string();
                     b.flow(Role::ExposureFlow, &client, &p, &label, anchors);
                 }
             }
@@ -506,16 +651,40 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
                 let Some(hp) = port.host_port else { continue };
                 let ip = port.host_ip.clone().unwrap_or_else(|| "0.0.0.0".into());
                 let local = ip.starts_with("127.") || ip == "::1" || ip == "localhost";
-                let target = port.container_port.map_or(String::new(), |c| format!(" → {c}"));
-                let host_port = if hp == 0 { "any port".to_string() } else { hp.to_string() };
+                let target = port
+                    .container_port
+                    .map_or(String::new(), |c| format!(" → {c}"));
+                let host_port = if hp == 0 {
+                    "any port".to_string()
+                } else {
+                    hp.to_string()
+                };
                 let label = format!("published {ip}:{host_port}{target}/{}", port.protocol);
                 let client = if local {
-                    b.node("local-user", Role::LocalUser, "Local user on the host", "processes and users of the Docker host", &host)
+                    b.node(
+                        "local-user",
+                        Role::LocalUser,
+                        "Local user on the host",
+                        "processes and users of the Docker host",
+                        &host,
+                    )
                 } else {
                     let inet = internet(&mut b);
-                    b.node("client", Role::Client, "Internet client", "anyone who can reach the network", &inet)
+                    b.node(
+                        "client",
+                        Role::Client,
+                        "Internet client",
+                        "anyone who can reach the network",
+                        &inet,
+                    )
                 };
-                b.flow(Role::ExposureFlow, &client, &p, &label, vec![Anchor::from_location(&port.location)]);
+                b.flow(
+                    Role::ExposureFlow,
+                    &client,
+                    &p,
+                    &label,
+                    vec![Anchor::from_location(&port.location)],
+                );
             }
         }
 
@@ -523,7 +692,11 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
         for c in &w.containers {
             if let Some(i) = c.built_image {
                 if let Some(build) = build_nodes.get(i) {
-                    let anchors = c.image.iter().map(|s| Anchor::from_location(&s.location)).collect();
+                    let anchors = c
+                        .image
+                        .iter()
+                        .map(|s| Anchor::from_location(&s.location))
+                        .collect();
                     b.flow(Role::BuildFlow, build, &p, "image built here", anchors);
                 }
                 continue;
@@ -535,9 +708,21 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
             }
             let reg = registry_of(&r);
             let inet = internet(&mut b);
-            let store = b.node(&format!("registry:{reg}"), Role::Registry, &format!("Registry {reg}"), "image registry", &inet);
+            let store = b.node(
+                &format!("registry:{reg}"),
+                Role::Registry,
+                &format!("Registry {reg}"),
+                "image registry",
+                &inet,
+            );
             b.anchor_node(&store, Anchor::from_location(&image.location));
-            b.flow(Role::PullFlow, &store, &p, &format!("pull {}", r.text), vec![Anchor::from_location(&image.location)]);
+            b.flow(
+                Role::PullFlow,
+                &store,
+                &p,
+                &format!("pull {}", r.text),
+                vec![Anchor::from_location(&image.location)],
+            );
         }
 
         // Mounts and secrets.
@@ -556,8 +741,16 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
                         (
                             format!("host:{host}:{path}"),
                             Role::HostStore,
-                            if socket { format!("Runtime socket {path}") } else { format!("Host path {path}") },
-                            if socket { "container runtime API" } else { "host filesystem" },
+                            if socket {
+                                format!("Runtime socket {path}")
+                            } else {
+                                format!("Host path {path}")
+                            },
+                            if socket {
+                                "container runtime API"
+                            } else {
+                                "host filesystem"
+                            },
                             host.clone(),
                         )
                     }
@@ -601,9 +794,21 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
             }
             for e in &c.env {
                 if let EnvValue::SecretRef(name) = &e.value {
-                    let store = b.node(&format!("secret:{parent}:{name}"), Role::Secret, &format!("Secret {name}"), "secret", &parent);
+                    let store = b.node(
+                        &format!("secret:{parent}:{name}"),
+                        Role::Secret,
+                        &format!("Secret {name}"),
+                        "secret",
+                        &parent,
+                    );
                     b.anchor_node(&store, Anchor::from_location(&e.location));
-                    b.flow(Role::SecretFlow, &store, &p, &format!("environment {}", e.name), vec![Anchor::from_location(&e.location)]);
+                    b.flow(
+                        Role::SecretFlow,
+                        &store,
+                        &p,
+                        &format!("environment {}", e.name),
+                        vec![Anchor::from_location(&e.location)],
+                    );
                 }
             }
         }
@@ -613,30 +818,49 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
             && tok.value
         {
             let ns = w.namespace.clone().unwrap_or_else(|| "default".into());
-            let sa = w.service_account.as_ref().map_or("default".to_string(), |s| s.value.clone());
+            let sa = w
+                .service_account
+                .as_ref()
+                .map_or("default".to_string(), |s| s.value.clone());
             let mut anchors = vec![Anchor::from_location(&tok.location)];
             if let Some(s) = &w.service_account {
                 anchors.push(Anchor::from_location(&s.location));
             }
             let key = SubjectKey::service_account(&ns, &sa);
             for &bi in system.rbac.bindings_of(&key) {
-                let Some(binding) = system.rbac.bindings.get(bi) else { continue };
+                let Some(binding) = system.rbac.bindings.get(bi) else {
+                    continue;
+                };
                 let kind = match binding.kind {
                     crate::model::rbac::BindingKind::RoleBinding => "RoleBinding",
                     crate::model::rbac::BindingKind::ClusterRoleBinding => "ClusterRoleBinding",
                 };
-                let bns = binding.namespace.clone().unwrap_or_else(|| "default".into());
-                anchors.extend(extent_of(system, kind, &bns, &binding.name).map(|l| Anchor::from_location(&l)));
+                let bns = binding
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| "default".into());
+                anchors.extend(
+                    extent_of(system, kind, &bns, &binding.name).map(|l| Anchor::from_location(&l)),
+                );
                 if let Some(role) = binding.role.and_then(|r| system.rbac.roles.get(r)) {
                     let rkind = match role.kind {
                         crate::model::rbac::RoleKind::Role => "Role",
                         crate::model::rbac::RoleKind::ClusterRole => "ClusterRole",
                     };
                     let rns = role.namespace.clone().unwrap_or_else(|| "default".into());
-                    anchors.extend(extent_of(system, rkind, &rns, &role.name).map(|l| Anchor::from_location(&l)));
+                    anchors.extend(
+                        extent_of(system, rkind, &rns, &role.name)
+                            .map(|l| Anchor::from_location(&l)),
+                    );
                 }
             }
-            b.flow(Role::ApiFlow, &p, api, &format!("API requests as ServiceAccount {ns}/{sa}"), anchors);
+            b.flow(
+                Role::ApiFlow,
+                &p,
+                api,
+                &format!("API requests as ServiceAccount {ns}/{sa}"),
+                anchors,
+            );
         }
     }
 
@@ -649,7 +873,9 @@ fn attach_findings(dfd: &mut Dfd, analysis: &Analysis) {
     let mut on: BTreeMap<String, Vec<(String, Severity)>> = BTreeMap::new();
     for f in analysis.active() {
         for id in dfd.elements_of(f) {
-            on.entry(id).or_default().push((f.fingerprint.clone(), f.severity));
+            on.entry(id)
+                .or_default()
+                .push((f.fingerprint.clone(), f.severity));
         }
     }
     let fill = |id: &str, findings: &mut Vec<String>, worst: &mut Option<Severity>| {
@@ -750,7 +976,12 @@ pub fn stride_per_element(dfd: &Dfd, analysis: &Analysis) -> Vec<ElementStride> 
         .chain(dfd.flows.iter().map(|f| {
             let from = dfd.label(&f.from).unwrap_or("");
             let to = dfd.label(&f.to).unwrap_or("");
-            row(&f.id, &format!("{from} → {to}: {}", f.label), f.role, &f.findings)
+            row(
+                &f.id,
+                &format!("{from} → {to}: {}", f.label),
+                f.role,
+                &f.findings,
+            )
         }))
         .collect()
 }

@@ -108,7 +108,10 @@ mod tests {
             html(r#""><img src=x onerror=alert(1)>"#),
             "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"
         );
-        assert_eq!(html("<script>a&b</script>"), "&lt;script&gt;a&amp;b&lt;/script&gt;");
+        assert_eq!(
+            html("<script>a&b</script>"),
+            "&lt;script&gt;a&amp;b&lt;/script&gt;"
+        );
         assert_eq!(html("it's"), "it&#39;s");
         assert_eq!(html("a\u{0}b"), "a\u{FFFD}b");
     }
@@ -142,7 +145,10 @@ mod tests {
     #[test]
     fn mermaid_labels_carry_no_syntax() {
         let s = mermaid(r#"a"]-->b[<script>"#);
-        assert!(!s.contains('"') && !s.contains('<') && !s.contains(']'), "{s}");
+        assert!(
+            !s.contains('"') && !s.contains('<') && !s.contains(']'),
+            "{s}"
+        );
         assert_eq!(mermaid("api v1.2"), "api v1.2");
     }
 

@@ -72,7 +72,11 @@ fn base64(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -124,7 +128,11 @@ fn inline_md(s: &str) -> String {
 }
 
 fn sev_badge(s: Severity) -> String {
-    format!("<span class=\"sev sev-{0}\">{1}</span>", s.as_str(), s.as_str().to_uppercase())
+    format!(
+        "<span class=\"sev sev-{0}\">{1}</span>",
+        s.as_str(),
+        s.as_str().to_uppercase()
+    )
 }
 
 /// At most `n` characters, with an ellipsis when cut.
@@ -191,7 +199,11 @@ fn scope(o: &mut String, doc: &Document) {
     for (k, n) in &doc.scope.inputs_by_kind {
         let _ = write!(o, "<tr><td>{}</td><td>{n}</td></tr>", h(k));
     }
-    let _ = write!(o, "</tbody></table>\n<details><summary>Files read ({})</summary><ul>", doc.scope.inputs.len());
+    let _ = write!(
+        o,
+        "</tbody></table>\n<details><summary>Files read ({})</summary><ul>",
+        doc.scope.inputs.len()
+    );
     for (p, k) in &doc.scope.inputs {
         let _ = write!(o, "<li><code>{}</code> ({})</li>", h(p), h(k));
     }
@@ -203,7 +215,11 @@ fn scope(o: &mut String, doc: &Document) {
 }
 
 fn count_table(o: &mut String, label: &str, rows: &[(String, usize)]) {
-    let _ = write!(o, "<table aria-label=\"{0}\"><thead><tr><th scope=\"col\">{0}</th><th scope=\"col\">Findings</th></tr></thead><tbody>", h(label));
+    let _ = write!(
+        o,
+        "<table aria-label=\"{0}\"><thead><tr><th scope=\"col\">{0}</th><th scope=\"col\">Findings</th></tr></thead><tbody>",
+        h(label)
+    );
     for (k, n) in rows {
         let _ = write!(o, "<tr><td>{k}</td><td>{n}</td></tr>");
     }
@@ -212,10 +228,35 @@ fn count_table(o: &mut String, label: &str, rows: &[(String, usize)]) {
 
 fn summary(o: &mut String, doc: &Document) {
     let s = &doc.summary;
-    let _ = write!(o, "<section id=\"summary\"><h2>2. Summary</h2>\n<p><strong>{}</strong> findings ({} suppressed, listed in the appendix).</p>\n", s.total, s.suppressed);
-    count_table(o, "Severity", &s.by_severity.iter().map(|(k, n)| (sev_badge(*k), *n)).collect::<Vec<_>>());
-    count_table(o, "STRIDE category", &s.by_stride.iter().map(|(k, n)| (format!("{} ({})", k.name(), k.letter()), *n)).collect::<Vec<_>>());
-    count_table(o, "Lifecycle stage", &s.by_stage.iter().map(|(k, n)| (h(stage_title(*k)), *n)).collect::<Vec<_>>());
+    let _ = write!(
+        o,
+        "<section id=\"summary\"><h2>2. Summary</h2>\n<p><strong>{}</strong> findings ({} suppressed, listed in the appendix).</p>\n",
+        s.total, s.suppressed
+    );
+    count_table(
+        o,
+        "Severity",
+        &s.by_severity
+            .iter()
+            .map(|(k, n)| (sev_badge(*k), *n))
+            .collect::<Vec<_>>(),
+    );
+    count_table(
+        o,
+        "STRIDE category",
+        &s.by_stride
+            .iter()
+            .map(|(k, n)| (format!("{} ({})", k.name(), k.letter()), *n))
+            .collect::<Vec<_>>(),
+    );
+    count_table(
+        o,
+        "Lifecycle stage",
+        &s.by_stage
+            .iter()
+            .map(|(k, n)| (h(stage_title(*k)), *n))
+            .collect::<Vec<_>>(),
+    );
     o.push_str("<h3>Attacker goals</h3>\n");
     if !doc.attack.analysed {
         o.push_str("<p>The attack analysis did not run in this build: no goal is judged reachable or unreachable.</p>\n");
@@ -224,7 +265,16 @@ fn summary(o: &mut String, doc: &Document) {
     } else {
         o.push_str("<ul>");
         for (i, (name, r)) in s.goals.iter().enumerate() {
-            let _ = write!(o, "<li><a href=\"#goal-{i}\">{}</a> — {}</li>", h(name), if *r { "<strong>reachable</strong>" } else { "not reachable" });
+            let _ = write!(
+                o,
+                "<li><a href=\"#goal-{i}\">{}</a> — {}</li>",
+                h(name),
+                if *r {
+                    "<strong>reachable</strong>"
+                } else {
+                    "not reachable"
+                }
+            );
         }
         o.push_str("</ul>\n");
     }
@@ -244,7 +294,7 @@ fn system(o: &mut String, doc: &Document) {
         ("Exposures", &t.exposures),
         ("Host, daemon and control-plane settings", &t.settings),
     ] {
-        let _ = write!(o, "<h3>{title}</h3>\n");
+        let _ = writeln!(o, "<h3>{title}</h3>");
         table(o, tab, title);
     }
     o.push_str("</section>\n");
@@ -277,7 +327,13 @@ impl Layout<'_> {
     /// so that arrows mostly run one way: at the top the internet first; inside,
     /// namespaces and networks (workloads) before hosts (what they reach).
     fn children(&self, parent: Option<&str>) -> (Vec<String>, Vec<String>) {
-        let nodes = self.dfd.nodes.iter().filter(|n| parent == Some(n.boundary.as_str())).map(|n| n.id.clone()).collect();
+        let nodes = self
+            .dfd
+            .nodes
+            .iter()
+            .filter(|n| parent == Some(n.boundary.as_str()))
+            .map(|n| n.id.clone())
+            .collect();
         let mut boxes: Vec<(u8, usize, String)> = self
             .dfd
             .boundaries
@@ -319,7 +375,13 @@ impl Layout<'_> {
     /// Size of a boundary's content: inner boundaries in wrapped rows, then
     /// its own nodes in a grid below them. The top level stacks each
     /// boundary on its own row.
-    fn content_size(&mut self, nodes: usize, boxes: &[String], root: bool, depth: usize) -> (f64, f64) {
+    fn content_size(
+        &mut self,
+        nodes: usize,
+        boxes: &[String],
+        root: bool,
+        depth: usize,
+    ) -> (f64, f64) {
         let wrap = if root && nodes == 0 { 0.0 } else { WRAP };
         let mut w: f64 = 0.0;
         let mut h: f64 = 0.0;
@@ -352,8 +414,13 @@ impl Layout<'_> {
         }
         let (nodes, boxes) = self.children(Some(id));
         let (cw, ch) = self.content_size(nodes.len(), &boxes, false, depth);
-        let label = self.dfd.boundary(id).map_or(0, |b| b.label.chars().count().min(60) + 22);
-        let w = (cw + 2.0 * PAD).max(label as f64 * 7.0 + 2.0 * PAD).max(NODE_W + 2.0 * PAD);
+        let label = self
+            .dfd
+            .boundary(id)
+            .map_or(0, |b| b.label.chars().count().min(60) + 22);
+        let w = (cw + 2.0 * PAD)
+            .max(label as f64 * 7.0 + 2.0 * PAD)
+            .max(NODE_W + 2.0 * PAD);
         let h = ch + 2.0 * PAD + TITLE;
         self.sizes.insert(id.to_string(), (w, h));
         (w, h)
@@ -364,7 +431,11 @@ impl Layout<'_> {
             return;
         }
         let (nodes, boxes) = self.children(parent);
-        let wrap = if parent.is_none() && nodes.is_empty() { 0.0 } else { WRAP };
+        let wrap = if parent.is_none() && nodes.is_empty() {
+            0.0
+        } else {
+            WRAP
+        };
         let mut cy = y;
         for row in self.rows(&boxes, wrap) {
             let mut cx = x;
@@ -380,7 +451,15 @@ impl Layout<'_> {
         }
         for (i, n) in nodes.iter().enumerate() {
             let (c, r) = (i % 4, i / 4);
-            self.nodes.insert(n.clone(), Rect { x: x + c as f64 * (NODE_W + GAP), y: cy + r as f64 * (NODE_H + GAP), w: NODE_W, h: NODE_H });
+            self.nodes.insert(
+                n.clone(),
+                Rect {
+                    x: x + c as f64 * (NODE_W + GAP),
+                    y: cy + r as f64 * (NODE_H + GAP),
+                    w: NODE_W,
+                    h: NODE_H,
+                },
+            );
         }
     }
 }
@@ -392,8 +471,16 @@ fn border_point(r: &Rect, tx: f64, ty: f64) -> (f64, f64) {
     if dx == 0.0 && dy == 0.0 {
         return (cx, cy);
     }
-    let sx = if dx != 0.0 { (r.w / 2.0) / dx.abs() } else { f64::INFINITY };
-    let sy = if dy != 0.0 { (r.h / 2.0) / dy.abs() } else { f64::INFINITY };
+    let sx = if dx != 0.0 {
+        (r.w / 2.0) / dx.abs()
+    } else {
+        f64::INFINITY
+    };
+    let sy = if dy != 0.0 {
+        (r.h / 2.0) / dy.abs()
+    } else {
+        f64::INFINITY
+    };
     let s = sx.min(sy);
     (cx + dx * s, cy + dy * s)
 }
@@ -403,7 +490,12 @@ fn dfd_svg(o: &mut String, dfd: &Dfd) {
         o.push_str("<p>Nothing to draw: the input describes no workload, image or host.</p>\n");
         return;
     }
-    let mut l = Layout { dfd, sizes: BTreeMap::new(), boxes: BTreeMap::new(), nodes: BTreeMap::new() };
+    let mut l = Layout {
+        dfd,
+        sizes: BTreeMap::new(),
+        boxes: BTreeMap::new(),
+        nodes: BTreeMap::new(),
+    };
     let (_, roots) = l.children(None);
     let (cw, ch) = l.content_size(0, &roots, true, 0);
     l.place_content(None, 10.0, 10.0, 0);
@@ -416,11 +508,13 @@ fn dfd_svg(o: &mut String, dfd: &Dfd) {
         dfd.boundaries.len()
     );
     for b in &dfd.boundaries {
-        let Some(r) = l.boxes.get(&b.id) else { continue };
+        let Some(r) = l.boxes.get(&b.id) else {
+            continue;
+        };
         let kind = b.kind.as_str();
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<g class=\"boundary boundary-{kind}\" id=\"dfd-{}\" data-kind=\"{kind}\"><title>{kind} boundary: {}</title><rect x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" rx=\"6\"/><text x=\"{:.0}\" y=\"{:.0}\">{kind} boundary: {}</text></g>\n",
+            "<g class=\"boundary boundary-{kind}\" id=\"dfd-{}\" data-kind=\"{kind}\"><title>{kind} boundary: {}</title><rect x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" rx=\"6\"/><text x=\"{:.0}\" y=\"{:.0}\">{kind} boundary: {}</text></g>",
             b.id,
             h(&b.label),
             r.x,
@@ -433,7 +527,9 @@ fn dfd_svg(o: &mut String, dfd: &Dfd) {
         );
     }
     for (i, f) in dfd.flows.iter().enumerate() {
-        let (Some(a), Some(b)) = (l.nodes.get(&f.from), l.nodes.get(&f.to)) else { continue };
+        let (Some(a), Some(b)) = (l.nodes.get(&f.from), l.nodes.get(&f.to)) else {
+            continue;
+        };
         let (x1, y1) = border_point(a, b.x + b.w / 2.0, b.y + b.h / 2.0);
         let (x2, y2) = border_point(b, a.x + a.w / 2.0, a.y + a.h / 2.0);
         // Labels of flows that share a path are staggered along it.
@@ -441,18 +537,23 @@ fn dfd_svg(o: &mut String, dfd: &Dfd) {
         let (mx, my) = (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t);
         let from = dfd.label(&f.from).unwrap_or("");
         let to = dfd.label(&f.to).unwrap_or("");
-        let sev = f.worst.map_or(String::new(), |w| format!(" sev-{}", w.as_str()));
+        let sev = f
+            .worst
+            .map_or(String::new(), |w| format!(" sev-{}", w.as_str()));
         // Image pulls and builds are many and long: drawn light and
         // unlabelled (the label is in the tooltip and the STRIDE table).
         let supply = matches!(f.role, Role::PullFlow | Role::BuildFlow);
         let text = if supply {
             String::new()
         } else {
-            format!("<text x=\"{mx:.1}\" y=\"{my:.1}\" text-anchor=\"middle\">{}</text>", h(&clip(&f.label, 42)))
+            format!(
+                "<text x=\"{mx:.1}\" y=\"{my:.1}\" text-anchor=\"middle\">{}</text>",
+                h(&clip(&f.label, 42))
+            )
         };
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<g class=\"dfd-flow{}{sev}\" id=\"dfd-{}\" data-from=\"dfd-{}\" data-to=\"dfd-{}\"><title>{} → {}: {}</title><line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" marker-end=\"url(#arrow)\"/>{text}</g>\n",
+            "<g class=\"dfd-flow{}{sev}\" id=\"dfd-{}\" data-from=\"dfd-{}\" data-to=\"dfd-{}\"><title>{} → {}: {}</title><line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" marker-end=\"url(#arrow)\"/>{text}</g>",
             if supply { " supply" } else { "" },
             f.id,
             f.from,
@@ -463,29 +564,51 @@ fn dfd_svg(o: &mut String, dfd: &Dfd) {
         );
     }
     for n in &dfd.nodes {
-        let Some(r) = l.nodes.get(&n.id) else { continue };
+        let Some(r) = l.nodes.get(&n.id) else {
+            continue;
+        };
         let kind = match n.kind {
             ElementKind::ExternalEntity => "external",
             ElementKind::Process => "process",
             ElementKind::DataStore => "store",
             ElementKind::DataFlow => "flow",
         };
-        let severe = if n.worst.is_some_and(|w| w >= Severity::High) { " severe" } else { "" };
+        let severe = if n.worst.is_some_and(|w| w >= Severity::High) {
+            " severe"
+        } else {
+            ""
+        };
         let shape = match n.kind {
-            ElementKind::Process => format!("<rect class=\"shape\" x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" rx=\"22\"/>", r.x, r.y, r.w, r.h),
+            ElementKind::Process => format!(
+                "<rect class=\"shape\" x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" rx=\"22\"/>",
+                r.x, r.y, r.w, r.h
+            ),
             ElementKind::DataStore => format!(
                 "<rect class=\"shape\" x=\"{0:.0}\" y=\"{1:.0}\" width=\"{2:.0}\" height=\"{3:.0}\"/><line x1=\"{0:.0}\" y1=\"{4:.0}\" x2=\"{5:.0}\" y2=\"{4:.0}\" stroke=\"#57606a\"/>",
-                r.x, r.y, r.w, r.h, r.y + 5.0, r.x + r.w
+                r.x,
+                r.y,
+                r.w,
+                r.h,
+                r.y + 5.0,
+                r.x + r.w
             ),
-            _ => format!("<rect class=\"shape\" x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\"/>", r.x, r.y, r.w, r.h),
+            _ => format!(
+                "<rect class=\"shape\" x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\"/>",
+                r.x, r.y, r.w, r.h
+            ),
         };
         let badge = match n.worst {
-            Some(w) if !n.findings.is_empty() => format!("<text class=\"badge\" x=\"{:.0}\" y=\"{:.0}\">⚠ {}, worst {w}</text>", r.x + 12.0, r.y + 56.0, super::findings_count(n.findings.len())),
+            Some(w) if !n.findings.is_empty() => format!(
+                "<text class=\"badge\" x=\"{:.0}\" y=\"{:.0}\">⚠ {}, worst {w}</text>",
+                r.x + 12.0,
+                r.y + 56.0,
+                super::findings_count(n.findings.len())
+            ),
             _ => String::new(),
         };
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<a href=\"#stride-{id}\"><g class=\"dfd-node {kind}{severe}\" id=\"dfd-{id}\" data-kind=\"{}\"><title>{}: {} ({})</title>{shape}<text x=\"{:.0}\" y=\"{:.0}\">{}</text><text class=\"detail\" x=\"{:.0}\" y=\"{:.0}\">{}</text>{badge}</g></a>\n",
+            "<a href=\"#stride-{id}\"><g class=\"dfd-node {kind}{severe}\" id=\"dfd-{id}\" data-kind=\"{}\"><title>{}: {} ({})</title>{shape}<text x=\"{:.0}\" y=\"{:.0}\">{}</text><text class=\"detail\" x=\"{:.0}\" y=\"{:.0}\">{}</text>{badge}</g></a>",
             n.kind.as_str(),
             n.kind.as_str(),
             h(&n.label),
@@ -506,25 +629,58 @@ fn stride(o: &mut String, doc: &Document) {
     o.push_str("<section id=\"stride\"><h2>4. STRIDE per element</h2>\n<p>For each diagram element, the STRIDE categories that apply to its type (external entity: S, R; process: all six; data store: T, R, I, D; data flow: T, I, D). <strong>⚠ found</strong> links the findings; <strong>✓ clean</strong> means rules of that category examined the element and found nothing; <strong>? not examined</strong> means no threatbox rule covers it, so a reviewer has to; <strong>·</strong> means the category does not apply.</p>\n");
     o.push_str("<table aria-label=\"STRIDE per element\"><thead><tr><th scope=\"col\">Element</th><th scope=\"col\">Type</th>");
     for s in Stride::ALL {
-        let _ = write!(o, "<th scope=\"col\"><abbr title=\"{}\">{}</abbr></th>", s.name(), s.letter());
+        let _ = write!(
+            o,
+            "<th scope=\"col\"><abbr title=\"{}\">{}</abbr></th>",
+            s.name(),
+            s.letter()
+        );
     }
     o.push_str("</tr></thead><tbody>\n");
     for e in &doc.stride {
-        let _ = write!(o, "<tr id=\"stride-{}\"><th scope=\"row\">{}</th><td>{}</td>", e.id, h(&e.label), e.kind.as_str());
+        let _ = write!(
+            o,
+            "<tr id=\"stride-{}\"><th scope=\"row\">{}</th><td>{}</td>",
+            e.id,
+            h(&e.label),
+            e.kind.as_str()
+        );
         for (s, c) in &e.cells {
             match c {
                 Cell::Found(anchors) => {
-                    let links: Vec<String> = anchors.iter().enumerate().map(|(i, a)| format!("<a href=\"#{a}\">{}</a>", i + 1)).collect();
-                    let _ = write!(o, "<td class=\"cell-found\" title=\"{}: threat found\">⚠ found {}</td>", s.name(), links.join(" "));
+                    let links: Vec<String> = anchors
+                        .iter()
+                        .enumerate()
+                        .map(|(i, a)| format!("<a href=\"#{a}\">{}</a>", i + 1))
+                        .collect();
+                    let _ = write!(
+                        o,
+                        "<td class=\"cell-found\" title=\"{}: threat found\">⚠ found {}</td>",
+                        s.name(),
+                        links.join(" ")
+                    );
                 }
                 Cell::Clean(rules) => {
-                    let _ = write!(o, "<td class=\"cell-clean\" title=\"{}: examined by {}\">✓ clean</td>", s.name(), h(&rules.join(", ")));
+                    let _ = write!(
+                        o,
+                        "<td class=\"cell-clean\" title=\"{}: examined by {}\">✓ clean</td>",
+                        s.name(),
+                        h(&rules.join(", "))
+                    );
                 }
                 Cell::NotExamined => {
-                    let _ = write!(o, "<td class=\"cell-not-examined\" title=\"{}: no rule examines this\">? not examined</td>", s.name());
+                    let _ = write!(
+                        o,
+                        "<td class=\"cell-not-examined\" title=\"{}: no rule examines this\">? not examined</td>",
+                        s.name()
+                    );
                 }
                 Cell::NotApplicable => {
-                    let _ = write!(o, "<td class=\"cell-na\" title=\"{}: not applicable\">·</td>", s.name());
+                    let _ = write!(
+                        o,
+                        "<td class=\"cell-na\" title=\"{}: not applicable\">·</td>",
+                        s.name()
+                    );
                 }
             }
         }
@@ -537,16 +693,35 @@ fn lifecycle(o: &mut String, doc: &Document) {
     o.push_str("<section id=\"lifecycle\"><h2>5. Lifecycle view</h2>\n<ol class=\"lifecycle\">");
     for s in &doc.lifecycle {
         let n: usize = s.by_severity.iter().map(|(_, n)| n).sum();
-        let _ = write!(o, "<li><a href=\"#stage-{}\">{}</a>: {}</li>", s.stage.as_str(), h(s.title), super::findings_count(n));
+        let _ = write!(
+            o,
+            "<li><a href=\"#stage-{}\">{}</a>: {}</li>",
+            s.stage.as_str(),
+            h(s.title),
+            super::findings_count(n)
+        );
     }
     o.push_str("</ol>\n");
     for s in &doc.lifecycle {
         let n: usize = s.by_severity.iter().map(|(_, n)| n).sum();
-        let _ = write!(o, "<h3>{}</h3>\n<p>{} {}; {} rules evaluated at this stage.</p>\n", h(s.title), h(s.about), super::findings_count(n), s.rules_evaluated);
+        let _ = write!(
+            o,
+            "<h3>{}</h3>\n<p>{} {}; {} rules evaluated at this stage.</p>\n",
+            h(s.title),
+            h(s.about),
+            super::findings_count(n),
+            s.rules_evaluated
+        );
         if !s.rules.is_empty() {
             o.push_str("<table><thead><tr><th scope=\"col\">Rule</th><th scope=\"col\">Title</th><th scope=\"col\">Findings</th><th scope=\"col\">Worst</th></tr></thead><tbody>");
             for (code, title, n, sev) in &s.rules {
-                let _ = write!(o, "<tr><td>{}</td><td>{}</td><td>{n}</td><td>{}</td></tr>", h(code), h(title), sev_badge(*sev));
+                let _ = write!(
+                    o,
+                    "<tr><td>{}</td><td>{}</td><td>{n}</td><td>{}</td></tr>",
+                    h(code),
+                    h(title),
+                    sev_badge(*sev)
+                );
             }
             o.push_str("</tbody></table>\n");
         }
@@ -570,41 +745,75 @@ fn finding(o: &mut String, f: &FindingView) {
     let names: Vec<&str> = f.stride.iter().map(|s| s.name()).collect();
     let _ = write!(o, "<dt>STRIDE</dt><dd>{}</dd>", names.join(", "));
     if !f.cwe.is_empty() {
-        let cwes: Vec<String> = f.cwe.iter().map(|c| format!("<a href=\"{}\">CWE-{}: {}</a>", h(&c.url), c.id, h(&c.name))).collect();
+        let cwes: Vec<String> = f
+            .cwe
+            .iter()
+            .map(|c| format!("<a href=\"{}\">CWE-{}: {}</a>", h(&c.url), c.id, h(&c.name)))
+            .collect();
         let _ = write!(o, "<dt>CWE</dt><dd>{}</dd>", cwes.join(", "));
     }
     if !f.cis.is_empty() {
         let _ = write!(o, "<dt>CIS</dt><dd>{}</dd>", h(&f.cis.join(", ")));
     }
-    let _ = write!(o, "<dt>Evidence</dt><dd><code>{}:{}:{}</code>", h(&f.path), f.line, f.column);
+    let _ = write!(
+        o,
+        "<dt>Evidence</dt><dd><code>{}:{}:{}</code>",
+        h(&f.path),
+        f.line,
+        f.column
+    );
     if let Some(line) = &f.source_line {
         let _ = write!(o, "<pre><code>{}</code></pre>", h(line));
     }
     o.push_str("</dd>");
     for (msg, path, line) in &f.related {
-        let _ = write!(o, "<dt>Related</dt><dd>{} (<code>{}:{line}</code>)</dd>", h(msg), h(path));
+        let _ = write!(
+            o,
+            "<dt>Related</dt><dd>{} (<code>{}:{line}</code>)</dd>",
+            h(msg),
+            h(path)
+        );
     }
-    let _ = write!(o, "<dt>Why it matters</dt><dd>{}</dd><dt>Fix</dt><dd>{}</dd></dl>\n</article>\n", inline_md(&f.why), inline_md(&f.fix));
+    let _ = write!(
+        o,
+        "<dt>Why it matters</dt><dd>{}</dd><dt>Fix</dt><dd>{}</dd></dl>\n</article>\n",
+        inline_md(&f.why),
+        inline_md(&f.fix)
+    );
 }
 
 fn findings(o: &mut String, doc: &Document) {
     o.push_str("<section id=\"findings\"><h2>6. Findings</h2>\n");
     o.push_str("<form id=\"filters\" hidden aria-label=\"Filter findings\"><fieldset><legend>Severity</legend>");
     for s in super::SEVERITIES {
-        let _ = write!(o, "<label><input type=\"checkbox\" name=\"sev\" value=\"{0}\" checked> {0}</label> ", s.as_str());
+        let _ = write!(
+            o,
+            "<label><input type=\"checkbox\" name=\"sev\" value=\"{0}\" checked> {0}</label> ",
+            s.as_str()
+        );
     }
     o.push_str("</fieldset><fieldset><legend>STRIDE</legend>");
     for s in Stride::ALL {
-        let _ = write!(o, "<label><input type=\"checkbox\" name=\"stride\" value=\"{0}\" checked> <abbr title=\"{1}\">{0}</abbr></label> ", s.letter(), s.name());
+        let _ = write!(
+            o,
+            "<label><input type=\"checkbox\" name=\"stride\" value=\"{0}\" checked> <abbr title=\"{1}\">{0}</abbr></label> ",
+            s.letter(),
+            s.name()
+        );
     }
     o.push_str("</fieldset></form>\n");
     if doc.findings.is_empty() {
         o.push_str("<p>No active findings.</p>\n");
     }
     for g in &doc.findings {
-        let _ = write!(o, "<h3 id=\"stage-{}\">{}</h3>\n", g.stage.as_str(), h(stage_title(g.stage)));
+        let _ = writeln!(
+            o,
+            "<h3 id=\"stage-{}\">{}</h3>",
+            g.stage.as_str(),
+            h(stage_title(g.stage))
+        );
         for c in &g.components {
-            let _ = write!(o, "<h4>{}</h4>\n", h(&c.component));
+            let _ = writeln!(o, "<h4>{}</h4>", h(&c.component));
             for f in &c.findings {
                 finding(o, f);
             }
@@ -621,14 +830,25 @@ const TVGAP: f64 = 44.0;
 /// Tidy top-down layout: leaves take consecutive slots, a parent sits over
 /// its children. A node reached twice is drawn once (first visit).
 fn tree_layout(tree: &TreeView) -> (BTreeMap<usize, (f64, f64)>, f64, f64) {
-    fn visit(tree: &TreeView, i: usize, depth: usize, next: &mut f64, pos: &mut BTreeMap<usize, (f64, f64)>, maxd: &mut usize) -> Option<f64> {
+    fn visit(
+        tree: &TreeView,
+        i: usize,
+        depth: usize,
+        next: &mut f64,
+        pos: &mut BTreeMap<usize, (f64, f64)>,
+        maxd: &mut usize,
+    ) -> Option<f64> {
         if pos.contains_key(&i) || depth > 40 || pos.len() > 2000 {
             return None;
         }
         let node = tree.nodes.get(i)?;
         pos.insert(i, (0.0, 0.0));
         *maxd = (*maxd).max(depth);
-        let xs: Vec<f64> = node.children.iter().filter_map(|&c| visit(tree, c, depth + 1, next, pos, maxd)).collect();
+        let xs: Vec<f64> = node
+            .children
+            .iter()
+            .filter_map(|&c| visit(tree, c, depth + 1, next, pos, maxd))
+            .collect();
         let x = if xs.is_empty() {
             let x = *next;
             *next += TW + TGAP;
@@ -648,9 +868,9 @@ fn tree_layout(tree: &TreeView) -> (BTreeMap<usize, (f64, f64)>, f64, f64) {
 
 fn tree_svg(o: &mut String, gi: usize, name: &str, tree: &TreeView) {
     let (pos, w, hgt) = tree_layout(tree);
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<div class=\"diagram\"><svg id=\"goal-{gi}-tree\" class=\"attack-tree\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"Attack tree for the goal {}\" viewBox=\"0 0 {w:.0} {:.0}\" width=\"{w:.0}\" height=\"{:.0}\">\n",
+        "<div class=\"diagram\"><svg id=\"goal-{gi}-tree\" class=\"attack-tree\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"Attack tree for the goal {}\" viewBox=\"0 0 {w:.0} {:.0}\" width=\"{w:.0}\" height=\"{:.0}\">",
         h(name),
         hgt + 10.0,
         hgt + 10.0
@@ -659,8 +879,19 @@ fn tree_svg(o: &mut String, gi: usize, name: &str, tree: &TreeView) {
         let Some(n) = tree.nodes.get(i) else { continue };
         for &c in &n.children {
             if let (Some(&(cx, cy)), Some(child)) = (pos.get(&c), tree.nodes.get(c)) {
-                let cls = if n.reachable && child.reachable { "tree-edge reachable" } else { "tree-edge" };
-                let _ = write!(o, "<line class=\"{cls}\" x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"/>", x + TW / 2.0, y + TH + 10.0, cx + TW / 2.0, cy + 10.0);
+                let cls = if n.reachable && child.reachable {
+                    "tree-edge reachable"
+                } else {
+                    "tree-edge"
+                };
+                let _ = write!(
+                    o,
+                    "<line class=\"{cls}\" x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"/>",
+                    x + TW / 2.0,
+                    y + TH + 10.0,
+                    cx + TW / 2.0,
+                    cy + 10.0
+                );
             }
         }
     }
@@ -668,11 +899,19 @@ fn tree_svg(o: &mut String, gi: usize, name: &str, tree: &TreeView) {
         let Some(n) = tree.nodes.get(i) else { continue };
         let y = y + 10.0;
         let kind = n.kind.as_str();
-        let state = if n.reachable { "reachable" } else { "not reachable" };
+        let state = if n.reachable {
+            "reachable"
+        } else {
+            "not reachable"
+        };
         let body = format!(
             "<g class=\"tree-node {} {}\" id=\"goal-{gi}-n{i}\"><title>{kind}: {} ({state})</title><rect x=\"{x:.0}\" y=\"{y:.0}\" width=\"{TW}\" height=\"{TH}\" rx=\"4\"/><text class=\"kind\" x=\"{:.0}\" y=\"{:.0}\">{} · {state}</text><text x=\"{:.0}\" y=\"{:.0}\">{}</text></g>",
             ident(kind).to_lowercase(),
-            if n.reachable { "reachable" } else { "unreachable" },
+            if n.reachable {
+                "reachable"
+            } else {
+                "unreachable"
+            },
             h(&n.label),
             x + 8.0,
             y + 18.0,
@@ -683,7 +922,7 @@ fn tree_svg(o: &mut String, gi: usize, name: &str, tree: &TreeView) {
         );
         match (&n.finding, n.kind) {
             (Some(fp), TreeNodeKind::Leaf) => {
-                let _ = write!(o, "<a href=\"#f-{}\">{body}</a>\n", ident(fp));
+                let _ = writeln!(o, "<a href=\"#f-{}\">{body}</a>", ident(fp));
             }
             _ => {
                 let _ = writeln!(o, "{body}");
@@ -702,7 +941,21 @@ fn attack(o: &mut String, doc: &Document) {
     }
     if doc.attack.analysed {
         for (gi, g) in doc.attack.goals.iter().enumerate() {
-            let _ = write!(o, "<h3 id=\"goal-{gi}\" class=\"goal {}\">Goal: {} — {}</h3>\n", if g.reachable { "reachable" } else { "unreachable" }, h(&g.name), if g.reachable { "<strong>reachable</strong>" } else { "not reachable" });
+            let _ = writeln!(
+                o,
+                "<h3 id=\"goal-{gi}\" class=\"goal {}\">Goal: {} — {}</h3>",
+                if g.reachable {
+                    "reachable"
+                } else {
+                    "unreachable"
+                },
+                h(&g.name),
+                if g.reachable {
+                    "<strong>reachable</strong>"
+                } else {
+                    "not reachable"
+                }
+            );
             o.push_str("<p>Reachable nodes have a thick red border and say so; AND needs every child, OR any one. Leaves link to the finding whose fix removes them.</p>\n");
             tree_svg(o, gi, &g.name, &g.tree);
         }
@@ -723,7 +976,11 @@ fn mitigation(o: &mut String, doc: &Document) {
     } else {
         o.push_str("<ol>\n");
         for it in &m.items {
-            let links: Vec<String> = it.findings.iter().map(|(a, loc)| format!("<a href=\"#{a}\"><code>{}</code></a>", h(loc))).collect();
+            let links: Vec<String> = it
+                .findings
+                .iter()
+                .map(|(a, loc)| format!("<a href=\"#{a}\"><code>{}</code></a>", h(loc)))
+                .collect();
             let mut extra = String::new();
             if it.paths_removed > 0 {
                 let _ = write!(extra, " Removes {} attack paths.", it.paths_removed);
@@ -732,10 +989,14 @@ fn mitigation(o: &mut String, doc: &Document) {
                 let g: Vec<String> = it.goals_cut.iter().map(|g| h(g)).collect();
                 let _ = write!(extra, " Makes unreachable: {}.", g.join(", "));
             }
-            let _ = write!(
+            let _ = writeln!(
                 o,
-                "<li{}>{}{} <strong>{} {}</strong> ({}).{extra} {} <br>Findings: {}</li>\n",
-                if it.in_fix_set { " class=\"fix-set\"" } else { "" },
+                "<li{}>{}{} <strong>{} {}</strong> ({}).{extra} {} <br>Findings: {}</li>",
+                if it.in_fix_set {
+                    " class=\"fix-set\""
+                } else {
+                    ""
+                },
                 if it.in_fix_set { "★ " } else { "" },
                 sev_badge(it.severity),
                 h(&it.code),
@@ -752,23 +1013,54 @@ fn mitigation(o: &mut String, doc: &Document) {
 
 fn appendix(o: &mut String, doc: &Document) {
     let a = &doc.appendix;
-    let _ = write!(o, "<section id=\"appendix\"><h2>9. Appendix</h2>\n<h3>Rules evaluated ({})</h3>\n<table><thead><tr><th scope=\"col\">Rule</th><th scope=\"col\">Title</th><th scope=\"col\">Stage</th><th scope=\"col\">Severity</th><th scope=\"col\">STRIDE</th><th scope=\"col\">Findings</th></tr></thead><tbody>\n", a.rules.len());
+    let _ = write!(
+        o,
+        "<section id=\"appendix\"><h2>9. Appendix</h2>\n<h3>Rules evaluated ({})</h3>\n<table><thead><tr><th scope=\"col\">Rule</th><th scope=\"col\">Title</th><th scope=\"col\">Stage</th><th scope=\"col\">Severity</th><th scope=\"col\">STRIDE</th><th scope=\"col\">Findings</th></tr></thead><tbody>\n",
+        a.rules.len()
+    );
     for (code, title, stage, sev, stride, n) in &a.rules {
-        let _ = write!(o, "<tr><td>{}</td><td>{}</td><td>{}</td><td>{sev}</td><td>{}</td><td>{n}</td></tr>\n", h(code), h(title), stage.as_str(), h(stride));
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{sev}</td><td>{}</td><td>{n}</td></tr>",
+            h(code),
+            h(title),
+            stage.as_str(),
+            h(stride)
+        );
     }
-    let _ = write!(o, "</tbody></table>\n<h3>Suppressed findings ({})</h3>\n", a.suppressed.len());
+    let _ = write!(
+        o,
+        "</tbody></table>\n<h3>Suppressed findings ({})</h3>\n",
+        a.suppressed.len()
+    );
     if !a.suppressed.is_empty() {
         o.push_str("<table><thead><tr><th scope=\"col\">Rule</th><th scope=\"col\">Where</th><th scope=\"col\">How</th><th scope=\"col\">Reason</th><th scope=\"col\">Expires</th></tr></thead><tbody>\n");
         for s in &a.suppressed {
-            let _ = write!(o, "<tr><td>{} {}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>\n", h(&s.code), h(&s.title), h(&s.location), h(&s.kind), h(&s.reason), h(s.expires.as_deref().unwrap_or("never")));
+            let _ = writeln!(
+                o,
+                "<tr><td>{} {}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                h(&s.code),
+                h(&s.title),
+                h(&s.location),
+                h(&s.kind),
+                h(&s.reason),
+                h(s.expires.as_deref().unwrap_or("never"))
+            );
         }
         o.push_str("</tbody></table>\n");
     }
-    let _ = write!(o, "<h3>Input diagnostics ({})</h3>\n", a.diagnostics.len());
+    let _ = writeln!(o, "<h3>Input diagnostics ({})</h3>", a.diagnostics.len());
     if !a.diagnostics.is_empty() {
         o.push_str("<table><thead><tr><th scope=\"col\">Level</th><th scope=\"col\">Code</th><th scope=\"col\">Where</th><th scope=\"col\">Message</th></tr></thead><tbody>\n");
         for d in &a.diagnostics {
-            let _ = write!(o, "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>\n", h(&d.level), h(&d.code), h(&d.location), h(&d.message));
+            let _ = writeln!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                h(&d.level),
+                h(&d.code),
+                h(&d.location),
+                h(&d.message)
+            );
         }
         o.push_str("</tbody></table>\n");
     }
@@ -791,12 +1083,18 @@ mod tests {
     #[test]
     fn script_hash_is_the_sha256_of_the_script() {
         // echo -n 'alert(1)' | openssl dgst -sha256 -binary | base64
-        assert_eq!(script_hash("alert(1)"), "'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='");
+        assert_eq!(
+            script_hash("alert(1)"),
+            "'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='"
+        );
     }
 
     #[test]
     fn inline_markdown_is_escaped_before_marking_up() {
-        assert_eq!(inline_md("use `a<b` and **c**"), "use <code>a&lt;b</code> and <strong>c</strong>");
+        assert_eq!(
+            inline_md("use `a<b` and **c**"),
+            "use <code>a&lt;b</code> and <strong>c</strong>"
+        );
         assert_eq!(inline_md("unclosed `x"), "unclosed <code>x</code>");
     }
 

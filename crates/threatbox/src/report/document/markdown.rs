@@ -54,7 +54,11 @@ fn scope(o: &mut String, doc: &Document) {
     for (kind, n) in &doc.scope.inputs_by_kind {
         let _ = writeln!(o, "| {} | {n} |", md(kind));
     }
-    let _ = writeln!(o, "\n<details><summary>Files read ({})</summary>\n", doc.scope.inputs.len());
+    let _ = writeln!(
+        o,
+        "\n<details><summary>Files read ({})</summary>\n",
+        doc.scope.inputs.len()
+    );
     for (path, kind) in &doc.scope.inputs {
         let _ = writeln!(o, "- {} ({})", md(path), md(kind));
     }
@@ -68,7 +72,11 @@ fn scope(o: &mut String, doc: &Document) {
 fn summary(o: &mut String, doc: &Document) {
     let s = &doc.summary;
     let _ = writeln!(o, "## 2. Summary\n");
-    let _ = writeln!(o, "{} findings ({} suppressed, listed in the appendix).\n", s.total, s.suppressed);
+    let _ = writeln!(
+        o,
+        "{} findings ({} suppressed, listed in the appendix).\n",
+        s.total, s.suppressed
+    );
     let _ = writeln!(o, "| Severity | Findings |\n|---|---|");
     for (sev, n) in &s.by_severity {
         let _ = writeln!(o, "| {sev} | {n} |");
@@ -83,12 +91,24 @@ fn summary(o: &mut String, doc: &Document) {
     }
     let _ = writeln!(o, "\n**Attacker goals**\n");
     if !doc.attack.analysed {
-        let _ = writeln!(o, "The attack analysis did not run in this build: no goal is judged reachable or unreachable.\n");
+        let _ = writeln!(
+            o,
+            "The attack analysis did not run in this build: no goal is judged reachable or unreachable.\n"
+        );
     } else if s.goals.is_empty() {
         let _ = writeln!(o, "No attacker goal applies to this system.\n");
     } else {
         for (name, reachable) in &s.goals {
-            let _ = writeln!(o, "- {} — {}", md(name), if *reachable { "**reachable**" } else { "not reachable" });
+            let _ = writeln!(
+                o,
+                "- {} — {}",
+                md(name),
+                if *reachable {
+                    "**reachable**"
+                } else {
+                    "not reachable"
+                }
+            );
         }
         let _ = writeln!(o);
     }
@@ -125,14 +145,26 @@ fn badge(findings: usize, worst: Option<Severity>) -> String {
 
 fn dfd_mermaid(o: &mut String, dfd: &Dfd) {
     if dfd.nodes.is_empty() {
-        let _ = writeln!(o, "Nothing to draw: the input describes no workload, image or host.\n");
+        let _ = writeln!(
+            o,
+            "Nothing to draw: the input describes no workload, image or host.\n"
+        );
         return;
     }
     let _ = writeln!(o, "```mermaid\nflowchart LR");
     fn emit(o: &mut String, dfd: &Dfd, parent: Option<&str>, depth: usize) {
         let pad = "  ".repeat(depth + 1);
-        for n in dfd.nodes.iter().filter(|n| Some(n.boundary.as_str()) == parent) {
-            let label = format!("{}<br/>{}{}", mermaid(&n.label), mermaid(&n.detail), badge(n.findings.len(), n.worst));
+        for n in dfd
+            .nodes
+            .iter()
+            .filter(|n| Some(n.boundary.as_str()) == parent)
+        {
+            let label = format!(
+                "{}<br/>{}{}",
+                mermaid(&n.label),
+                mermaid(&n.detail),
+                badge(n.findings.len(), n.worst)
+            );
             let (open, close) = match n.kind {
                 ElementKind::ExternalEntity => ("[\"", "\"]"),
                 ElementKind::Process => ("([\"", "\"])"),
@@ -140,7 +172,11 @@ fn dfd_mermaid(o: &mut String, dfd: &Dfd) {
             };
             let _ = writeln!(o, "{pad}{}{open}{label}{close}", n.id);
         }
-        for b in dfd.boundaries.iter().filter(|b| b.parent.as_deref() == parent) {
+        for b in dfd
+            .boundaries
+            .iter()
+            .filter(|b| b.parent.as_deref() == parent)
+        {
             let kind = match b.kind {
                 BoundaryKind::Internet => "internet",
                 BoundaryKind::Network => "network",
@@ -148,7 +184,13 @@ fn dfd_mermaid(o: &mut String, dfd: &Dfd) {
                 BoundaryKind::Host => "host",
                 BoundaryKind::Container => "container",
             };
-            let _ = writeln!(o, "{pad}subgraph {}[\"{} boundary: {}\"]", b.id, kind, mermaid(&b.label));
+            let _ = writeln!(
+                o,
+                "{pad}subgraph {}[\"{} boundary: {}\"]",
+                b.id,
+                kind,
+                mermaid(&b.label)
+            );
             emit(o, dfd, Some(&b.id), depth + 1);
             let _ = writeln!(o, "{pad}end");
         }
@@ -176,7 +218,10 @@ fn stride(o: &mut String, doc: &Document) {
         o,
         "For each diagram element, the STRIDE categories that apply to its type (external entity: S, R; process: all six; data store: T, R, I, D; data flow: T, I, D). **⚠ found** links the findings; **✓ clean** means rules of that category examined the element and found nothing; **? not examined** means no threatbox rule covers it, so a reviewer has to; **·** means the category does not apply.\n"
     );
-    let _ = writeln!(o, "| Element | Type | S | T | R | I | D | E |\n|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(
+        o,
+        "| Element | Type | S | T | R | I | D | E |\n|---|---|---|---|---|---|---|---|"
+    );
     for e in &doc.stride {
         let cells: Vec<String> = e
             .cells
@@ -195,7 +240,13 @@ fn stride(o: &mut String, doc: &Document) {
                 Cell::NotApplicable => "·".into(),
             })
             .collect();
-        let _ = writeln!(o, "| {} | {} | {} |", md(&e.label), e.kind.as_str(), cells.join(" | "));
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} |",
+            md(&e.label),
+            e.kind.as_str(),
+            cells.join(" | ")
+        );
     }
     let _ = writeln!(o);
 }
@@ -203,15 +254,31 @@ fn stride(o: &mut String, doc: &Document) {
 fn lifecycle(o: &mut String, doc: &Document) {
     let _ = writeln!(o, "## 5. Lifecycle view\n");
     let _ = writeln!(o, "```mermaid\nflowchart LR");
-    let ids: Vec<String> = doc.lifecycle.iter().map(|s| format!("s{}", s.stage.as_str())).collect();
+    let ids: Vec<String> = doc
+        .lifecycle
+        .iter()
+        .map(|s| format!("s{}", s.stage.as_str()))
+        .collect();
     for (s, id) in doc.lifecycle.iter().zip(&ids) {
         let n: usize = s.by_severity.iter().map(|(_, n)| n).sum();
-        let _ = writeln!(o, "  {id}[\"{}<br/>{}\"]", mermaid(s.title), super::findings_count(n));
+        let _ = writeln!(
+            o,
+            "  {id}[\"{}<br/>{}\"]",
+            mermaid(s.title),
+            super::findings_count(n)
+        );
     }
     let _ = writeln!(o, "  {}\n```\n", ids.join(" --> "));
     for s in &doc.lifecycle {
         let n: usize = s.by_severity.iter().map(|(_, n)| n).sum();
-        let _ = writeln!(o, "### {}\n\n{} {}; {} rules evaluated at this stage.\n", s.title, s.about, super::findings_count(n), s.rules_evaluated);
+        let _ = writeln!(
+            o,
+            "### {}\n\n{} {}; {} rules evaluated at this stage.\n",
+            s.title,
+            s.about,
+            super::findings_count(n),
+            s.rules_evaluated
+        );
         if !s.rules.is_empty() {
             let _ = writeln!(o, "| Rule | Title | Findings | Worst |\n|---|---|---|---|");
             for (code, title, n, sev) in &s.rules {
@@ -223,7 +290,15 @@ fn lifecycle(o: &mut String, doc: &Document) {
 }
 
 fn finding(o: &mut String, f: &FindingView) {
-    let _ = writeln!(o, "<a id=\"{}\"></a>\n**[{}] {} {}** — {}\n", f.anchor, f.severity.as_str().to_uppercase(), f.code, md(&f.title), md(&f.message));
+    let _ = writeln!(
+        o,
+        "<a id=\"{}\"></a>\n**[{}] {} {}** — {}\n",
+        f.anchor,
+        f.severity.as_str().to_uppercase(),
+        f.code,
+        md(&f.title),
+        md(&f.message)
+    );
     let stride: Vec<&str> = f.stride.iter().map(|s| s.name()).collect();
     let _ = writeln!(o, "- STRIDE: {}", stride.join(", "));
     if !f.cwe.is_empty() {
@@ -237,9 +312,18 @@ fn finding(o: &mut String, f: &FindingView) {
     if !f.cis.is_empty() {
         let _ = writeln!(o, "- CIS: {}", md(&f.cis.join(", ")));
     }
-    let _ = writeln!(o, "- Evidence: {}", md(&format!("{}:{}:{}", f.path, f.line, f.column)));
+    let _ = writeln!(
+        o,
+        "- Evidence: {}",
+        md(&format!("{}:{}:{}", f.path, f.line, f.column))
+    );
     for (msg, path, line) in &f.related {
-        let _ = writeln!(o, "- Related: {} ({})", md(msg), md(&format!("{path}:{line}")));
+        let _ = writeln!(
+            o,
+            "- Related: {} ({})",
+            md(msg),
+            md(&format!("{path}:{line}"))
+        );
     }
     if let Some(line) = &f.source_line {
         let _ = writeln!(o);
@@ -248,7 +332,11 @@ fn finding(o: &mut String, f: &FindingView) {
         }
     }
     let _ = writeln!(o, "- Why it matters: {}", f.why);
-    let _ = writeln!(o, "- Fix: {}\n", f.fix.split_whitespace().collect::<Vec<_>>().join(" "));
+    let _ = writeln!(
+        o,
+        "- Fix: {}\n",
+        f.fix.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
 }
 
 fn findings(o: &mut String, doc: &Document) {
@@ -299,7 +387,10 @@ fn tree_mermaid(o: &mut String, gi: usize, tree: &TreeView) {
 fn attack(o: &mut String, doc: &Document) {
     let _ = writeln!(o, "## 7. Attack trees\n");
     if !doc.attack.analysed {
-        let _ = writeln!(o, "The attack analysis is not part of this build of threatbox, so no tree is drawn. The findings above are still each a step an attacker could take.\n");
+        let _ = writeln!(
+            o,
+            "The attack analysis is not part of this build of threatbox, so no tree is drawn. The findings above are still each a step an attacker could take.\n"
+        );
         return;
     }
     if doc.attack.goals.is_empty() {
@@ -307,7 +398,16 @@ fn attack(o: &mut String, doc: &Document) {
         return;
     }
     for (gi, g) in doc.attack.goals.iter().enumerate() {
-        let _ = writeln!(o, "### Goal: {} ({})\n", md(&g.name), if g.reachable { "reachable" } else { "not reachable" });
+        let _ = writeln!(
+            o,
+            "### Goal: {} ({})\n",
+            md(&g.name),
+            if g.reachable {
+                "reachable"
+            } else {
+                "not reachable"
+            }
+        );
         tree_mermaid(o, gi, &g.tree);
         let leaves: Vec<String> = g
             .tree
@@ -315,8 +415,17 @@ fn attack(o: &mut String, doc: &Document) {
             .iter()
             .filter(|n| n.kind == TreeNodeKind::Leaf)
             .map(|n| match &n.finding {
-                Some(fp) => format!("- {} — [finding](#f-{}){}", md(&n.label), super::escape::ident(fp), if n.reachable { " (holds)" } else { "" }),
-                None => format!("- {}{}", md(&n.label), if n.reachable { " (holds)" } else { "" }),
+                Some(fp) => format!(
+                    "- {} — [finding](#f-{}){}",
+                    md(&n.label),
+                    super::escape::ident(fp),
+                    if n.reachable { " (holds)" } else { "" }
+                ),
+                None => format!(
+                    "- {}{}",
+                    md(&n.label),
+                    if n.reachable { " (holds)" } else { "" }
+                ),
             })
             .collect();
         if !leaves.is_empty() {
@@ -329,9 +438,15 @@ fn mitigation(o: &mut String, doc: &Document) {
     let _ = writeln!(o, "## 8. Mitigation plan\n");
     let m = &doc.mitigation;
     if m.from_attack_analysis {
-        let _ = writeln!(o, "Fixes ordered by the attack paths and severity each removes; the first ones (marked ★) form the smallest set that makes every goal unreachable.\n");
+        let _ = writeln!(
+            o,
+            "Fixes ordered by the attack paths and severity each removes; the first ones (marked ★) form the smallest set that makes every goal unreachable.\n"
+        );
     } else {
-        let _ = writeln!(o, "Without the attack analysis, fixes are ordered by the worst severity they remove, then by how many findings they resolve.\n");
+        let _ = writeln!(
+            o,
+            "Without the attack analysis, fixes are ordered by the worst severity they remove, then by how many findings they resolve.\n"
+        );
     }
     if m.items.is_empty() {
         let _ = writeln!(o, "Nothing to fix.\n");
@@ -368,14 +483,29 @@ fn mitigation(o: &mut String, doc: &Document) {
 
 fn appendix(o: &mut String, doc: &Document) {
     let a = &doc.appendix;
-    let _ = writeln!(o, "## 9. Appendix\n\n### Rules evaluated ({})\n", a.rules.len());
-    let _ = writeln!(o, "| Rule | Title | Stage | Severity | STRIDE | Findings |\n|---|---|---|---|---|---|");
+    let _ = writeln!(
+        o,
+        "## 9. Appendix\n\n### Rules evaluated ({})\n",
+        a.rules.len()
+    );
+    let _ = writeln!(
+        o,
+        "| Rule | Title | Stage | Severity | STRIDE | Findings |\n|---|---|---|---|---|---|"
+    );
     for (code, title, stage, sev, stride, n) in &a.rules {
-        let _ = writeln!(o, "| {code} | {} | {} | {sev} | {stride} | {n} |", md(title), stage.as_str());
+        let _ = writeln!(
+            o,
+            "| {code} | {} | {} | {sev} | {stride} | {n} |",
+            md(title),
+            stage.as_str()
+        );
     }
     let _ = writeln!(o, "\n### Suppressed findings ({})\n", a.suppressed.len());
     if !a.suppressed.is_empty() {
-        let _ = writeln!(o, "| Rule | Where | How | Reason | Expires |\n|---|---|---|---|---|");
+        let _ = writeln!(
+            o,
+            "| Rule | Where | How | Reason | Expires |\n|---|---|---|---|---|"
+        );
         for s in &a.suppressed {
             let _ = writeln!(
                 o,
@@ -393,8 +523,18 @@ fn appendix(o: &mut String, doc: &Document) {
     if !a.diagnostics.is_empty() {
         let _ = writeln!(o, "| Level | Code | Where | Message |\n|---|---|---|---|");
         for d in &a.diagnostics {
-            let _ = writeln!(o, "| {} | {} | {} | {} |", d.level, md(&d.code), md(&d.location), md(&d.message));
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                d.level,
+                md(&d.code),
+                md(&d.location),
+                md(&d.message)
+            );
         }
     }
-    let _ = writeln!(o, "\n---\n\nCWE is © The MITRE Corporation; the CWE names above are quoted from CWE version 4.14 under MITRE's terms of use.");
+    let _ = writeln!(
+        o,
+        "\n---\n\nCWE is © The MITRE Corporation; the CWE names above are quoted from CWE version 4.14 under MITRE's terms of use."
+    );
 }

@@ -315,7 +315,12 @@ pub fn build(analysis: &Analysis, system: &System, attack: &AttackSummary) -> Do
     // Summary.
     let by_stride = Stride::ALL
         .iter()
-        .map(|s| (*s, active.iter().filter(|f| f.rule.stride.contains(s)).count()))
+        .map(|s| {
+            (
+                *s,
+                active.iter().filter(|f| f.rule.stride.contains(s)).count(),
+            )
+        })
         .collect();
     let by_stage = STAGES
         .iter()
@@ -379,9 +384,10 @@ pub fn build(analysis: &Analysis, system: &System, attack: &AttackSummary) -> Do
                 .collect();
             let mut rules: BTreeMap<&str, (String, usize, Severity)> = BTreeMap::new();
             for f in &here {
-                let e = rules
-                    .entry(f.rule.code)
-                    .or_insert((f.rule.title.to_string(), 0, f.severity));
+                let e =
+                    rules
+                        .entry(f.rule.code)
+                        .or_insert((f.rule.title.to_string(), 0, f.severity));
                 e.1 += 1;
                 e.2 = e.2.max(f.severity);
             }
@@ -625,7 +631,11 @@ fn mitigation(views: &[FindingView], attack: &AttackSummary) -> Mitigation {
                 in_fix_set: false,
                 code: first.code.clone(),
                 title: first.title.clone(),
-                severity: vs.iter().map(|v| v.severity).max().unwrap_or(first.severity),
+                severity: vs
+                    .iter()
+                    .map(|v| v.severity)
+                    .max()
+                    .unwrap_or(first.severity),
                 fix: first.fix.clone(),
                 findings: vs
                     .iter()

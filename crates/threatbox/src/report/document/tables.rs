@@ -65,7 +65,9 @@ fn count_findings(analysis: &Analysis, path: &str, from: usize, to: usize) -> us
     analysis
         .active()
         .filter(|f| {
-            &*f.location.path == path && from <= f.location.start_line && f.location.start_line <= to
+            &*f.location.path == path
+                && from <= f.location.start_line
+                && f.location.start_line <= to
         })
         .count()
 }
@@ -73,14 +75,25 @@ fn count_findings(analysis: &Analysis, path: &str, from: usize, to: usize) -> us
 pub fn build(system: &System, analysis: &Analysis, _dfd: &Dfd) -> SystemTables {
     let mut t = SystemTables::default();
 
-    t.images.header = vec!["Dockerfile", "Stages", "Final base image", "Pinned by digest", "Final user", "Findings"];
+    t.images.header = vec![
+        "Dockerfile",
+        "Stages",
+        "Final base image",
+        "Pinned by digest",
+        "Final user",
+        "Findings",
+    ];
     for image in &system.images {
         let fin = image.final_stage();
         let base = fin.map_or("-".to_string(), |s| match &s.base {
             BaseImage::Scratch => "scratch".into(),
             BaseImage::Stage(i) => format!(
                 "stage {}",
-                image.stages.get(*i).and_then(|s| s.name.clone()).unwrap_or_else(|| i.to_string())
+                image
+                    .stages
+                    .get(*i)
+                    .and_then(|s| s.name.clone())
+                    .unwrap_or_else(|| i.to_string())
             ),
             BaseImage::Image(r) => r.text.clone(),
             BaseImage::Unresolved { raw } => format!("{raw} (unresolved)"),
@@ -110,8 +123,28 @@ pub fn build(system: &System, analysis: &Analysis, _dfd: &Dfd) -> SystemTables {
         ]);
     }
 
-    t.workloads.header = vec!["Workload", "Platform", "Defined at", "Service account", "Token mounted", "Host namespaces", "Containers", "Findings"];
-    t.containers.header = vec!["Workload", "Container", "Image", "User", "Privileged", "Privilege escalation", "Read-only root fs", "Capabilities", "seccomp", "Mounts"];
+    t.workloads.header = vec![
+        "Workload",
+        "Platform",
+        "Defined at",
+        "Service account",
+        "Token mounted",
+        "Host namespaces",
+        "Containers",
+        "Findings",
+    ];
+    t.containers.header = vec![
+        "Workload",
+        "Container",
+        "Image",
+        "User",
+        "Privileged",
+        "Privilege escalation",
+        "Read-only root fs",
+        "Capabilities",
+        "seccomp",
+        "Mounts",
+    ];
     for w in &system.workloads {
         let name = match (&w.namespace, w.platform) {
             (Some(ns), Platform::Kubernetes) => format!("{} {}/{}", w.kind, ns, w.name),
@@ -154,20 +187,34 @@ pub fn build(system: &System, analysis: &Analysis, _dfd: &Dfd) -> SystemTables {
             },
             host_ns,
             w.containers.len().to_string(),
-            count_findings(analysis, &w.extent.path, w.extent.start_line, w.extent.end_line).to_string(),
+            count_findings(
+                analysis,
+                &w.extent.path,
+                w.extent.start_line,
+                w.extent.end_line,
+            )
+            .to_string(),
         ]);
         for c in &w.containers {
             let mut caps = Vec::new();
             if !c.capabilities_add.is_empty() {
                 caps.push(format!(
                     "add {}",
-                    c.capabilities_add.iter().map(|s| s.value.as_str()).collect::<Vec<_>>().join(", ")
+                    c.capabilities_add
+                        .iter()
+                        .map(|s| s.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
             if !c.capabilities_drop.is_empty() {
                 caps.push(format!(
                     "drop {}",
-                    c.capabilities_drop.iter().map(|s| s.value.as_str()).collect::<Vec<_>>().join(", ")
+                    c.capabilities_drop
+                        .iter()
+                        .map(|s| s.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
             let mounts: Vec<String> = c
@@ -182,15 +229,18 @@ pub fn build(system: &System, analysis: &Analysis, _dfd: &Dfd) -> SystemTables {
                         MountSource::DockerApiSocket => "Docker API socket".into(),
                         MountSource::Ephemeral => return None,
                     };
-                    Some(format!("{src} → {} ({})", m.target, if m.read_only { "ro" } else { "rw" }))
+                    Some(format!(
+                        "{src} → {} ({})",
+                        m.target,
+                        if m.read_only { "ro" } else { "rw" }
+                    ))
                 })
                 .collect();
             let image = match (&c.image, c.built_image) {
                 (Some(i), _) => i.value.clone(),
-                (None, Some(i)) => system
-                    .images
-                    .get(i)
-                    .map_or("built here".into(), |im| format!("built from {}", im.path())),
+                (None, Some(i)) => system.images.get(i).map_or("built here".into(), |im| {
+                    format!("built from {}", im.path())
+                }),
                 (None, None) => "-".into(),
             };
             t.containers.rows.push(vec![
@@ -203,20 +253,41 @@ pub fn build(system: &System, analysis: &Analysis, _dfd: &Dfd) -> SystemTables {
                     if *b { "allowed" } else { "blocked" }.to_string()
                 }),
                 flag(&c.read_only_root_fs, "no", |b| yes_no(*b)),
-                if caps.is_empty() { "runtime default".into() } else { caps.join("; ") },
+                if caps.is_empty() {
+                    "runtime default".into()
+                } else {
+                    caps.join("; ")
+                },
                 flag(&c.seccomp, "not set", |s| s.clone()),
-                if mounts.is_empty() { "-".into() } else { mounts.join("; ") },
+                if mounts.is_empty() {
+                    "-".into()
+                } else {
+                    mounts.join("; ")
+                },
             ]);
         }
     }
 
     // Identities: every subject of a binding, with what the bound role
     // allows, plus service accounts that workloads use without a binding.
-    t.identities.header = vec!["Subject", "Granted by", "Scope", "Effective permissions", "Used by"];
+    t.identities.header = vec![
+        "Subject",
+        "Granted by",
+        "Scope",
+        "Effective permissions",
+        "Used by",
+    ];
     let mut used_by: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for w in system.workloads.iter().filter(|w| w.platform == Platform::Kubernetes) {
+    for w in system
+        .workloads
+        .iter()
+        .filter(|w| w.platform == Platform::Kubernetes)
+    {
         let ns = w.namespace.clone().unwrap_or_else(|| "default".into());
-        let sa = w.service_account.as_ref().map_or("default".to_string(), |s| s.value.clone());
+        let sa = w
+            .service_account
+            .as_ref()
+            .map_or("default".to_string(), |s| s.value.clone());
         let token = w.token_mounted.as_ref().is_none_or(|t| t.value);
         let key = SubjectKey::service_account(&ns, &sa).to_string();
         used_by.entry(key).or_default().push(format!(
@@ -271,7 +342,13 @@ pub fn build(system: &System, analysis: &Analysis, _dfd: &Dfd) -> SystemTables {
             seen_subjects.push(subject.clone());
             t.identities.rows.push(vec![
                 subject.clone(),
-                format!("{kind} {} → {:?} {} ({})", binding.name, binding.role_kind, binding.role_name, at(&binding.location)),
+                format!(
+                    "{kind} {} → {:?} {} ({})",
+                    binding.name,
+                    binding.role_kind,
+                    binding.role_name,
+                    at(&binding.location)
+                ),
                 scope.clone(),
                 perms.clone(),
                 used_by.get(&subject).map_or("-".into(), |v| v.join(", ")),
@@ -292,14 +369,21 @@ pub fn build(system: &System, analysis: &Analysis, _dfd: &Dfd) -> SystemTables {
     let _ = SubjectKind::User;
 
     // Exposures.
-    t.exposures.header = vec!["Workload", "Reachable through", "Written at", "Isolated by a NetworkPolicy"];
+    t.exposures.header = vec![
+        "Workload",
+        "Reachable through",
+        "Written at",
+        "Isolated by a NetworkPolicy",
+    ];
     for (wi, w) in system.workloads.iter().enumerate() {
         let name = match (&w.namespace, w.platform) {
             (Some(ns), Platform::Kubernetes) => format!("{} {}/{}", w.kind, ns, w.name),
             _ => format!("{} {}", w.kind, w.name),
         };
         if w.platform == Platform::Kubernetes {
-            let Some(net) = system.network.workloads.get(wi) else { continue };
+            let Some(net) = system.network.workloads.get(wi) else {
+                continue;
+            };
             let isolated = yes_no(net.ingress_isolated(&system.network));
             for via in &net.exposed_by {
                 if let Some((text, loc)) = system.network.describe(via) {
@@ -310,15 +394,23 @@ pub fn build(system: &System, analysis: &Analysis, _dfd: &Dfd) -> SystemTables {
                         }
                         _ => text,
                     };
-                    t.exposures.rows.push(vec![name.clone(), text, at(&loc), isolated.clone()]);
+                    t.exposures
+                        .rows
+                        .push(vec![name.clone(), text, at(&loc), isolated.clone()]);
                 }
             }
         } else {
             for port in w.containers.iter().flat_map(|c| &c.ports) {
                 let Some(hp) = port.host_port else { continue };
                 let ip = port.host_ip.clone().unwrap_or_else(|| "0.0.0.0".into());
-                let hp = if hp == 0 { "any port".to_string() } else { hp.to_string() };
-                let target = port.container_port.map_or(String::new(), |c| format!(" → {c}"));
+                let hp = if hp == 0 {
+                    "any port".to_string()
+                } else {
+                    hp.to_string()
+                };
+                let target = port
+                    .container_port
+                    .map_or(String::new(), |c| format!(" → {c}"));
                 t.exposures.rows.push(vec![
                     name.clone(),
                     format!("published on {ip}:{hp}{target}/{}", port.protocol),
@@ -330,7 +422,9 @@ pub fn build(system: &System, analysis: &Analysis, _dfd: &Dfd) -> SystemTables {
                 t.exposures.rows.push(vec![
                     name.clone(),
                     "host network (every port it listens on)".into(),
-                    w.network_mode.as_ref().map_or(String::new(), |m| at(&m.location)),
+                    w.network_mode
+                        .as_ref()
+                        .map_or(String::new(), |m| at(&m.location)),
                     "n/a".into(),
                 ]);
             }
@@ -380,7 +474,11 @@ pub fn build(system: &System, analysis: &Analysis, _dfd: &Dfd) -> SystemTables {
         &["serverTLSBootstrap"],
         &["makeIPTablesUtilChains"],
     ];
-    for obj in system.kube_objects.iter().filter(|o| o.kind == "KubeletConfiguration") {
+    for obj in system
+        .kube_objects
+        .iter()
+        .filter(|o| o.kind == "KubeletConfiguration")
+    {
         for path in KUBELET {
             if let Some(n) = obj.node.path(path) {
                 t.settings.rows.push(vec![
