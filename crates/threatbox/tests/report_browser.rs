@@ -4,7 +4,8 @@
 //!
 //! Skipped, with the reason printed, when no Chromium binary is found
 //! (`CHROMIUM` names one explicitly; Debian: `apt-get install chromium`).
-//! CI installs it (`.ci/run`).
+//! CI installs it and sets `THREATBOX_REQUIRE_BROWSER`, which turns the
+//! skip into a failure (`.ci/run`).
 //!
 //! Network: Chromium writes every request to a NetLog (`--log-net-log`).
 //! The browser itself also talks to Google in the background, so only the
@@ -216,6 +217,11 @@ fn attack_for(analysis: &threatbox::analyse::Analysis) -> AttackSummary {
 #[test]
 fn html_report_in_headless_chromium() {
     let Some(browser) = chromium() else {
+        // CI sets this so that a missing browser fails instead of skipping.
+        assert!(
+            std::env::var_os("THREATBOX_REQUIRE_BROWSER").is_none(),
+            "THREATBOX_REQUIRE_BROWSER is set but no chromium binary was found"
+        );
         println!(
             "skipped: no chromium binary in PATH (set CHROMIUM or `apt-get install -y chromium`)"
         );

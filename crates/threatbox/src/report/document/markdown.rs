@@ -235,7 +235,11 @@ fn stride(o: &mut String, doc: &Document) {
                         .collect();
                     format!("⚠ found {}", links.join(" "))
                 }
-                Cell::Clean(rules) => format!("✓ clean ({} rules)", rules.len()),
+                Cell::Clean(rules) => format!(
+                    "✓ clean ({} rule{})",
+                    rules.len(),
+                    if rules.len() == 1 { "" } else { "s" }
+                ),
                 Cell::NotExamined => "? not examined".into(),
                 Cell::NotApplicable => "·".into(),
             })
