@@ -294,12 +294,19 @@ fn html_report_in_headless_chromium() {
     let (analysis, system) = scan_system(&options, &Config::default());
     let attack = attack_for(&analysis);
     let trees = work.path().join("trees.html");
-    std::fs::write(&trees, html::render(&build(&analysis, &system, &attack))).unwrap();
-    let got = load(
+    let page_text = html::render(&build(&analysis, &system, &attack));
+    std::fs::write(&trees, &page_text).unwrap();
+    let got = load(&browser, &trees, work.path(), None);
+    // For the screenshot only: the same page with the long sections
+    // hidden, so that the diagram and the trees fit in one image.
+    let overview = work.path().join("overview.html");
+    let hide = "<style>#scope,#summary,#system table,#system h3:not(#dfd-heading),#stride,#lifecycle,#findings,#appendix{display:none}</style></head>";
+    std::fs::write(&overview, page_text.replacen("</head>", hide, 1)).unwrap();
+    load(
         &browser,
-        &trees,
+        &overview,
         work.path(),
-        Some(&shots.join("report-trees.png")),
+        Some(&shots.join("report-diagram-and-trees.png")),
     );
     assert!(
         got.page_requests.is_empty(),

@@ -199,18 +199,80 @@ pub struct Dfd {
     pub boundaries: Vec<Boundary>,
     pub nodes: Vec<DfdNode>,
     pub flows: Vec<DfdFlow>,
+    /// Where elements are written, by file, so that placing a finding
+    /// looks only at the elements written around its line.
+    by_path: BTreeMap<Arc<str>, PathIndex>,
+}
+
+/// One file's anchors: (`false`: node, `true`: flow; its index).
+#[derive(Debug, Clone, Default)]
+struct PathIndex {
+    /// Elements anchored to the whole file.
+    whole: Vec<(bool, usize)>,
+    /// Line ranges sorted by first line: (first, last, element).
+    ranges: Vec<(usize, usize, (bool, usize))>,
+    /// The longest range, which bounds how far back a range holding a
+    /// given line can start.
+    longest: usize,
+}
+
+impl PathIndex {
+    /// Elements with an anchor that holds `line`.
+    fn at(&self, line: usize) -> impl Iterator<Item = (bool, usize)> + '_ {
+        let end = self.ranges.partition_point(|r| r.0 <= line);
+        let start = self.ranges[..end].partition_point(|r| r.0 + self.longest < line);
+        self.ranges[start..end]
+            .iter()
+            .filter(move |r| r.1 >= line)
+            .map(|r| r.2)
+            .chain(self.whole.iter().copied())
+    }
+}
+
+/// The index in an id such as `n12`.
+fn index_of(id: &str, prefix: char) -> Option<usize> {
+    id.strip_prefix(prefix)?.parse().ok()
 }
 
 impl Dfd {
     pub fn node(&self, id: &str) -> Option<&DfdNode> {
-        self.nodes.iter().find(|n| n.id == id)
+        self.nodes.get(index_of(id, 'n')?).filter(|n| n.id == id)
     }
     pub fn flow(&self, id: &str) -> Option<&DfdFlow> {
-        self.flows.iter().find(|f| f.id == id)
+        self.flows.get(index_of(id, 'f')?).filter(|f| f.id == id)
     }
     pub fn boundary(&self, id: &str) -> Option<&Boundary> {
-        self.boundaries.iter().find(|b| b.id == id)
+        self.boundaries
+            .get(index_of(id, 'b')?)
+            .filter(|b| b.id == id)
     }
+
+    fn index_paths(&mut self) {
+        let mut by_path: BTreeMap<Arc<str>, PathIndex> = BTreeMap::new();
+        let mut add = |anchors: &[Anchor], entry: (bool, usize)| {
+            for a in anchors {
+                match a {
+                    Anchor::File(p) => by_path.entry(p.clone()).or_default().whole.push(entry),
+                    Anchor::Lines(p, first, last) => {
+                        let index = by_path.entry(p.clone()).or_default();
+                        index.ranges.push((*first, *last, entry));
+                        index.longest = index.longest.max(last.saturating_sub(*first));
+                    }
+                }
+            }
+        };
+        for (i, n) in self.nodes.iter().enumerate() {
+            add(&n.anchors, (false, i));
+        }
+        for (i, f) in self.flows.iter().enumerate() {
+            add(&f.anchors, (true, i));
+        }
+        for index in by_path.values_mut() {
+            index.ranges.sort_unstable();
+        }
+        self.by_path = by_path;
+    }
+
     /// The label of an element (node or flow) by id.
     pub fn label(&self, id: &str) -> Option<&str> {
         self.node(id)
@@ -222,20 +284,28 @@ impl Dfd {
     /// the finding points whose role the rule examines.
     pub fn elements_of(&self, f: &Finding) -> Vec<String> {
         let targets = rule_targets(f.rule.code);
+        let Some(index) = self.by_path.get(&f.location.path) else {
+            return Vec::new();
+        };
         let hit = |role: Role, anchors: &[Anchor]| {
             targets.contains(&role) && anchors.iter().any(|a| a.contains(&f.location))
         };
-        self.nodes
-            .iter()
-            .filter(|n| hit(n.role, &n.anchors))
-            .map(|n| n.id.clone())
-            .chain(
-                self.flows
-                    .iter()
-                    .filter(|fl| hit(fl.role, &fl.anchors))
-                    .map(|fl| fl.id.clone()),
-            )
-            .collect()
+        let mut nodes = Vec::new();
+        let mut flows = Vec::new();
+        for (is_flow, i) in index.at(f.location.start_line) {
+            if is_flow {
+                if let Some(fl) = self.flows.get(i).filter(|fl| hit(fl.role, &fl.anchors)) {
+                    flows.push((i, fl.id.clone()));
+                }
+            } else if let Some(n) = self.nodes.get(i).filter(|n| hit(n.role, &n.anchors)) {
+                nodes.push((i, n.id.clone()));
+            }
+        }
+        nodes.sort();
+        nodes.dedup();
+        flows.sort();
+        flows.dedup();
+        nodes.into_iter().chain(flows).map(|(_, id)| id).collect()
     }
 }
 
@@ -290,7 +360,7 @@ impl Builder {
     }
 
     fn anchor_node(&mut self, id: &str, anchor: Anchor) {
-        if let Some(n) = self.dfd.nodes.iter_mut().find(|n| n.id == id) {
+        if let Some(n) = index_of(id, 'n').and_then(|i| self.dfd.nodes.get_mut(i)) {
             n.anchors.push(anchor);
         }
     }
@@ -341,20 +411,30 @@ fn workload_label(w: &Workload) -> String {
     }
 }
 
-fn extent_of(system: &System, kind: &str, namespace: &str, name: &str) -> Option<Location> {
-    system
-        .kube_objects
-        .iter()
-        .find(|o| {
-            o.kind == kind
-                && o.name == name
-                && o.namespace.as_deref().unwrap_or("default") == namespace
-        })
-        .map(|o| o.loc(&o.node))
+/// Whole-object locations of Kubernetes objects by kind, namespace and
+/// name (the first object wins, as in the input order).
+struct Extents<'a>(BTreeMap<(&'a str, &'a str, &'a str), usize>, &'a System);
+
+impl<'a> Extents<'a> {
+    fn new(system: &'a System) -> Self {
+        let mut map = BTreeMap::new();
+        for (i, o) in system.kube_objects.iter().enumerate() {
+            let ns = o.namespace.as_deref().unwrap_or("default");
+            map.entry((o.kind.as_str(), ns, o.name.as_str()))
+                .or_insert(i);
+        }
+        Extents(map, system)
+    }
+    fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<Location> {
+        let &i = self.0.get(&(kind, namespace, name))?;
+        let o = self.1.kube_objects.get(i)?;
+        Some(o.loc(&o.node))
+    }
 }
 
 /// Builds the diagram from the model.
 pub fn build(system: &System, analysis: &Analysis) -> Dfd {
+    let extents = Extents::new(system);
     let mut b = Builder {
         dfd: Dfd::default(),
         by_key: BTreeMap::new(),
@@ -616,7 +696,8 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
                         ExposureVia::Service(s) => {
                             if let Some(s) = system.network.services.get(*s) {
                                 anchors.extend(
-                                    extent_of(system, "Service", &s.namespace, &s.name)
+                                    extents
+                                        .get("Service", &s.namespace, &s.name)
                                         .map(|l| Anchor::from_location(&l)),
                                 );
                             }
@@ -624,7 +705,8 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
                         ExposureVia::Ingress(i, _) => {
                             if let Some(i) = system.network.ingresses.get(*i) {
                                 anchors.extend(
-                                    extent_of(system, "Ingress", &i.namespace, &i.name)
+                                    extents
+                                        .get("Ingress", &i.namespace, &i.name)
                                         .map(|l| Anchor::from_location(&l)),
                                 );
                             }
@@ -840,7 +922,9 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
                     .clone()
                     .unwrap_or_else(|| "default".into());
                 anchors.extend(
-                    extent_of(system, kind, &bns, &binding.name).map(|l| Anchor::from_location(&l)),
+                    extents
+                        .get(kind, &bns, &binding.name)
+                        .map(|l| Anchor::from_location(&l)),
                 );
                 if let Some(role) = binding.role.and_then(|r| system.rbac.roles.get(r)) {
                     let rkind = match role.kind {
@@ -849,7 +933,8 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
                     };
                     let rns = role.namespace.clone().unwrap_or_else(|| "default".into());
                     anchors.extend(
-                        extent_of(system, rkind, &rns, &role.name)
+                        extents
+                            .get(rkind, &rns, &role.name)
                             .map(|l| Anchor::from_location(&l)),
                     );
                 }
@@ -865,6 +950,7 @@ pub fn build(system: &System, analysis: &Analysis) -> Dfd {
     }
 
     let mut dfd = b.dfd;
+    dfd.index_paths();
     attach_findings(&mut dfd, analysis);
     dfd
 }

@@ -320,38 +320,55 @@ struct Layout<'a> {
     sizes: BTreeMap<String, (f64, f64)>,
     boxes: BTreeMap<String, Rect>,
     nodes: BTreeMap<String, Rect>,
+    /// Nodes and inner boundaries of each boundary (`None`: the top),
+    /// computed once.
+    kids: BTreeMap<Option<String>, (Vec<String>, Vec<String>)>,
 }
 
-impl Layout<'_> {
+impl<'a> Layout<'a> {
     /// A boundary's nodes and inner boundaries. Inner boundaries are ordered
     /// so that arrows mostly run one way: at the top the internet first; inside,
     /// namespaces and networks (workloads) before hosts (what they reach).
-    fn children(&self, parent: Option<&str>) -> (Vec<String>, Vec<String>) {
-        let nodes = self
-            .dfd
-            .nodes
-            .iter()
-            .filter(|n| parent == Some(n.boundary.as_str()))
-            .map(|n| n.id.clone())
-            .collect();
-        let mut boxes: Vec<(u8, usize, String)> = self
-            .dfd
+    fn new(dfd: &'a Dfd) -> Self {
+        let mut kids: BTreeMap<Option<String>, (Vec<String>, Vec<String>)> = BTreeMap::new();
+        for n in &dfd.nodes {
+            kids.entry(Some(n.boundary.clone()))
+                .or_default()
+                .0
+                .push(n.id.clone());
+        }
+        let mut boxes: Vec<(Option<String>, u8, usize, String)> = dfd
             .boundaries
             .iter()
             .enumerate()
-            .filter(|(_, b)| b.parent.as_deref() == parent)
             .map(|(i, b)| {
-                let rank = match (parent, b.kind) {
+                let rank = match (&b.parent, b.kind) {
                     (None, BoundaryKind::Internet) => 0,
                     (None, _) => 1,
                     (Some(_), BoundaryKind::Host) => 2,
                     (Some(_), _) => 1,
                 };
-                (rank, i, b.id.clone())
+                (b.parent.clone(), rank, i, b.id.clone())
             })
             .collect();
         boxes.sort();
-        (nodes, boxes.into_iter().map(|(_, _, id)| id).collect())
+        for (parent, _, _, id) in boxes {
+            kids.entry(parent).or_default().1.push(id);
+        }
+        Layout {
+            dfd,
+            sizes: BTreeMap::new(),
+            boxes: BTreeMap::new(),
+            nodes: BTreeMap::new(),
+            kids,
+        }
+    }
+
+    fn children(&self, parent: Option<&str>) -> (Vec<String>, Vec<String>) {
+        self.kids
+            .get(&parent.map(str::to_string))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Rows of child boxes, wrapped at `WRAP`.
@@ -490,12 +507,7 @@ fn dfd_svg(o: &mut String, dfd: &Dfd) {
         o.push_str("<p>Nothing to draw: the input describes no workload, image or host.</p>\n");
         return;
     }
-    let mut l = Layout {
-        dfd,
-        sizes: BTreeMap::new(),
-        boxes: BTreeMap::new(),
-        nodes: BTreeMap::new(),
-    };
+    let mut l = Layout::new(dfd);
     let (_, roots) = l.children(None);
     let (cw, ch) = l.content_size(0, &roots, true, 0);
     l.place_content(None, 10.0, 10.0, 0);

@@ -6,7 +6,9 @@
 use std::fmt::Write;
 
 use super::attack_view::{TreeNodeKind, TreeView};
-use super::dfd::{BoundaryKind, Cell, Dfd, ElementKind};
+use std::collections::BTreeMap;
+
+use super::dfd::{Boundary, Cell, Dfd, DfdNode, ElementKind};
 use super::escape::{markdown as md, markdown_code_block, mermaid};
 use super::tables::Table;
 use super::{Document, FindingView, stage_title};
@@ -152,13 +154,31 @@ fn dfd_mermaid(o: &mut String, dfd: &Dfd) {
         return;
     }
     let _ = writeln!(o, "```mermaid\nflowchart LR");
-    fn emit(o: &mut String, dfd: &Dfd, parent: Option<&str>, depth: usize) {
+    // Each boundary's nodes and inner boundaries, found once.
+    let mut nodes_in: BTreeMap<Option<&str>, Vec<&DfdNode>> = BTreeMap::new();
+    for n in &dfd.nodes {
+        nodes_in
+            .entry(Some(n.boundary.as_str()))
+            .or_default()
+            .push(n);
+    }
+    let mut boxes_in: BTreeMap<Option<&str>, Vec<&Boundary>> = BTreeMap::new();
+    for b in &dfd.boundaries {
+        boxes_in.entry(b.parent.as_deref()).or_default().push(b);
+    }
+    type Kids<'a, T> = BTreeMap<Option<&'a str>, Vec<&'a T>>;
+    fn emit(
+        o: &mut String,
+        nodes_in: &Kids<'_, DfdNode>,
+        boxes_in: &Kids<'_, Boundary>,
+        parent: Option<&str>,
+        depth: usize,
+    ) {
+        if depth > 32 {
+            return;
+        }
         let pad = "  ".repeat(depth + 1);
-        for n in dfd
-            .nodes
-            .iter()
-            .filter(|n| Some(n.boundary.as_str()) == parent)
-        {
+        for n in nodes_in.get(&parent).into_iter().flatten() {
             let label = format!(
                 "{}<br/>{}{}",
                 mermaid(&n.label),
@@ -172,30 +192,19 @@ fn dfd_mermaid(o: &mut String, dfd: &Dfd) {
             };
             let _ = writeln!(o, "{pad}{}{open}{label}{close}", n.id);
         }
-        for b in dfd
-            .boundaries
-            .iter()
-            .filter(|b| b.parent.as_deref() == parent)
-        {
-            let kind = match b.kind {
-                BoundaryKind::Internet => "internet",
-                BoundaryKind::Network => "network",
-                BoundaryKind::Namespace => "namespace",
-                BoundaryKind::Host => "host",
-                BoundaryKind::Container => "container",
-            };
+        for b in boxes_in.get(&parent).into_iter().flatten() {
             let _ = writeln!(
                 o,
                 "{pad}subgraph {}[\"{} boundary: {}\"]",
                 b.id,
-                kind,
+                b.kind.as_str(),
                 mermaid(&b.label)
             );
-            emit(o, dfd, Some(&b.id), depth + 1);
+            emit(o, nodes_in, boxes_in, Some(&b.id), depth + 1);
             let _ = writeln!(o, "{pad}end");
         }
     }
-    emit(o, dfd, None, 0);
+    emit(o, &nodes_in, &boxes_in, None, 0);
     for f in &dfd.flows {
         let _ = writeln!(o, "  {} -->|\"{}\"| {}", f.from, mermaid(&f.label), f.to);
     }

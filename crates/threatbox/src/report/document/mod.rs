@@ -580,7 +580,7 @@ fn mitigation(views: &[FindingView], attack: &AttackSummary) -> Mitigation {
         views.iter().map(|v| (v.fingerprint.as_str(), v)).collect();
     if attack.analysed {
         let mut items = Vec::new();
-        let mut listed: Vec<&str> = Vec::new();
+        let mut listed: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
         let fixes: Vec<FixView> = attack
             .fix_set
             .iter()
@@ -596,10 +596,9 @@ fn mitigation(views: &[FindingView], attack: &AttackSummary) -> Mitigation {
             .iter()
             .partition(|f| attack.fix_set.contains(&f.finding));
         for fix in first.into_iter().chain(rest) {
-            if listed.contains(&fix.finding.as_str()) {
+            if !listed.insert(fix.finding.as_str()) {
                 continue;
             }
-            listed.push(&fix.finding);
             let Some(v) = by_fp.get(fix.finding.as_str()) else {
                 continue;
             };

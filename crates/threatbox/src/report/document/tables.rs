@@ -61,19 +61,34 @@ fn user_of(c: &Container) -> String {
     }
 }
 
-fn count_findings(analysis: &Analysis, path: &str, from: usize, to: usize) -> usize {
-    analysis
-        .active()
-        .filter(|f| {
-            &*f.location.path == path
-                && from <= f.location.start_line
-                && f.location.start_line <= to
+/// Lines of the active findings in each file, sorted, for counting the
+/// findings inside a range of lines without a pass over all of them.
+struct FindingLines(BTreeMap<String, Vec<usize>>);
+
+impl FindingLines {
+    fn new(analysis: &Analysis) -> Self {
+        let mut map: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for f in analysis.active() {
+            map.entry(f.location.path.to_string())
+                .or_default()
+                .push(f.location.start_line);
+        }
+        for lines in map.values_mut() {
+            lines.sort_unstable();
+        }
+        FindingLines(map)
+    }
+
+    fn count(&self, path: &str, from: usize, to: usize) -> usize {
+        self.0.get(path).map_or(0, |lines| {
+            lines.partition_point(|&l| l <= to) - lines.partition_point(|&l| l < from)
         })
-        .count()
+    }
 }
 
 pub fn build(system: &System, analysis: &Analysis, _dfd: &Dfd) -> SystemTables {
     let mut t = SystemTables::default();
+    let finding_lines = FindingLines::new(analysis);
 
     t.images.header = vec![
         "Dockerfile",
@@ -119,7 +134,7 @@ pub fn build(system: &System, analysis: &Analysis, _dfd: &Dfd) -> SystemTables {
             base,
             pinned,
             user,
-            count_findings(analysis, &path, 1, usize::MAX).to_string(),
+            finding_lines.count(&path, 1, usize::MAX).to_string(),
         ]);
     }
 
@@ -187,13 +202,9 @@ pub fn build(system: &System, analysis: &Analysis, _dfd: &Dfd) -> SystemTables {
             },
             host_ns,
             w.containers.len().to_string(),
-            count_findings(
-                analysis,
-                &w.extent.path,
-                w.extent.start_line,
-                w.extent.end_line,
-            )
-            .to_string(),
+            finding_lines
+                .count(&w.extent.path, w.extent.start_line, w.extent.end_line)
+                .to_string(),
         ]);
         for c in &w.containers {
             let mut caps = Vec::new();
@@ -297,7 +308,7 @@ pub fn build(system: &System, analysis: &Analysis, _dfd: &Dfd) -> SystemTables {
             if token { "token mounted" } else { "no token" }
         ));
     }
-    let mut seen_subjects = Vec::new();
+    let mut seen_subjects = std::collections::BTreeSet::new();
     for binding in &system.rbac.bindings {
         if binding.managed {
             continue;
@@ -339,7 +350,7 @@ pub fn build(system: &System, analysis: &Analysis, _dfd: &Dfd) -> SystemTables {
             .map_or("whole cluster".to_string(), |ns| format!("namespace {ns}"));
         for s in &binding.subjects {
             let subject = s.key.to_string();
-            seen_subjects.push(subject.clone());
+            seen_subjects.insert(subject.clone());
             t.identities.rows.push(vec![
                 subject.clone(),
                 format!(
