@@ -43,6 +43,7 @@ pre{background:#f6f8fa;border:1px solid var(--line);padding:.4rem .6rem;overflow
 .finding.sev-low{border-left-color:var(--low)}.finding.sev-info{border-left-color:var(--info)}
 .finding h5{margin:.2rem 0;font-size:15px}
 .finding dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:.3rem 0}.finding dt{font-weight:600;color:var(--muted)}.finding dd{margin:0}
+#stride td{min-width:7.5em}#stride th[scope=row]{min-width:14em}
 .cell-found{background:#ffebe9;font-weight:600}.cell-clean{background:#dafbe1}.cell-not-examined{background:#fff8c5}.cell-na{color:var(--muted)}
 #filters{border:1px solid var(--line);padding:.4rem .8rem;border-radius:4px;margin:1rem 0}
 #filters fieldset{display:inline-block;border:0;margin:0 1.5rem 0 0;padding:0}
