@@ -35,7 +35,7 @@ def rule(codes, msg=None, note="", exempt=False):
     message (the subcase the peer check is about), and why. `exempt`: the peer
     does not judge the RBAC objects it exempts by name (see EXEMPT_RBAC)."""
     return {"codes": tuple(codes.split()), "msg": re.compile(msg) if msg else None,
-            "note": note, "all": None, "exempt": exempt}
+            "note": note, "all": None, "any": None, "exempt": exempt}
 
 
 def all_of(parts, note=""):
@@ -43,11 +43,20 @@ def all_of(parts, note=""):
     finding: for a peer check that passes when any one of several hardenings
     is present."""
     return {"codes": tuple(c for c, _ in parts), "msg": None, "note": note,
-            "all": [(c, re.compile(m) if m else None) for c, m in parts], "exempt": False}
+            "all": [(c, re.compile(m) if m else None) for c, m in parts], "any": None,
+            "exempt": False}
+
+
+def any_of(parts, note="", exempt=False):
+    """A row that fails when ANY (code, message regex) part has a finding:
+    for a peer check that covers several properties, each one ours under its
+    own rule and subcase."""
+    return {"codes": tuple(c for c, _ in parts), "msg": None, "note": note, "all": None,
+            "any": [(c, re.compile(m) if m else None) for c, m in parts], "exempt": exempt}
 
 
 def nocover(note):
-    return {"codes": (), "msg": None, "note": note, "all": None, "exempt": False}
+    return {"codes": (), "msg": None, "note": note, "all": None, "any": None, "exempt": False}
 
 
 # Polaris' RBAC checks skip bindings named `system:*` (Kubernetes' own), the
@@ -129,13 +138,25 @@ POLARIS = {
     "clusterrolePodExecAttach": rule("TB503", msg=EXEC_ATTACH, exempt=True,
                                      note="exec/attach subcase"),
     "rolePodExecAttach": rule("TB503", msg=EXEC_ATTACH, exempt=True, note="exec/attach subcase"),
-    "clusterrolebindingPodExecAttach": rule("TB503", msg=BOUND_EXEC_ATTACH, exempt=True,
-                                            note="exec/attach reached through a binding"),
-    "rolebindingClusterRolePodExecAttach": rule("TB503", msg=BOUND_EXEC_ATTACH, exempt=True,
-                                                note="exec/attach reached through a binding"),
-    "rolebindingRolePodExecAttach": rule("TB503", msg=ROLE_BOUND_EXEC_ATTACH, exempt=True,
-                                         note="exec/attach of a Role reached through a "
-                                         "RoleBinding"),
+    # Polaris' three binding checks also fail a binding whose role is missing
+    # (fixtures `failure.binding_points_to_missing_ref.yaml`): our TB508.
+    "clusterrolebindingPodExecAttach": any_of([("TB503", BOUND_EXEC_ATTACH),
+                                               ("TB508", r"^ClusterRoleBinding ")],
+                                              exempt=True,
+                                              note="exec/attach reached through a binding, "
+                                              "or a binding to a missing role (TB508)"),
+    "rolebindingClusterRolePodExecAttach": any_of([("TB503", BOUND_EXEC_ATTACH),
+                                                   ("TB508", r"^RoleBinding `[^`]*` grants ClusterRole ")],
+                                                  exempt=True,
+                                                  note="exec/attach reached through a binding, "
+                                                  "or a binding to a missing ClusterRole "
+                                                  "(TB508)"),
+    "rolebindingRolePodExecAttach": any_of([("TB503", ROLE_BOUND_EXEC_ATTACH),
+                                            ("TB508", r"^RoleBinding `[^`]*` grants Role ")],
+                                           exempt=True,
+                                           note="exec/attach of a Role reached through a "
+                                           "RoleBinding, or a RoleBinding to a missing Role "
+                                           "(TB508)"),
     # Reliability / hygiene checks with no security property of ours.
     "cpuRequestsMissing": nocover("requests are scheduling hygiene, not a threat"),
     "memoryRequestsMissing": nocover("requests are scheduling hygiene, not a threat"),
@@ -377,6 +398,10 @@ def judge(row, findings):
         if all(parts):
             return "fail", [h for p in parts for h in p]
         return "pass", []
+    if row["any"]:
+        hits = [(c, m) for c, m in findings
+                if any(c == code and (rx is None or rx.search(m)) for code, rx in row["any"])]
+        return ("fail" if hits else "pass"), hits
     hits = [(c, m) for c, m in findings
             if c in row["codes"] and (row["msg"] is None or row["msg"].search(m))]
     return ("fail" if hits else "pass"), hits

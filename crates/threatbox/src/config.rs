@@ -32,6 +32,7 @@ struct RawConfig {
     trusted_registries: Option<Vec<String>>,
     #[serde(default)]
     ignore: Vec<RawIgnore>,
+    max_image_age_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,7 +74,13 @@ pub struct Config {
     /// Glob patterns over fully qualified `registry/repository` names.
     pub trusted_registries: Vec<GlobMatcher>,
     pub ignores: Vec<IgnoreEntry>,
+    /// Images built longer ago than this many days are reported (TB220);
+    /// `None`: [`DEFAULT_MAX_IMAGE_AGE_DAYS`].
+    pub max_image_age_days: Option<u32>,
 }
+
+/// The default of `max-image-age-days`.
+pub const DEFAULT_MAX_IMAGE_AGE_DAYS: u32 = 365;
 
 impl Default for Config {
     fn default() -> Self {
@@ -82,6 +89,7 @@ impl Default for Config {
             disabled: Vec::new(),
             trusted_registries: compile_registries(DEFAULT_TRUSTED_REGISTRIES.iter().copied()),
             ignores: Vec::new(),
+            max_image_age_days: None,
         }
     }
 }
@@ -136,6 +144,7 @@ impl Config {
         let mut config = Config {
             fail_on: raw.fail_on,
             disabled: raw.rules.disable,
+            max_image_age_days: raw.max_image_age_days,
             ..Config::default()
         };
         if let Some(regs) = raw.trusted_registries {
@@ -236,6 +245,18 @@ expires = 2027-01-31
         assert_eq!(e.expires.as_deref(), Some("2027-01-31"));
         assert!(e.path.as_ref().unwrap().is_match("legacy/app/Dockerfile"));
         assert_eq!(e.location.start_line, 7);
+    }
+
+    #[test]
+    fn reads_the_image_age_limit() {
+        assert_eq!(
+            parse("max-image-age-days = 90\n")
+                .unwrap()
+                .max_image_age_days,
+            Some(90)
+        );
+        assert_eq!(parse("").unwrap().max_image_age_days, None);
+        assert!(parse("max-image-age-days = -1\n").is_err());
     }
 
     #[test]

@@ -22,6 +22,12 @@ pub enum InputKind {
     Compose,
     DockerInspect,
     DaemonConfig,
+    /// A `docker save` archive (any `.tar`; its content decides).
+    ImageArchive,
+    /// A directory holding an OCI image layout (`oci-layout`, `index.json`).
+    OciLayout,
+    /// A Trivy or Grype JSON vulnerability report.
+    VulnerabilityReport,
 }
 
 /// A file to read, with its kind.
@@ -58,6 +64,7 @@ pub fn kind_by_name(path: &Path) -> Option<InputKind> {
     match name.rsplit_once('.').map(|(_, ext)| ext) {
         Some("yaml" | "yml") => return Some(InputKind::Yaml),
         Some("json") => return Some(InputKind::Json),
+        Some("tar") => return Some(InputKind::ImageArchive),
         _ => {}
     }
     if let Some((_, ext)) = name.rsplit_once('.')
@@ -118,6 +125,14 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
                 continue;
             }
         };
+        if meta.is_dir() && is_oci_layout(root) {
+            found.lock().unwrap().push(Candidate {
+                path: root.clone(),
+                kind: InputKind::OciLayout,
+                explicit: true,
+            });
+            continue;
+        }
         if meta.is_file() {
             if !excluded(&excludes, root, root) {
                 let kind = kind_by_name(root).unwrap_or(InputKind::Dockerfile);
@@ -153,6 +168,15 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
                         ignore::WalkState::Continue
                     };
                 }
+                if entry.file_type().is_some_and(|t| t.is_dir()) && is_oci_layout(path) {
+                    // An image layout is one input: its blobs are not walked.
+                    found.lock().unwrap().push(Candidate {
+                        path: path.to_path_buf(),
+                        kind: InputKind::OciLayout,
+                        explicit: false,
+                    });
+                    return ignore::WalkState::Skip;
+                }
                 if entry.file_type().is_some_and(|t| t.is_file())
                     && let Some(kind) = kind_by_name(path)
                 {
@@ -178,6 +202,11 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
     found.sort();
     found.dedup_by(|a, b| a.path == b.path);
     (found, diagnostics)
+}
+
+/// A directory with an `oci-layout` file (a regular file, not a link).
+pub fn is_oci_layout(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir.join("oci-layout")).is_ok_and(|m| m.is_file())
 }
 
 fn excluded(set: &GlobSet, root: &Path, path: &Path) -> bool {
@@ -222,6 +251,10 @@ mod tests {
             kind_by_name(Path::new("daemon.json")),
             Some(InputKind::Json)
         );
+        assert_eq!(
+            kind_by_name(Path::new("app.TAR")),
+            Some(InputKind::ImageArchive)
+        );
         for name in [
             "Dockerfile.dockerignore",
             "README.md",
@@ -262,6 +295,22 @@ mod tests {
             .map(|c| c.path.strip_prefix(root).unwrap().to_path_buf())
             .collect();
         assert_eq!(names, vec![PathBuf::from("a/Dockerfile")]);
+    }
+
+    #[test]
+    fn oci_layouts_are_one_input_and_not_walked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("img/blobs/sha256")).unwrap();
+        std::fs::write(root.join("img/oci-layout"), "{}").unwrap();
+        std::fs::write(root.join("img/blobs/sha256/x.json"), "{}").unwrap();
+        std::fs::write(root.join("app.tar"), "").unwrap();
+        let (found, _) = discover(&[root.to_path_buf()], &[]);
+        let kinds: Vec<_> = found.iter().map(|c| c.kind).collect();
+        assert_eq!(kinds, vec![InputKind::ImageArchive, InputKind::OciLayout]);
+        let (found, _) = discover(&[root.join("img")], &[]);
+        assert_eq!(found[0].kind, InputKind::OciLayout);
+        assert!(found[0].explicit);
     }
 
     #[test]

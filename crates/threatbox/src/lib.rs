@@ -37,6 +37,11 @@ pub struct ScanOptions {
     /// `YYYY-MM-DD` against which suppression expiry is judged; `None` for
     /// today (UTC, or `THREATBOX_TODAY` when set).
     pub today: Option<String>,
+    /// `os/arch[/variant]`: the platform images should be built for; of a
+    /// multi-platform image only this one is read.
+    pub platform: Option<String>,
+    /// Trivy / Grype JSON reports to attach to the images (`--vulns`).
+    pub vulns: Vec<PathBuf>,
 }
 
 /// Reads a text input: bounded size, no NUL bytes, UTF-8 (a BOM is dropped;
@@ -110,10 +115,47 @@ struct Loaded {
     /// The kinds of input found in the file (empty: not an input after all).
     kinds: Vec<InputKind>,
     diagnostics: Vec<Diagnostic>,
+    /// Images read from an archive or layout (their input is listed by
+    /// `archive_input`, as they have no text source).
+    archives: Vec<model::image_archive::ImageArchive>,
+    archive_input: Option<Input>,
+    vulnerability_report: Option<model::image_archive::VulnerabilityReport>,
+}
+
+/// Reads an image archive or OCI layout.
+fn load_image(candidate: &Candidate, options: &parse::image::ImageReadOptions) -> Loaded {
+    let mut loaded = Loaded::default();
+    let display: Arc<str> = candidate.path.display().to_string().into();
+    let read = if candidate.kind == InputKind::OciLayout {
+        parse::image::read_layout(&candidate.path, display.clone(), options)
+    } else {
+        // A tar found while walking that holds no image is not ours.
+        if !candidate.explicit && !parse::image::looks_like_image_archive(&candidate.path) {
+            return loaded;
+        }
+        parse::image::read_archive(&candidate.path, display.clone(), options)
+    };
+    if read.is_image || candidate.explicit {
+        loaded.diagnostics = read.diagnostics;
+    }
+    if read.is_image {
+        loaded.archive_input = Some(Input {
+            path: display,
+            kind: candidate.kind,
+        });
+    }
+    loaded.archives = read.images;
+    loaded
 }
 
 /// Reads, parses and models one candidate file.
-fn load(candidate: &Candidate) -> Loaded {
+fn load(candidate: &Candidate, image_options: &parse::image::ImageReadOptions) -> Loaded {
+    if matches!(
+        candidate.kind,
+        InputKind::ImageArchive | InputKind::OciLayout
+    ) {
+        return load_image(candidate, image_options);
+    }
     let mut loaded = Loaded::default();
     let (text, warning) = match read_text(&candidate.path) {
         Ok(t) => t,
@@ -153,6 +195,15 @@ fn load(candidate: &Candidate) -> Loaded {
             loaded.image = Some(model::build::build_image(dockerfile, dockerignore));
             loaded.kinds.push(InputKind::Dockerfile);
         }
+        InputKind::Json if parse::vulns::sniff(&source.text).is_some() => {
+            match parse::vulns::parse(&source.text, source.path.clone()) {
+                Ok(report) => {
+                    loaded.vulnerability_report = Some(report);
+                    loaded.kinds.push(InputKind::VulnerabilityReport);
+                }
+                Err(d) => loaded.diagnostics.push(d),
+            }
+        }
         _ => {
             let json = kind == InputKind::Json;
             let (fragment, kinds) = model::load::load(&source, json, candidate.explicit);
@@ -168,12 +219,6 @@ fn load(candidate: &Candidate) -> Loaded {
 
 /// The whole pipeline: discover → parse → model → analyse.
 pub fn scan(options: &ScanOptions, config: &Config) -> Analysis {
-    scan_system(options, config).0
-}
-
-/// Like [`scan`], also returning the system model (for the threat-model
-/// document, which draws it).
-pub fn scan_system(options: &ScanOptions, config: &Config) -> (Analysis, System) {
     let paths = if options.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -181,7 +226,14 @@ pub fn scan_system(options: &ScanOptions, config: &Config) -> (Analysis, System)
     };
     let (candidates, mut diagnostics) = discover::discover(&paths, &options.excludes);
 
-    let loaded: Vec<Loaded> = candidates.par_iter().map(load).collect();
+    let image_options = parse::image::ImageReadOptions {
+        platform: options.platform.clone(),
+        ..Default::default()
+    };
+    let loaded: Vec<Loaded> = candidates
+        .par_iter()
+        .map(|c| load(c, &image_options))
+        .collect();
     let mut system = System::default();
     let mut inputs = Vec::new();
     let mut sources = std::collections::BTreeMap::new();
@@ -197,14 +249,46 @@ pub fn scan_system(options: &ScanOptions, config: &Config) -> (Analysis, System)
             sources.insert(source.path.clone(), source);
         }
         system.images.extend(l.image);
+        system.image_archives.append(&mut l.archives);
+        inputs.extend(l.archive_input);
+        system.vulnerability_reports.extend(l.vulnerability_report);
         diagnostics.extend(system.add(l.fragment));
     }
-    model::resolve::resolve(&mut system);
-
+    // A report named with --vulns that the walk also found is read once.
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    let seen: Vec<PathBuf> = system
+        .vulnerability_reports
+        .iter()
+        .filter_map(|r| canonical(Path::new(&*r.path)))
+        .collect();
+    for path in &options.vulns {
+        if canonical(path).is_some_and(|c| seen.contains(&c)) {
+            continue;
+        }
+        match parse::vulns::read_file(path) {
+            Ok(report) => {
+                inputs.push(Input {
+                    path: report.path.clone(),
+                    kind: InputKind::VulnerabilityReport,
+                });
+                system.vulnerability_reports.push(report);
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
     let today = options
         .today
         .clone()
         .unwrap_or_else(analyse::suppress::today);
+    for archive in &mut system.image_archives {
+        archive.age_days = archive
+            .config
+            .created
+            .as_deref()
+            .and_then(|c| days_between(c, &today));
+    }
+    model::resolve::resolve(&mut system);
+
     let findings = analyse::analyse(
         &system,
         config,
@@ -216,7 +300,7 @@ pub fn scan_system(options: &ScanOptions, config: &Config) -> (Analysis, System)
     diagnostics.sort();
     diagnostics.dedup();
     inputs.sort();
-    let analysis = Analysis {
+    Analysis {
         findings,
         diagnostics,
         inputs,
@@ -225,13 +309,37 @@ pub fn scan_system(options: &ScanOptions, config: &Config) -> (Analysis, System)
             .map(|r| r.meta())
             .collect(),
         sources,
-    };
-    (analysis, system)
+        system,
+    }
+}
+
+/// Whole days from an RFC 3339 timestamp to a `YYYY-MM-DD` date (negative
+/// when the timestamp is later).
+pub fn days_between(created: &str, today: &str) -> Option<i64> {
+    let created =
+        time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339)
+            .ok()?;
+    let today = time::Date::parse(
+        today,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    Some((today - created.date()).whole_days())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn image_age_in_days() {
+        assert_eq!(days_between("2026-01-01T10:00:00Z", "2026-03-02"), Some(60));
+        assert_eq!(
+            days_between("2026-01-01T10:00:00.123456789+02:00", "2026-01-01"),
+            Some(0)
+        );
+        assert_eq!(days_between("yesterday", "2026-01-01"), None);
+    }
 
     #[test]
     fn nul_bytes_are_rejected_with_their_line() {

@@ -6,12 +6,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use threatbox::analyse::attack::{self, AttackOptions, EntryPoints, Goal};
 use threatbox::analyse::finding::Severity;
 use threatbox::analyse::rules;
 use threatbox::config::Config;
+use threatbox::report::attack::AttackFormat;
 use threatbox::report::{self, Format};
 use threatbox::source::DiagnosticLevel;
-use threatbox::{ScanOptions, scan, scan_system};
+use threatbox::{ScanOptions, scan};
 
 /// Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input errors.
 const EXIT_FINDINGS: u8 = 1;
@@ -37,13 +39,52 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: ListFormat,
     },
+    /// Attack paths: which attacker goals are reachable, how, and the fewest fixes.
+    Attack(AttackArgs),
     /// Write the threat-model document (Markdown or self-contained HTML).
     Report(ReportArgs),
-    /// Print one rule's documentation.
+    /// Print one rule's or attack step's documentation.
     Explain {
-        /// Rule code (e.g. TB101), slug, or a peer id such as DL3002.
+        /// Rule code (e.g. TB101), slug, peer id such as DL3002, or attack step id.
         code: String,
     },
+}
+
+#[derive(clap::Args)]
+struct AttackArgs {
+    /// Files or directories to analyse.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    #[arg(long, short, value_enum, default_value = "text")]
+    format: AttackFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Goal to analyse (repeatable): cluster-admin, node-root, secrets, api-access,
+    /// host-disclosure, node-dos, image-tamper or workload:NAME. Default: all but workload:.
+    #[arg(long, value_name = "GOAL")]
+    goal: Vec<String>,
+    /// Also start from this workload as if compromised (repeatable; `all` for every workload).
+    #[arg(long, value_name = "WORKLOAD")]
+    assume_breach: Vec<String>,
+    /// Do not start from internet-exposed workloads.
+    #[arg(long)]
+    no_internet: bool,
+    /// Do not start from the supply chain (mutable tags, untrusted registries, unverified build inputs).
+    #[arg(long)]
+    no_supply_chain: bool,
+    /// Configuration file (default: .threatbox.toml in the current directory, if present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Ignore every suppression.
+    #[arg(long)]
+    strict: bool,
+    /// Skip paths matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Trivy / Grype JSON report to attach to the images (repeatable).
+    #[arg(long, value_name = "FILE")]
+    vulns: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -70,33 +111,14 @@ struct ScanArgs {
     /// Skip paths matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
-}
-
-#[derive(clap::Args)]
-struct ReportArgs {
-    /// Files or directories to analyse.
-    #[arg(default_value = ".")]
-    paths: Vec<PathBuf>,
-    #[arg(long, short, value_enum, default_value = "markdown")]
-    format: DocumentFormat,
-    /// Write the document here instead of standard output.
-    #[arg(long, short)]
-    output: Option<PathBuf>,
-    /// Configuration file (default: .threatbox.toml in the current directory, if present).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Ignore every suppression (inline comments and config entries).
-    #[arg(long)]
-    strict: bool,
-    /// Skip paths matching this glob (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    exclude: Vec<String>,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum DocumentFormat {
-    Markdown,
-    Html,
+    /// Trivy (`trivy image -f json`) or Grype (`grype -o json`) report to
+    /// attach to the images and workloads it is about (repeatable).
+    #[arg(long, value_name = "FILE")]
+    vulns: Vec<PathBuf>,
+    /// Platform the images should be built for (`linux/amd64`); of a
+    /// multi-platform image archive only this one is read.
+    #[arg(long, value_name = "OS/ARCH")]
+    platform: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -127,6 +149,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Attack(args) => run_attack(args),
         Command::Report(args) => run_report(args),
         Command::Rules { format } => {
             let out = match format {
@@ -137,23 +160,94 @@ fn main() -> ExitCode {
             print!("{out}");
             ExitCode::SUCCESS
         }
-        Command::Explain { code } => match report::catalogue::explain(&code) {
-            Some(doc) => {
-                print!("{doc}");
-                ExitCode::SUCCESS
+        Command::Explain { code } => {
+            match report::catalogue::explain(&code).or_else(|| attack::catalogue::explain(&code)) {
+                Some(doc) => {
+                    print!("{doc}");
+                    ExitCode::SUCCESS
+                }
+                None => {
+                    eprintln!(
+                        "threatbox: no rule or attack step named {code:?}; `threatbox rules` lists the rules"
+                    );
+                    ExitCode::from(EXIT_ERROR)
+                }
             }
-            None => {
-                eprintln!("threatbox: no rule named {code:?}; `threatbox rules` lists them");
-                ExitCode::from(EXIT_ERROR)
-            }
-        },
+        }
     }
 }
 
-/// The configuration named by `--config`, else `.threatbox.toml` when
-/// present; `Err` after printing why it cannot be read.
-fn load_config(path: Option<PathBuf>) -> Result<Config, ExitCode> {
-    let config_path = path.or_else(|| {
+/// The configuration named, else `.threatbox.toml` when present.
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// Files or directories to analyse.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    #[arg(long, short, value_enum, default_value = "markdown")]
+    format: DocumentFormat,
+    /// Write the document here instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Configuration file (default: .threatbox.toml in the current directory, if present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Ignore every suppression (inline comments and config entries).
+    #[arg(long)]
+    strict: bool,
+    /// Skip paths matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Trivy / Grype JSON report to attach to the images (repeatable).
+    #[arg(long, value_name = "FILE")]
+    vulns: Vec<PathBuf>,
+    /// Platform the images should be built for (`linux/amd64`).
+    #[arg(long, value_name = "OS/ARCH")]
+    platform: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DocumentFormat {
+    Markdown,
+    Html,
+}
+
+/// Writes the threat-model document, with the attack analysis from the
+/// default entry points and goals. Findings and reachable goals do not
+/// change the exit code (the document is the product); 2 when the
+/// configuration or the output cannot be used.
+fn run_report(args: ReportArgs) -> ExitCode {
+    let config = match load_config(args.config.as_ref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let options = ScanOptions {
+        paths: args.paths,
+        excludes: args.exclude,
+        strict: args.strict,
+        vulns: args.vulns,
+        platform: args.platform,
+        ..ScanOptions::default()
+    };
+    let analysis = scan(&options, &config);
+    let result = attack::analyse(
+        &analysis.system,
+        &analysis.findings,
+        &AttackOptions::default(),
+    );
+    let summary = report::document::attack_view::from_analysis(&result);
+    let doc = report::document::build(&analysis, &analysis.system, &summary);
+    let rendered = match args.format {
+        DocumentFormat::Markdown => report::document::markdown::render(&doc),
+        DocumentFormat::Html => report::document::html::render(&doc),
+    };
+    match write_output(args.output.as_ref(), &rendered) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+fn load_config(path: Option<&PathBuf>) -> Result<Config, ExitCode> {
+    let config_path = path.cloned().or_else(|| {
         let p = PathBuf::from(".threatbox.toml");
         p.is_file().then_some(p)
     });
@@ -169,30 +263,8 @@ fn load_config(path: Option<PathBuf>) -> Result<Config, ExitCode> {
     }
 }
 
-/// Writes the threat-model document. Findings do not change the exit code
-/// (the document is the product); 2 when the configuration or the output
-/// cannot be used.
-fn run_report(args: ReportArgs) -> ExitCode {
-    let config = match load_config(args.config) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let options = ScanOptions {
-        paths: args.paths,
-        excludes: args.exclude,
-        strict: args.strict,
-        today: None,
-    };
-    let (analysis, system) = scan_system(&options, &config);
-    // The attack analysis is not plugged in yet: an empty summary makes the
-    // document say so.
-    let attack = report::document::AttackSummary::default();
-    let doc = report::document::build(&analysis, &system, &attack);
-    let rendered = match args.format {
-        DocumentFormat::Markdown => report::document::markdown::render(&doc),
-        DocumentFormat::Html => report::document::html::render(&doc),
-    };
-    let written = match &args.output {
+fn write_output(path: Option<&PathBuf>, rendered: &str) -> Result<(), ExitCode> {
+    let written = match path {
         Some(path) => std::fs::write(path, rendered.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => std::io::stdout()
@@ -200,17 +272,71 @@ fn run_report(args: ReportArgs) -> ExitCode {
             .write_all(rendered.as_bytes())
             .map_err(|e| format!("cannot write to standard output: {e}")),
     };
-    match written {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("threatbox: {e}");
-            ExitCode::from(EXIT_ERROR)
+    written.map_err(|e| {
+        eprintln!("threatbox: {e}");
+        ExitCode::from(EXIT_ERROR)
+    })
+}
+
+fn run_attack(args: AttackArgs) -> ExitCode {
+    let config = match load_config(args.config.as_ref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut goals = Vec::new();
+    for g in &args.goal {
+        match Goal::parse(g) {
+            Ok(goal) => goals.push(goal),
+            Err(e) => {
+                eprintln!("threatbox: {e}");
+                return ExitCode::from(EXIT_ERROR);
+            }
         }
+    }
+    let options = ScanOptions {
+        paths: args.paths,
+        excludes: args.exclude,
+        strict: args.strict,
+        vulns: args.vulns,
+        ..ScanOptions::default()
+    };
+    let analysis = scan(&options, &config);
+    let attack_options = AttackOptions {
+        entries: EntryPoints {
+            internet: !args.no_internet,
+            supply_chain: !args.no_supply_chain,
+            assume_breach: args.assume_breach,
+        },
+        goals,
+    };
+    let result = attack::analyse(&analysis.system, &analysis.findings, &attack_options);
+    let rendered = report::attack::render(&analysis, &result, args.format);
+    if let Err(code) = write_output(args.output.as_ref(), &rendered) {
+        return code;
+    }
+    for d in &analysis.diagnostics {
+        if d.level == DiagnosticLevel::Error {
+            eprintln!(
+                "threatbox: {}:{}: {}",
+                d.location.path, d.location.start_line, d.message
+            );
+        }
+    }
+    if analysis
+        .diagnostics
+        .iter()
+        .any(|d| d.level == DiagnosticLevel::Error)
+    {
+        ExitCode::from(EXIT_ERROR)
+    } else if result.reachable_goals().next().is_some() {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
 fn run_scan(args: ScanArgs) -> ExitCode {
-    let config = match load_config(args.config.clone()) {
+    let config = match load_config(args.config.as_ref()) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -218,7 +344,9 @@ fn run_scan(args: ScanArgs) -> ExitCode {
         paths: args.paths,
         excludes: args.exclude,
         strict: args.strict,
-        today: None,
+        platform: args.platform,
+        vulns: args.vulns,
+        ..ScanOptions::default()
     };
     let analysis = scan(&options, &config);
 
@@ -229,17 +357,8 @@ fn run_scan(args: ScanArgs) -> ExitCode {
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
     let rendered = report::render(&analysis, args.format, color);
-    let written = match &args.output {
-        Some(path) => std::fs::write(path, rendered.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => std::io::stdout()
-            .lock()
-            .write_all(rendered.as_bytes())
-            .map_err(|e| format!("cannot write to standard output: {e}")),
-    };
-    if let Err(e) = written {
-        eprintln!("threatbox: {e}");
-        return ExitCode::from(EXIT_ERROR);
+    if let Err(code) = write_output(args.output.as_ref(), &rendered) {
+        return code;
     }
 
     let input_error = analysis

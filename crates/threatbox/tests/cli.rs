@@ -59,7 +59,7 @@ fn explain_by_code_slug_and_peer_id() {
         .args(["explain", "TB999"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("no rule named"));
+        .stderr(predicate::str::contains("no rule or attack step named"));
 }
 
 #[test]

@@ -23,7 +23,7 @@ use threatbox::config::Config;
 use threatbox::report::document::{
     AttackSummary, FixView, GoalView, TreeNodeKind, TreeNodeView, TreeView, build, html,
 };
-use threatbox::{ScanOptions, scan_system};
+use threatbox::{ScanOptions, scan};
 
 fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("CHROMIUM") {
@@ -277,6 +277,19 @@ fn html_report_in_headless_chromium() {
         );
     }
     assert!(dom.contains("class=\"dfd-flow"), "flows are drawn");
+    // The attack analysis runs in `report`: each reachable goal's heading
+    // is followed by its drawn tree.
+    let reachable: Vec<usize> = (0..64)
+        .filter(|i| dom.contains(&format!("<h3 id=\"goal-{i}\" class=\"goal reachable\"")))
+        .collect();
+    assert!(!reachable.is_empty(), "the examples reach some goal");
+    for i in reachable {
+        assert!(
+            dom.contains(&format!("<svg id=\"goal-{i}-tree\"")),
+            "tree of goal {i}"
+        );
+    }
+    assert!(dom.contains("class=\"tree-node leaf reachable\""));
     // The filter script ran (its CSP hash matched): the form is shown.
     assert!(
         dom.contains("<form id=\"filters\" aria-label"),
@@ -291,10 +304,11 @@ fn html_report_in_headless_chromium() {
         today: Some("2026-06-01".into()),
         ..ScanOptions::default()
     };
-    let (analysis, system) = scan_system(&options, &Config::default());
+    let analysis = scan(&options, &Config::default());
+    let system = &analysis.system;
     let attack = attack_for(&analysis);
     let trees = work.path().join("trees.html");
-    let page_text = html::render(&build(&analysis, &system, &attack));
+    let page_text = html::render(&build(&analysis, system, &attack));
     std::fs::write(&trees, &page_text).unwrap();
     let got = load(&browser, &trees, work.path(), None);
     // For the screenshot only: the same page with the long sections

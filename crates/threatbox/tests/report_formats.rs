@@ -211,6 +211,7 @@ fn sample() -> Analysis {
             ("broken/Dockerfile", "FROM a\nRUN b\nFORM c\n"),
             (WEB_PATH, WEB_DOCKERFILE),
         ]),
+        system: Default::default(),
     }
 }
 

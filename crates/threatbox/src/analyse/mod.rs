@@ -1,6 +1,7 @@
 //! Analysis: rules over the system model give findings; suppressions are
 //! applied; everything is sorted so that every output is deterministic.
 
+pub mod attack;
 pub mod cwe;
 pub mod finding;
 pub mod rule;
@@ -40,6 +41,9 @@ pub struct Analysis {
     pub rules: Vec<&'static RuleMeta>,
     /// Source texts by path, so reports can quote the offending line.
     pub sources: BTreeMap<Arc<str>, Arc<SourceFile>>,
+    /// The resolved system model the findings were computed from (the
+    /// attack analysis and the threat-model document read it).
+    pub system: System,
 }
 
 impl Analysis {
@@ -71,6 +75,13 @@ pub fn run_rules(system: &System, config: &Config, rules: &[&'static dyn Rule]) 
         let mut sink = Sink::new();
         for rule in rules {
             rule.check_workload(workload, &ctx, &mut sink);
+        }
+        sink
+    }));
+    findings.par_extend(system.image_archives.par_iter().flat_map_iter(|archive| {
+        let mut sink = Sink::new();
+        for rule in rules {
+            rule.check_image_archive(archive, &ctx, &mut sink);
         }
         sink
     }));

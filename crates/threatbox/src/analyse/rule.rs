@@ -81,6 +81,16 @@ pub trait Rule: Sync + Send {
     /// `workload.containers`.
     fn check_workload(&self, _workload: &Workload, _ctx: &RuleContext<'_>, _sink: &mut Sink) {}
 
+    /// Called once for each image read from a `docker save` archive or an
+    /// OCI layout (`System::image_archives`).
+    fn check_image_archive(
+        &self,
+        _archive: &crate::model::image_archive::ImageArchive,
+        _ctx: &RuleContext<'_>,
+        _sink: &mut Sink,
+    ) {
+    }
+
     /// Called once with the whole system (`ctx.system`), for rules about
     /// things that are not images or workloads (RBAC, control plane, daemon
     /// settings) or that join several of them.

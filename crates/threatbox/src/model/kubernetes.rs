@@ -701,9 +701,10 @@ impl Reader<'_> {
             }
         }
 
-        let unmasked_proc = sc
-            .and_then(|sc| self.string_at(sc, "procMount"))
-            .map(|s| Setting::new(s.value == "Unmasked", s.location));
+        let proc_mount = sc.and_then(|sc| self.string_at(sc, "procMount"));
+        let unmasked_proc = proc_mount
+            .as_ref()
+            .map(|s| Setting::new(s.value == "Unmasked", s.location.clone()));
 
         let mut command = Vec::new();
         for key in ["command", "args"] {
@@ -742,6 +743,7 @@ impl Reader<'_> {
                 .and_then(|sc| self.selinux(sc))
                 .or_else(|| pod.selinux.clone()),
             unmasked_proc,
+            proc_mount,
             mounts: self.mounts(node, volumes, volume_read_only),
             resources: self.resources(node),
             env: self.env(node),

@@ -86,7 +86,12 @@ pub fn load(source: &Arc<SourceFile>, json: bool, explicit: bool) -> (Fragment, 
             InputKind::Compose => compose::add_document(&mut fragment, source, root),
             InputKind::DockerInspect => docker::add_inspect(&mut fragment, source, root),
             InputKind::DaemonConfig => docker::add_daemon(&mut fragment, source, root),
-            InputKind::Dockerfile | InputKind::Yaml | InputKind::Json => {}
+            InputKind::Dockerfile
+            | InputKind::Yaml
+            | InputKind::Json
+            | InputKind::ImageArchive
+            | InputKind::OciLayout
+            | InputKind::VulnerabilityReport => {}
         }
         if !kinds.contains(&kind) {
             kinds.push(kind);

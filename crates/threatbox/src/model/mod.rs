@@ -6,6 +6,7 @@ pub mod compose;
 pub mod control_plane;
 pub mod docker;
 pub mod image;
+pub mod image_archive;
 pub mod kubernetes;
 pub mod load;
 pub mod network;
@@ -36,6 +37,11 @@ pub struct System {
     pub network: network::Network,
     /// Control-plane components and kubelet settings.
     pub control_plane: control_plane::ControlPlane,
+    /// Built images read from `docker save` archives and OCI layouts.
+    pub image_archives: Vec<image_archive::ImageArchive>,
+    /// Trivy / Grype reports; linked to archives and containers in
+    /// [`resolve::resolve`].
+    pub vulnerability_reports: Vec<image_archive::VulnerabilityReport>,
 }
 
 /// What one input file contributes; fragments are merged into the
@@ -49,6 +55,48 @@ pub struct Fragment {
 }
 
 impl System {
+    /// The vulnerabilities reported for the images a container runs (once
+    /// each: a CVE in a package counted once however many reports list it).
+    pub fn vulnerabilities_of_container(
+        &self,
+        container: &runtime::Container,
+    ) -> Vec<&image_archive::Vulnerability> {
+        let mut seen = std::collections::HashSet::new();
+        container
+            .vulnerability_reports
+            .iter()
+            .filter_map(|&i| self.vulnerability_reports.get(i))
+            .flat_map(|r| &r.vulnerabilities)
+            .filter(|v| seen.insert((&v.id, &v.package, &v.installed_version)))
+            .collect()
+    }
+
+    /// The vulnerabilities of every container of a workload, with the
+    /// container that carries each (for the attack analysis: a critical
+    /// vulnerability with a fix in an exposed workload is an entry point).
+    pub fn vulnerabilities_of<'a>(
+        &'a self,
+        workload: &'a Workload,
+    ) -> Vec<(&'a runtime::Container, &'a image_archive::Vulnerability)> {
+        workload
+            .containers
+            .iter()
+            .flat_map(|c| {
+                self.vulnerabilities_of_container(c)
+                    .into_iter()
+                    .map(move |v| (c, v))
+            })
+            .collect()
+    }
+
+    /// The image archive a container runs, when one was scanned.
+    pub fn image_archive_of(
+        &self,
+        container: &runtime::Container,
+    ) -> Option<&image_archive::ImageArchive> {
+        self.image_archives.get(container.image_archive?)
+    }
+
     pub fn add(&mut self, fragment: Fragment) -> Vec<Diagnostic> {
         self.workloads.extend(fragment.workloads);
         self.kube_objects.extend(fragment.kube_objects);

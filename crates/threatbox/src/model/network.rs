@@ -198,6 +198,13 @@ impl WorkloadNetwork {
             .iter()
             .any(|&p| network.policies.get(p).is_some_and(|p| p.ingress))
     }
+
+    /// Selected by a policy that restricts outgoing traffic.
+    pub fn egress_isolated(&self, network: &Network) -> bool {
+        self.policies
+            .iter()
+            .any(|&p| network.policies.get(p).is_some_and(|p| p.egress))
+    }
 }
 
 /// The resolved network view of the system.

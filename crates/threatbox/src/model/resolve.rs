@@ -5,12 +5,17 @@
 use std::collections::HashMap;
 
 use super::System;
+use super::image::ImageRef;
+use super::image_archive::ImageArchive;
 use super::runtime::{Platform, Setting};
 
 /// Resolves cross-file references in place.
 pub fn resolve(system: &mut System) {
     link_built_images(system);
     apply_image_users(system);
+    link_image_archives(system);
+    apply_archive_users(system);
+    link_vulnerability_reports(system);
     resolve_service_account_tokens(system);
     resolve_cluster(system);
 }
@@ -128,6 +133,127 @@ fn apply_image_users(system: &mut System) {
                 None => crate::source::Location::file(dockerfile.source.path.clone()),
             };
             super::compose::apply_user(c, &user.value, location);
+        }
+    }
+}
+
+/// `nginx` → (`docker.io/library/nginx`, `latest`); a digest wins over a tag.
+fn reference_key(reference: &str) -> Option<(String, String)> {
+    let r = ImageRef::parse(reference, false);
+    if r.repository.is_empty() {
+        return None;
+    }
+    let version = r
+        .digest
+        .clone()
+        .or(r.tag.clone())
+        .unwrap_or_else(|| "latest".to_string());
+    Some((r.qualified_repository(), version))
+}
+
+/// Does a reference written in a manifest name this archive image? By
+/// repository and tag (Docker Hub names qualified), or by manifest digest.
+fn archive_matches(archive: &ImageArchive, reference: &str) -> bool {
+    let parsed = ImageRef::parse(reference, false);
+    if let Some(d) = &parsed.digest
+        && archive.manifest_digest.as_deref() == Some(d.as_str())
+    {
+        return true;
+    }
+    let Some(key) = reference_key(reference) else {
+        return false;
+    };
+    archive
+        .repo_tags
+        .iter()
+        .any(|t| reference_key(t).as_ref() == Some(&key))
+}
+
+/// Matches each container's image reference to an image archive scanned in
+/// this run (its `RepoTags` or ref-name annotations, or its digest).
+fn link_image_archives(system: &mut System) {
+    if system.image_archives.is_empty() {
+        return;
+    }
+    for w in &mut system.workloads {
+        for c in &mut w.containers {
+            let Some(image) = &c.image else { continue };
+            c.image_archive = system
+                .image_archives
+                .iter()
+                .position(|a| archive_matches(a, &image.value));
+        }
+    }
+}
+
+/// A container that sets no user runs as its image's `User`: taken from the
+/// real image when an archive of it was scanned (and no Dockerfile here
+/// gave one).
+fn apply_archive_users(system: &mut System) {
+    for w in &mut system.workloads {
+        for c in &mut w.containers {
+            if c.run_as_user.is_some() || c.user_name.is_some() {
+                continue;
+            }
+            let Some(archive) = c.image_archive.and_then(|i| system.image_archives.get(i)) else {
+                continue;
+            };
+            match archive.config.user.as_deref().map(str::trim) {
+                Some(user) if !user.is_empty() => {
+                    super::compose::apply_user(c, user, archive.location());
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Attaches each vulnerability report to the archives and containers whose
+/// image it is about: by reference (the report's target, tags and digests),
+/// or by archive file name (`trivy image --input app.tar`).
+fn link_vulnerability_reports(system: &mut System) {
+    for a in &mut system.image_archives {
+        a.vulnerability_reports.clear();
+    }
+    for (ri, report) in system.vulnerability_reports.iter().enumerate() {
+        let names: Vec<&str> = std::iter::once(report.target.as_str())
+            .chain(report.target_aliases.iter().map(String::as_str))
+            .filter(|n| !n.is_empty())
+            .collect();
+        let file_name = |p: &str| {
+            std::path::Path::new(p)
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+        };
+        for a in &mut system.image_archives {
+            let by_file = file_name(&report.target).is_some_and(|f| {
+                report.target.ends_with(".tar") && file_name(&a.path).as_deref() == Some(f.as_str())
+            });
+            let by_ref = names.iter().any(|n| {
+                archive_matches(a, n)
+                    || a.config_digest.as_deref() == Some(*n)
+                    || a.manifest_digest.as_deref() == Some(*n)
+            });
+            if by_file || by_ref {
+                a.vulnerability_reports.push(ri);
+            }
+        }
+        let keys: Vec<(String, String)> = names.iter().filter_map(|n| reference_key(n)).collect();
+        for w in &mut system.workloads {
+            for c in &mut w.containers {
+                let by_ref = c
+                    .image
+                    .as_ref()
+                    .and_then(|i| reference_key(&i.value))
+                    .is_some_and(|k| keys.contains(&k));
+                let by_archive = c
+                    .image_archive
+                    .and_then(|i| system.image_archives.get(i))
+                    .is_some_and(|a| a.vulnerability_reports.contains(&ri));
+                if (by_ref || by_archive) && !c.vulnerability_reports.contains(&ri) {
+                    c.vulnerability_reports.push(ri);
+                }
+            }
         }
     }
 }
@@ -271,5 +397,126 @@ mod tests {
             normalise("../x/./y".as_ref()),
             std::path::PathBuf::from("../x/y")
         );
+    }
+}
+
+#[cfg(test)]
+mod archive_tests {
+    use super::*;
+    use crate::analyse::rules::testing::system;
+    use crate::model::image_archive::{ImageConfig, Vulnerability, VulnerabilityReport};
+
+    fn archive(tags: &[&str], user: Option<&str>) -> ImageArchive {
+        ImageArchive {
+            path: "images/api.tar".into(),
+            repo_tags: tags.iter().map(|t| t.to_string()).collect(),
+            manifest_digest: Some("sha256:feed".into()),
+            config: ImageConfig {
+                user: user.map(str::to_string),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    fn with_archives(
+        mut s: System,
+        archives: Vec<ImageArchive>,
+        reports: Vec<VulnerabilityReport>,
+    ) -> System {
+        s.image_archives = archives;
+        s.vulnerability_reports = reports;
+        resolve(&mut s);
+        s
+    }
+
+    #[test]
+    fn archive_user_applies_when_the_manifest_sets_none() {
+        let s = system(&[(
+            "compose.yaml",
+            "services:\n  api:\n    image: docker.io/library/api\n  web:\n    image: api:2\n  pinned:\n    image: other@sha256:feed\n",
+        )]);
+        let s = with_archives(
+            s,
+            vec![archive(&["api:latest"], Some("10001:10001"))],
+            vec![],
+        );
+        let c = |i: usize| &s.workloads[i].containers[0];
+        assert_eq!(c(0).image_archive, Some(0));
+        assert_eq!(c(0).run_as_user.as_ref().unwrap().value, 10001);
+        assert_eq!(
+            &*c(0).run_as_user.as_ref().unwrap().location.path,
+            "images/api.tar"
+        );
+        assert_eq!(c(1).image_archive, None, "other tag");
+        assert_eq!(c(2).image_archive, Some(0), "by manifest digest");
+    }
+
+    #[test]
+    fn manifest_user_wins_and_empty_image_user_leaves_none() {
+        let s = system(&[(
+            "compose.yaml",
+            "services:\n  a:\n    image: api:1\n    user: \"0\"\n  b:\n    image: root:1\n",
+        )]);
+        let s = with_archives(
+            s,
+            vec![
+                archive(&["api:1"], Some("app")),
+                archive(&["root:1"], Some("")),
+            ],
+            vec![],
+        );
+        assert_eq!(
+            s.workloads[0].containers[0]
+                .run_as_user
+                .as_ref()
+                .unwrap()
+                .value,
+            0
+        );
+        assert!(s.workloads[1].containers[0].run_as_user.is_none());
+        assert!(s.workloads[1].containers[0].user_name.is_none());
+    }
+
+    #[test]
+    fn reports_attach_by_reference_and_by_archive_file() {
+        let s = system(&[(
+            "compose.yaml",
+            "services:\n  api:\n    image: api:1\n  web:\n    image: nginx:1.25\n  db:\n    image: postgres:16\n",
+        )]);
+        let vuln = Vulnerability {
+            id: "CVE-1".into(),
+            package: "p".into(),
+            installed_version: "1".into(),
+            fixed_versions: vec!["2".into()],
+            severity: "critical".into(),
+            cwe: vec![],
+        };
+        let report = |target: &str| VulnerabilityReport {
+            path: "r.json".into(),
+            scanner: "trivy",
+            target: target.into(),
+            vulnerabilities: vec![vuln.clone()],
+            ..Default::default()
+        };
+        let s = with_archives(
+            s,
+            vec![archive(&["api:1"], None)],
+            vec![
+                report("some/dir/api.tar"),
+                report("docker.io/library/nginx:1.25"),
+            ],
+        );
+        assert_eq!(s.image_archives[0].vulnerability_reports, vec![0]);
+        assert_eq!(s.workloads[0].containers[0].vulnerability_reports, vec![0]);
+        assert_eq!(s.workloads[1].containers[0].vulnerability_reports, vec![1]);
+        assert!(
+            s.workloads[2].containers[0]
+                .vulnerability_reports
+                .is_empty()
+        );
+        let v = s.vulnerabilities_of(&s.workloads[1]);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].1.id, "CVE-1");
     }
 }

@@ -158,6 +158,9 @@ pub struct Container {
     pub selinux: Option<Setting<String>>,
     /// `procMount: Unmasked`, docker `systempaths=unconfined`.
     pub unmasked_proc: Option<Setting<bool>>,
+    /// Kubernetes `securityContext.procMount` as written (`Default`,
+    /// `Unmasked`, or a value the API server would reject).
+    pub proc_mount: Option<Setting<String>>,
     pub mounts: Vec<Mount>,
     pub resources: Resources,
     pub env: Vec<EnvVar>,
@@ -189,6 +192,12 @@ pub struct Container {
     pub shared_propagation: Vec<Setting<String>>,
     /// Compose `build.target`: the stage that ships instead of the last one.
     pub build_target: Option<String>,
+    /// Index into `System::image_archives` when the image reference matches
+    /// an archive scanned in this run (done in `model::resolve`).
+    pub image_archive: Option<usize>,
+    /// Indices into `System::vulnerability_reports` about this container's
+    /// image (by reference, or through its archive).
+    pub vulnerability_reports: Vec<usize>,
 }
 
 /// A host device given to a container.

@@ -3,5 +3,7 @@
 
 pub mod dockerfile;
 pub mod dockerignore;
+pub mod image;
 pub mod shell;
+pub mod vulns;
 pub mod yaml;

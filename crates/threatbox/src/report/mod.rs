@@ -1,5 +1,6 @@
 //! Reports: renderers read the analysis and compute nothing of their own.
 
+pub mod attack;
 pub mod catalogue;
 pub mod document;
 pub mod json;

@@ -41,20 +41,34 @@ pub fn report_role_rules(
     sink: &mut Sink,
     check: impl Fn(&PolicyRule) -> Option<String>,
 ) {
+    report_graded_role_rules(ctx, meta, sink, |rule| {
+        check(rule).map(|what| (what, meta.severity))
+    });
+}
+
+/// [`report_role_rules`] for rules whose cases differ in severity: `check`
+/// returns what the rule allows and how severe that is.
+pub fn report_graded_role_rules(
+    ctx: &RuleContext<'_>,
+    meta: &'static RuleMeta,
+    sink: &mut Sink,
+    check: impl Fn(&PolicyRule) -> Option<(String, Severity)>,
+) {
     let rbac = &ctx.system.rbac;
     for (r, role) in rbac.roles.iter().enumerate() {
         if role.managed {
             continue;
         }
         for rule in &role.rules {
-            let (Some(what), Some(location)) = (check(rule), &rule.location) else {
+            let (Some((what, severity)), Some(location)) = (check(rule), &rule.location) else {
                 continue;
             };
             let mut finding = Finding::new(
                 meta,
                 location.clone(),
                 format!("{} allows {what} ({})", role_label(role), bound_to(rbac, r)),
-            );
+            )
+            .with_severity(severity);
             for &b in rbac.bindings_of_role(r) {
                 let binding = &rbac.bindings[b];
                 finding = finding.with_related(
@@ -76,28 +90,31 @@ pub fn report_role_rules(
             .effective_rules(binding.role.unwrap_or_default())
             .into_iter()
             .find_map(|(r, i)| check(rbac.roles.get(r)?.rules.get(i)?));
-        if let Some(what) = found {
+        if let Some((what, severity)) = found {
             let subjects: Vec<String> =
                 binding.subjects.iter().map(|s| s.key.to_string()).collect();
             let scope = binding.namespace.as_deref().map_or_else(
                 || "cluster-wide".to_string(),
                 |ns| format!("in namespace `{ns}`"),
             );
-            sink.push(Finding::new(
-                meta,
-                binding.role_ref_location.clone(),
-                format!(
-                    "{:?} `{}` grants {} {scope}, which allows {what}, to {}",
-                    binding.kind,
-                    binding.name,
-                    role_label(role),
-                    if subjects.is_empty() {
-                        "no subject".into()
-                    } else {
-                        subjects.join(", ")
-                    }
-                ),
-            ));
+            sink.push(
+                Finding::new(
+                    meta,
+                    binding.role_ref_location.clone(),
+                    format!(
+                        "{:?} `{}` grants {} {scope}, which allows {what}, to {}",
+                        binding.kind,
+                        binding.name,
+                        role_label(role),
+                        if subjects.is_empty() {
+                            "no subject".into()
+                        } else {
+                            subjects.join(", ")
+                        }
+                    ),
+                )
+                .with_severity(severity),
+            );
         }
     }
 }

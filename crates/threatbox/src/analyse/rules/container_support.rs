@@ -1,7 +1,7 @@
 //! Shared helpers for the container/workload rules (TB4xx): platform
 //! defaults and how a container is named in messages.
 
-use crate::model::runtime::{Container, ContainerKind, Platform, Workload};
+use crate::model::runtime::{Container, ContainerKind, MountSource, Platform, Volume, Workload};
 
 /// Docker's default capability set (containerd and CRI-O grant the same
 /// set), granted to every container unless dropped.
@@ -59,6 +59,42 @@ fn container_name<'a>(workload: &'a Workload, container: &'a Container) -> &'a s
     } else {
         &container.name
     }
+}
+
+/// Kubernetes `hostPath` volumes of a pod that no container mounts, with
+/// their host path. A pod's volumes cannot change once it exists, but an
+/// ephemeral container added later (`kubectl debug`) may mount any of them,
+/// writable: the host path is one API call away. A volume whose path another
+/// mounted volume already exposes adds nothing and is left out.
+pub fn unmounted_host_path_volumes(workload: &Workload) -> Vec<(&Volume, &str)> {
+    if workload.platform != Platform::Kubernetes {
+        return Vec::new();
+    }
+    let mounted = |path: &str| {
+        workload.containers.iter().any(|c| {
+            c.mounts.iter().any(|m| {
+                matches!(&m.source, MountSource::HostPath(p)
+                    if normalise_host_path(p) == normalise_host_path(path))
+            })
+        })
+    };
+    workload
+        .volumes
+        .iter()
+        .filter_map(|v| match &v.source {
+            MountSource::HostPath(path) if !mounted(path) => Some((v, path.as_str())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// How a declared but unmounted hostPath volume is described in messages.
+pub fn unmounted_volume_message(workload: &Workload, volume: &Volume, what: &str) -> String {
+    format!(
+        "{} declares hostPath volume `{}` ({what}) that no container mounts: an ephemeral container added later (`kubectl debug`) can mount it writable",
+        workload_subject(workload),
+        volume.name
+    )
 }
 
 /// A host path with its trailing slashes removed (`/` stays `/`).

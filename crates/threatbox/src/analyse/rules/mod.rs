@@ -5,6 +5,9 @@
 mod catalogue_tests;
 pub mod cluster;
 pub mod container_support;
+#[cfg(test)]
+mod image_end_to_end_tests;
+pub mod image_support;
 pub mod packages;
 #[cfg(test)]
 mod runtime_end_to_end_tests;
@@ -31,6 +34,18 @@ mod tb203_missing_healthcheck;
 mod tb204_package_manager_hygiene;
 mod tb205_build_tools_in_final_image;
 mod tb206_user_not_numeric;
+mod tb210_image_config_runs_as_root;
+mod tb211_image_secret_in_config_env;
+mod tb212_image_secret_in_history;
+mod tb213_image_secret_file_in_layer;
+mod tb214_image_setuid_binaries;
+mod tb215_image_package_cache_left;
+mod tb216_image_shell_in_minimal_image;
+mod tb217_image_no_healthcheck;
+mod tb218_image_history_exposes_build;
+mod tb219_image_platform_mismatch;
+mod tb220_image_too_old;
+mod tb221_known_vulnerabilities;
 mod tb301_base_image_unpinned;
 mod tb302_base_image_not_digest_pinned;
 mod tb303_base_image_untrusted_source;
@@ -65,6 +80,7 @@ mod tb504_rbac_privilege_escalation_verbs;
 mod tb505_rbac_nodes_proxy;
 mod tb506_rbac_anonymous_or_broad_group_binding;
 mod tb507_default_service_account_bound;
+mod tb508_rbac_binding_to_undefined_role;
 mod tb520_workload_exposed_without_network_policy;
 mod tb521_namespace_without_default_deny;
 mod tb522_ingress_without_tls;
@@ -119,6 +135,18 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb204_package_manager_hygiene::PackageManagerHygiene,
         &tb205_build_tools_in_final_image::BuildToolsInFinalImage,
         &tb206_user_not_numeric::UserNotNumeric,
+        &tb210_image_config_runs_as_root::ImageConfigRunsAsRoot,
+        &tb211_image_secret_in_config_env::ImageSecretInConfigEnv,
+        &tb212_image_secret_in_history::ImageSecretInHistory,
+        &tb213_image_secret_file_in_layer::ImageSecretFileInLayer,
+        &tb214_image_setuid_binaries::ImageSetuidBinaries,
+        &tb215_image_package_cache_left::ImagePackageCacheLeft,
+        &tb216_image_shell_in_minimal_image::ImageShellInMinimalImage,
+        &tb217_image_no_healthcheck::ImageNoHealthcheck,
+        &tb218_image_history_exposes_build::ImageHistoryExposesBuild,
+        &tb219_image_platform_mismatch::ImagePlatformMismatch,
+        &tb220_image_too_old::ImageTooOld,
+        &tb221_known_vulnerabilities::KnownVulnerabilities,
         &tb301_base_image_unpinned::BaseImageUnpinned,
         &tb302_base_image_not_digest_pinned::BaseImageNotDigestPinned,
         &tb303_base_image_untrusted_source::BaseImageUntrustedSource,
@@ -153,6 +181,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb505_rbac_nodes_proxy::RbacNodesProxy,
         &tb506_rbac_anonymous_or_broad_group_binding::RbacAnonymousOrBroadGroupBinding,
         &tb507_default_service_account_bound::DefaultServiceAccountBound,
+        &tb508_rbac_binding_to_undefined_role::RbacBindingToUndefinedRole,
         &tb520_workload_exposed_without_network_policy::WorkloadExposedWithoutNetworkPolicy,
         &tb521_namespace_without_default_deny::NamespaceWithoutDefaultDeny,
         &tb522_ingress_without_tls::IngressWithoutTls,

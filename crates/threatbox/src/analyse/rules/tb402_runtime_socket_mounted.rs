@@ -3,7 +3,9 @@
 
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
-use crate::analyse::rules::container_support::{is_runtime_socket_path, subject};
+use crate::analyse::rules::container_support::{
+    is_runtime_socket_path, subject, unmounted_host_path_volumes, unmounted_volume_message,
+};
 use crate::model::runtime::{MountSource, Workload};
 
 pub struct RuntimeSocketMounted;
@@ -30,7 +32,10 @@ pub static META: RuleMeta = RuleMeta {
 socket: any host path ending in `docker.sock`, `containerd.sock`,
 `crio.sock`, `podman.sock`, `dockershim.sock`; the directories that hold them
 (`/var/run`, `/run`, `/run/containerd`…) mounted whole; compose
-`use_api_socket: true`.
+`use_api_socket: true`. A Kubernetes `hostPath` volume of such a path that
+the pod declares but no container mounts is reported one severity lower
+(high), at the volume: an ephemeral container added later (`kubectl debug`)
+can mount any volume of the pod.
 
 **Why it is a threat.** The socket is the runtime's root API. Whoever can
 write to it starts a new privileged container with the host's `/` mounted
@@ -50,7 +55,7 @@ services:
     volumes: ["/var/run/docker.sock:/var/run/docker.sock"]
 ```
 
-**Fix.** Remove the mount. Build images with a daemonless builder (BuildKit
+**Fix.** Remove the mount (and the volume). Build images with a daemonless builder (BuildKit
 rootless, kaniko, buildah); give monitoring a socket proxy that allows only
 read calls.
 "#,
@@ -79,6 +84,21 @@ impl Rule for RuntimeSocketMounted {
                         subject(workload, container)
                     ),
                 ));
+            }
+        }
+        // Declared but not mounted yet: one step from the above, so one
+        // severity lower.
+        for (volume, path) in unmounted_host_path_volumes(workload) {
+            if is_runtime_socket_path(path) {
+                let what = format!("the host's `{path}`");
+                sink.push(
+                    Finding::new(
+                        &META,
+                        volume.location.clone(),
+                        unmounted_volume_message(workload, volume, &what),
+                    )
+                    .with_severity(META.severity.lowered()),
+                );
             }
         }
     }
@@ -141,5 +161,73 @@ mod tests {
                 assert!(f.is_empty(), "{source:?}");
             }
         }
+    }
+
+    /// A pod mounting hostPath `/srv/used` and declaring `PATH` unmounted
+    /// (volume item at line 13).
+    const POD: &str = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - name: a
+    image: nginx
+    volumeMounts:
+    - {name: used, mountPath: /data}
+  volumes:
+  - name: used
+    hostPath: {path: /srv/used}
+  - name: idle
+    hostPath: {path: PATH}
+";
+
+    fn declaring(path: &str) -> Vec<crate::analyse::finding::Finding> {
+        crate::analyse::rules::testing::check_file(
+            &RuntimeSocketMounted,
+            "pod.yaml",
+            &POD.replace("PATH", path),
+        )
+    }
+
+    #[test]
+    fn flags_a_declared_but_unmounted_socket_volume_one_severity_lower() {
+        for path in ["/var/run/docker.sock", "/run/containerd/containerd.sock"] {
+            let f = declaring(path);
+            assert_eq!(lines(&f), vec![13], "{path}");
+            assert_eq!(f[0].severity, Severity::High);
+            assert!(
+                f[0].message
+                    .contains("Pod `p` declares hostPath volume `idle`"),
+                "{}",
+                f[0].message
+            );
+            assert!(
+                f[0].message.contains("no container mounts"),
+                "{}",
+                f[0].message
+            );
+        }
+    }
+
+    #[test]
+    fn ignores_declared_volumes_of_other_paths_or_already_mounted_sockets() {
+        for path in ["/var/log", "/etc", "/srv/used"] {
+            assert!(declaring(path).is_empty(), "{path}");
+        }
+        // Mounted by an init container: reported at the mount, not again.
+        let mounted = POD.replace("PATH", "/var/run/docker.sock").replace(
+            "  volumes:\n",
+            "  initContainers:\n  - name: i\n    image: busybox\n    volumeMounts: [{name: idle, mountPath: /s}]\n  volumes:\n",
+        );
+        let f =
+            crate::analyse::rules::testing::check_file(&RuntimeSocketMounted, "pod.yaml", &mounted);
+        assert_eq!(lines(&f), vec![13]);
+        assert_eq!(f[0].severity, Severity::Critical);
+        assert!(
+            f[0].message.contains("init container `i`"),
+            "{}",
+            f[0].message
+        );
     }
 }

@@ -5,6 +5,7 @@ use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
 use crate::analyse::rules::container_support::{
     is_public_host_path, is_runtime_socket_path, sensitive_host_path, subject,
+    unmounted_host_path_volumes, unmounted_volume_message,
 };
 use crate::model::runtime::{MountSource, Workload};
 
@@ -40,7 +41,10 @@ mount whose source is `/`, `/etc`, `/proc`, `/sys`, `/dev`, `/boot`, `/lib`,
 `~/.aws/credentials`, a kubeconfig or an SSH key. Writable mounts are
 reported as high, read-only ones as medium. Read-only mounts of public
 files (CA trust stores such as `/etc/ssl/certs`, `/etc/localtime`, zoneinfo)
-are not reported. Runtime sockets are TB402.
+are not reported. A Kubernetes `hostPath` volume of a sensitive path that
+the pod declares but no container mounts is reported as medium, at the
+volume: an ephemeral container added later (`kubectl debug`) can mount any
+volume of the pod, writable. Runtime sockets are TB402.
 
 **Why it is a threat.** These paths are the host's identity and control:
 writing `/etc` or `/root/.ssh` gives a login on the node, `/var/lib/kubelet`
@@ -61,8 +65,9 @@ services:
     volumes: ["/:/host"]
 ```
 
-**Fix.** Ship the files in the image or as a ConfigMap/Secret; when a host
-path is really needed, mount the one file, read-only:
+**Fix.** Delete a `hostPath` volume no container uses. Ship the files in the
+image or as a ConfigMap/Secret; when a host path is really needed, mount
+the one file, read-only:
 ```yaml
     volumeMounts:
       - { name: tz, mountPath: /etc/localtime, readOnly: true }
@@ -106,6 +111,22 @@ impl Rule for SensitiveHostPathMounted {
                         ),
                     )
                     .with_severity(severity),
+                );
+            }
+        }
+        for (volume, path) in unmounted_host_path_volumes(workload) {
+            if is_runtime_socket_path(path) {
+                continue;
+            }
+            if let Some(what) = sensitive_host_path(path) {
+                let what = format!("{what}, `{path}`");
+                sink.push(
+                    Finding::new(
+                        &META,
+                        volume.location.clone(),
+                        unmounted_volume_message(workload, volume, &what),
+                    )
+                    .with_severity(Severity::Medium),
                 );
             }
         }
@@ -170,5 +191,63 @@ mod tests {
                 assert!(f.is_empty(), "{path}");
             }
         }
+    }
+
+    /// A pod mounting hostPath `/srv/used` and declaring `PATH` unmounted
+    /// (volume item at line 13).
+    const POD: &str = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - name: a
+    image: nginx
+    volumeMounts:
+    - {name: used, mountPath: /data}
+  volumes:
+  - name: used
+    hostPath: {path: /srv/used}
+  - name: idle
+    hostPath: {path: PATH}
+";
+
+    fn declaring(path: &str) -> Vec<crate::analyse::finding::Finding> {
+        crate::analyse::rules::testing::check_file(
+            &SensitiveHostPathMounted,
+            "pod.yaml",
+            &POD.replace("PATH", path),
+        )
+    }
+
+    #[test]
+    fn flags_a_declared_but_unmounted_sensitive_volume_as_medium() {
+        for path in ["/etc", "/var/lib/kubelet/pods", "/"] {
+            let f = declaring(path);
+            assert_eq!(lines(&f), vec![13], "{path}");
+            assert_eq!(f[0].severity, Severity::Medium);
+            assert!(f[0].message.contains("volume `idle`"), "{}", f[0].message);
+            assert!(
+                f[0].message.contains(&format!("`{path}`")),
+                "{}",
+                f[0].message
+            );
+        }
+    }
+
+    #[test]
+    fn ignores_declared_ordinary_paths_sockets_and_mounted_paths() {
+        for path in ["/var/log", "/var/run/docker.sock", "/srv/used"] {
+            assert!(declaring(path).is_empty(), "{path}");
+        }
+        // The same path mounted through another volume is the mount's finding.
+        let twice = POD.replace("PATH", "/etc").replace("/srv/used", "/etc/");
+        let f = crate::analyse::rules::testing::check_file(
+            &SensitiveHostPathMounted,
+            "pod.yaml",
+            &twice,
+        );
+        assert_eq!(lines(&f), vec![9]);
+        assert_eq!(f[0].severity, Severity::High);
     }
 }

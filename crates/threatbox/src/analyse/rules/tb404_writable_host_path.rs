@@ -4,7 +4,8 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
 use crate::analyse::rules::container_support::{
-    is_runtime_socket_path, sensitive_host_path, subject,
+    is_runtime_socket_path, sensitive_host_path, subject, unmounted_host_path_volumes,
+    unmounted_volume_message,
 };
 use crate::model::runtime::{MountSource, Platform, Workload};
 
@@ -27,7 +28,11 @@ pub static META: RuleMeta = RuleMeta {
 source is not one of the sensitive paths of TB403 (nor a runtime socket,
 TB402). Severity: medium on Kubernetes, where a hostPath is a node's disk
 shared by whatever is scheduled there; low in compose and docker, where a
-writable bind of a project directory is ordinary during development.
+writable bind of a project directory is ordinary during development. A
+Kubernetes `hostPath` volume the pod declares but no container mounts is
+reported as low, at the volume: an ephemeral container added later
+(`kubectl debug`) can mount any volume of the pod, and a `hostPath` volume
+has no read-only switch of its own.
 
 **Why it is a threat.** A writable host directory is a path out of the
 container: a compromised process can plant files the host or other
@@ -47,7 +52,8 @@ services:
     volumes: ["/srv/data:/data"]
 ```
 
-**Fix.** Mount read-only, or use a volume for writable state:
+**Fix.** Mount read-only, or use a volume for writable state; delete a
+`hostPath` volume no container uses:
 ```yaml
     volumeMounts: [{ name: cache, mountPath: /cache, readOnly: true }]
 ```
@@ -93,6 +99,20 @@ impl Rule for WritableHostPath {
                     .with_severity(severity),
                 );
             }
+        }
+        for (volume, path) in unmounted_host_path_volumes(workload) {
+            if is_runtime_socket_path(path) || sensitive_host_path(path).is_some() {
+                continue;
+            }
+            let what = format!("`{path}`");
+            sink.push(
+                Finding::new(
+                    &META,
+                    volume.location.clone(),
+                    unmounted_volume_message(workload, volume, &what),
+                )
+                .with_severity(Severity::Low),
+            );
         }
     }
 }
@@ -141,5 +161,57 @@ mod tests {
                 assert!(f.is_empty(), "{source:?}");
             }
         }
+    }
+
+    /// A pod mounting hostPath `/srv/used` and declaring `PATH` unmounted
+    /// (volume item at line 13).
+    const POD: &str = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - name: a
+    image: nginx
+    volumeMounts:
+    - {name: used, mountPath: /data}
+  volumes:
+  - name: used
+    hostPath: {path: /srv/used}
+  - name: idle
+    hostPath: {path: PATH}
+";
+
+    fn declaring(path: &str) -> Vec<crate::analyse::finding::Finding> {
+        crate::analyse::rules::testing::check_file(
+            &WritableHostPath,
+            "pod.yaml",
+            &POD.replace("PATH", path),
+        )
+    }
+
+    #[test]
+    fn flags_a_declared_but_unmounted_host_path_volume_as_low() {
+        let f = declaring("/var/log");
+        assert_eq!(lines(&f), vec![9, 13]);
+        assert_eq!(f[0].severity, Severity::Medium);
+        assert_eq!(f[1].severity, Severity::Low);
+        assert!(
+            f[1].message
+                .contains("declares hostPath volume `idle` (`/var/log`) that no container mounts"),
+            "{}",
+            f[1].message
+        );
+    }
+
+    #[test]
+    fn ignores_declared_sensitive_socket_mounted_and_non_host_volumes() {
+        for path in ["/etc", "/var/run/docker.sock", "/srv/used", "/srv/used/"] {
+            assert_eq!(lines(&declaring(path)), vec![9], "{path}");
+        }
+        let empty_dir = POD.replace("hostPath: {path: PATH}", "emptyDir: {}");
+        let f =
+            crate::analyse::rules::testing::check_file(&WritableHostPath, "pod.yaml", &empty_dir);
+        assert_eq!(lines(&f), vec![9]);
     }
 }

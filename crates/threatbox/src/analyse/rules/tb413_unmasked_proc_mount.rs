@@ -22,8 +22,12 @@ pub static META: RuleMeta = RuleMeta {
     docs: r#"
 **What it detects.** A Kubernetes container with `securityContext.procMount:
 Unmasked`, or a compose / docker container with
-`security_opt: [systempaths=unconfined]`. (Unsafe sysctls are not in the
-model yet and are not checked.)
+`security_opt: [systempaths=unconfined]`. A `procMount` with any other value
+than `Default` is reported too, as medium: the API server knows only
+`Default` and `Unmasked` and rejects other values today, and the Pod
+Security `baseline` level allows nothing but `Default`, so anything else
+asks for something other than the masked `/proc`. (Unsafe sysctls are not
+in the model yet and are not checked.)
 
 **Why it is a threat.** The runtime masks and makes read-only parts of
 `/proc` and `/sys` (`/proc/kcore`, `/proc/sysrq-trigger`, `/proc/keys`,
@@ -71,6 +75,25 @@ impl Rule for UnmaskedProcMount {
                         subject(workload, container)
                     ),
                 ));
+            } else if let Some(s) = container
+                .proc_mount
+                .as_ref()
+                .filter(|s| s.value != "Default" && s.value != "Unmasked")
+            {
+                // Not a type the API server knows (it would reject the pod);
+                // whatever it is meant to be, it is not the masked default.
+                sink.push(
+                    Finding::new(
+                        &META,
+                        s.location.clone(),
+                        format!(
+                            "{} sets procMount `{}`, not `Default`: only `Default` keeps /proc and /sys masked (Pod Security baseline allows nothing else)",
+                            subject(workload, container),
+                            s.value
+                        ),
+                    )
+                    .with_severity(Severity::Medium),
+                );
             }
         }
     }
@@ -80,7 +103,7 @@ impl Rule for UnmaskedProcMount {
 mod tests {
     use super::*;
     use crate::analyse::rules::container_support::test_support::{loc, run_all};
-    use crate::analyse::rules::testing::lines;
+    use crate::analyse::rules::testing::{check_file, lines};
     use crate::model::runtime::{Container, Setting};
 
     #[test]
@@ -106,5 +129,47 @@ mod tests {
         for f in run_all(&UnmaskedProcMount, Container::default()) {
             assert!(f.is_empty());
         }
+    }
+
+    const POD: &str = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - name: a
+    image: nginx
+    securityContext:
+      procMount: PROC
+";
+
+    #[test]
+    fn kubernetes_proc_mount_other_than_default_is_flagged_at_its_line() {
+        let f = check_file(
+            &UnmaskedProcMount,
+            "pod.yaml",
+            &POD.replace("PROC", "Unmasked"),
+        );
+        assert_eq!(lines(&f), vec![9]);
+        assert_eq!(f[0].severity, Severity::High);
+        assert!(f[0].message.contains("unmasks /proc"), "{}", f[0].message);
+        for value in ["Other", "unmasked", "\"\""] {
+            let f = check_file(&UnmaskedProcMount, "pod.yaml", &POD.replace("PROC", value));
+            assert_eq!(lines(&f), vec![9], "{value}");
+            assert_eq!(f[0].severity, Severity::Medium);
+            assert!(f[0].message.contains("not `Default`"), "{}", f[0].message);
+        }
+    }
+
+    #[test]
+    fn kubernetes_default_or_absent_proc_mount_is_not_flagged() {
+        let f = check_file(
+            &UnmaskedProcMount,
+            "pod.yaml",
+            &POD.replace("PROC", "Default"),
+        );
+        assert!(f.is_empty(), "{f:?}");
+        let none = POD.replace("    securityContext:\n      procMount: PROC\n", "");
+        assert!(check_file(&UnmaskedProcMount, "pod.yaml", &none).is_empty());
     }
 }

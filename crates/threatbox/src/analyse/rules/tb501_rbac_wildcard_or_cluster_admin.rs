@@ -3,7 +3,7 @@
 
 use crate::analyse::finding::{LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
-use crate::analyse::rules::cluster::report_role_rules;
+use crate::analyse::rules::cluster::report_graded_role_rules;
 
 pub struct RbacWildcardOrClusterAdmin;
 
@@ -33,7 +33,9 @@ pub static META: RuleMeta = RuleMeta {
 **What it detects.** A Role or ClusterRole rule whose `verbs` or `resources`
 hold `*` (a rule listing every read and write verb on `*` resources counts as
 `*` verbs), and a RoleBinding or ClusterRoleBinding to the built-in
-`cluster-admin` role (or any role that allows everything). Roles managed by
+`cluster-admin` role (or any role that allows everything). A rule with
+`apiGroups: ["*"]` and named verbs and resources is reported as low: it
+grants those resources in every API group, including ones installed later. Roles managed by
 Kubernetes itself (`system:` names, bootstrap defaults) are reported only
 through user bindings that grant them.
 
@@ -61,7 +63,7 @@ impl Rule for RbacWildcardOrClusterAdmin {
     }
 
     fn check_system(&self, ctx: &RuleContext<'_>, sink: &mut Sink) {
-        report_role_rules(ctx, &META, sink, |rule| {
+        report_graded_role_rules(ctx, &META, sink, |rule| {
             // Listing every read and write verb is `*` in all but name.
             let all_verbs = rule.wildcard_verbs()
                 || [
@@ -69,20 +71,36 @@ impl Rule for RbacWildcardOrClusterAdmin {
                 ]
                 .iter()
                 .all(|v| rule.has_verb(v));
+            let every_group = rule.api_groups.iter().any(|g| g == "*");
             let what = match (all_verbs, rule.wildcard_resources()) {
                 (true, true) => "every verb on every resource (`*`)".to_string(),
                 (true, false) if rule.wildcard_verbs() => {
                     format!("every verb (`*`) on {}", rule.resources.join(", "))
                 }
-                (true, false) => return None,
                 (false, true) => format!("{} on every resource (`*`)", rule.verbs.join(", ")),
-                (false, false) => return None,
+                // Named verbs and resources in every API group: today's grant
+                // is what the names say, but any group installed later (a
+                // CRD) with a resource of that name is granted too.
+                _ if every_group && !rule.resources.is_empty() && !rule.verbs.is_empty() => {
+                    return Some((
+                        format!(
+                            "{} on {} of every API group (`*`), including groups added later",
+                            rule.verbs.join(", "),
+                            rule.resources.join(", ")
+                        ),
+                        Severity::Low,
+                    ));
+                }
+                _ => return None,
             };
-            Some(if rule.api_groups.iter().any(|g| g == "*") {
-                what
-            } else {
-                format!("{what} of API groups {:?}", rule.api_groups)
-            })
+            Some((
+                if every_group {
+                    what
+                } else {
+                    format!("{what} of API groups {:?}", rule.api_groups)
+                },
+                META.severity,
+            ))
         });
     }
 }
@@ -186,6 +204,49 @@ metadata:
   labels: {kubernetes.io/bootstrapping: rbac-defaults}
 roleRef: {kind: ClusterRole, name: cluster-admin}
 subjects: [{kind: Group, name: system:masters}]
+");
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn wildcard_api_groups_with_named_resources_are_low() {
+        let f = run("\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: any-group}
+rules:
+- apiGroups: [\"*\", extensions, apps]
+  resources: [example]
+  verbs: [example]
+- apiGroups: [extensions, apps]
+  resources: [example]
+  verbs: [example]
+- apiGroups: [\"*\"]
+  resources: [deployments]
+  verbs: [get, list, watch, create, update, patch, delete]
+");
+        assert_eq!(lines(&f), vec![5, 11]);
+        assert!(f.iter().all(|f| f.severity == Severity::Low), "{f:?}");
+        assert!(
+            f[0].message
+                .contains("example on example of every API group (`*`)"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[1].message.contains("on deployments of every API group"));
+    }
+
+    #[test]
+    fn wildcard_api_groups_without_resources_are_not_flagged() {
+        // Nothing named, nothing granted (a non-resource URL rule).
+        let f = run("\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: metrics}
+rules:
+- apiGroups: [\"*\"]
+  nonResourceURLs: [/metrics]
+  verbs: [get]
 ");
         assert!(f.is_empty(), "{f:?}");
     }

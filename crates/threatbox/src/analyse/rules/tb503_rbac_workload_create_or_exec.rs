@@ -24,6 +24,11 @@ pub static META: RuleMeta = RuleMeta {
         "C-0002",
         "C-0188",
         "access-to-create-pods",
+        "clusterrolePodExecAttach",
+        "rolePodExecAttach",
+        "clusterrolebindingPodExecAttach",
+        "rolebindingClusterRolePodExecAttach",
+        "rolebindingRolePodExecAttach",
     ],
     remediation: "Give pod creation to the controllers that need it (a deployment pipeline) and remove `pods/exec` and `pods/attach` from everyday roles.",
     docs: r#"

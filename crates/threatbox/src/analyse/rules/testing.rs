@@ -81,3 +81,30 @@ pub fn check_system(rule: &'static dyn Rule, system: &System) -> Vec<Finding> {
 pub fn check_file(rule: &'static dyn Rule, path: &str, text: &str) -> Vec<Finding> {
     check_system(rule, &system(&[(path, text)]))
 }
+
+/// Findings of `rule` on one image archive, sorted by message.
+pub fn check_archive(
+    rule: &dyn Rule,
+    archive: &crate::model::image_archive::ImageArchive,
+) -> Vec<Finding> {
+    check_archive_with(rule, archive, &Config::default())
+}
+
+pub fn check_archive_with(
+    rule: &dyn Rule,
+    archive: &crate::model::image_archive::ImageArchive,
+    config: &Config,
+) -> Vec<Finding> {
+    let mut sink = Vec::new();
+    let system = System::default();
+    rule.check_image_archive(
+        archive,
+        &RuleContext {
+            config,
+            system: &system,
+        },
+        &mut sink,
+    );
+    sink.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    sink
+}

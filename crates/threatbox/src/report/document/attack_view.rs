@@ -7,7 +7,12 @@
 //! plugged in, [`AttackSummary::default`] (no goals) is used and the
 //! document says so.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::Serialize;
+
+use crate::analyse::attack::AttackAnalysis;
+use crate::analyse::attack::tree::{TreeKind, TreeNode};
 
 /// What the attack analysis tells the document.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -85,4 +90,127 @@ pub struct FixView {
     pub paths_removed: usize,
     /// Names of the goals that become unreachable with this fix alone.
     pub goals_cut: Vec<String>,
+}
+
+/// The view of the attack analysis (`analyse::attack`) the document shows:
+/// each goal's tree flattened, leaves linked to the findings that remove
+/// them, the analysis' plan as the fix set, and every fix with the minimal
+/// attacks it removes and the goals it cuts alone.
+pub fn from_analysis(a: &AttackAnalysis) -> AttackSummary {
+    let fingerprint = |i: usize| a.graph.fixes.get(i).map(|f| f.fingerprint.clone());
+    let goals = a
+        .goals
+        .iter()
+        .map(|g| {
+            let mut tree = TreeView::default();
+            flatten(&g.tree, &mut tree, &fingerprint, 0);
+            GoalView {
+                name: g.goal.title(),
+                reachable: g.reachable,
+                tree,
+            }
+        })
+        .collect();
+    // Minimal attacks each fix removes: those with a fact the fix removes.
+    let mut paths: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut goals_cut: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for g in a.goals.iter().filter(|g| g.reachable) {
+        for attack in &g.attacks {
+            let fixes: BTreeSet<usize> = attack
+                .facts
+                .iter()
+                .filter_map(|&n| a.graph.nodes.get(n as usize)?.fix())
+                .collect();
+            for f in fixes {
+                *paths.entry(f).or_default() += 1;
+            }
+        }
+        if let [only] = g.fixes.fixes.as_slice()
+            && !g.fixes.uncuttable
+        {
+            goals_cut.entry(*only).or_default().push(g.goal.title());
+        }
+    }
+    let mut order: Vec<usize> = paths.keys().copied().collect();
+    order.sort_by_key(|&i| {
+        let severity = a.graph.fixes.get(i).map(|f| f.severity);
+        (
+            std::cmp::Reverse(paths.get(&i).copied().unwrap_or(0)),
+            std::cmp::Reverse(severity),
+            i,
+        )
+    });
+    let fixes = order
+        .into_iter()
+        .filter(|&i| a.graph.fixes.get(i).is_some_and(|f| !f.suppressed))
+        .filter_map(|i| {
+            Some(FixView {
+                finding: fingerprint(i)?,
+                paths_removed: paths.get(&i).copied().unwrap_or(0),
+                goals_cut: goals_cut.remove(&i).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let mut assumptions = Vec::new();
+    if a.entries.internet {
+        assumptions.push(
+            "Attack entry point: an attacker on the internet reaches every exposed workload."
+                .to_string(),
+        );
+    }
+    if a.entries.supply_chain {
+        assumptions.push("Attack entry point: an attacker upstream of images and build inputs (mutable tags, untrusted registries, unverified downloads).".to_string());
+    }
+    for b in &a.entries.assume_breach {
+        assumptions.push(format!(
+            "Attack entry point: workload {b} is assumed compromised."
+        ));
+    }
+    AttackSummary {
+        analysed: true,
+        goals,
+        fix_set: a
+            .plan
+            .fixes
+            .iter()
+            .filter_map(|&i| fingerprint(i))
+            .collect(),
+        fixes,
+        assumptions,
+    }
+}
+
+/// Appends `node` and its subtree to `tree` (depth-bounded), returning its
+/// index.
+fn flatten(
+    node: &TreeNode,
+    tree: &mut TreeView,
+    fingerprint: &dyn Fn(usize) -> Option<String>,
+    depth: usize,
+) -> usize {
+    let index = tree.nodes.len();
+    let (kind, label) = match node.kind {
+        TreeKind::Or => (TreeNodeKind::Or, node.label.clone()),
+        TreeKind::And => (TreeNodeKind::And, node.label.clone()),
+        TreeKind::Leaf => (TreeNodeKind::Leaf, node.label.clone()),
+        // The analysis' labels already say what a cycle or a cut is.
+        TreeKind::Cycle => (TreeNodeKind::Leaf, node.label.clone()),
+        TreeKind::More => (TreeNodeKind::Leaf, node.label.clone()),
+    };
+    tree.nodes.push(TreeNodeView {
+        kind,
+        label,
+        reachable: node.reachable,
+        finding: node.fix.and_then(fingerprint),
+        children: Vec::new(),
+    });
+    if depth < 64 {
+        let children: Vec<usize> = node
+            .children
+            .iter()
+            .map(|c| flatten(c, tree, fingerprint, depth + 1))
+            .collect();
+        tree.nodes[index].children = children;
+    }
+    index
 }

@@ -219,6 +219,9 @@ fn input_kind_name(kind: InputKind) -> &'static str {
         InputKind::Compose => "Compose file",
         InputKind::DockerInspect => "docker inspect output",
         InputKind::DaemonConfig => "Docker daemon.json",
+        InputKind::ImageArchive => "image archive",
+        InputKind::OciLayout => "OCI image layout",
+        InputKind::VulnerabilityReport => "vulnerability report",
     }
 }
 

@@ -6,16 +6,16 @@ use std::path::Path;
 use super::*;
 use crate::analyse::finding::Stride;
 use crate::config::Config;
-use crate::{ScanOptions, scan_system};
+use crate::{ScanOptions, scan};
 
-fn examples() -> (Analysis, System) {
+fn examples() -> Analysis {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let options = ScanOptions {
         paths: vec![root],
         today: Some("2026-06-01".into()),
         ..ScanOptions::default()
     };
-    scan_system(&options, &Config::default())
+    scan(&options, &Config::default())
 }
 
 fn leaf(label: &str, fp: Option<String>) -> TreeNodeView {
@@ -68,7 +68,8 @@ fn attack(analysis: &Analysis) -> AttackSummary {
 
 #[test]
 fn scope_counts_inputs_by_kind_and_keeps_assumptions() {
-    let (a, s) = examples();
+    let a = examples();
+    let s = &a.system;
     let doc = build(&a, &s, &AttackSummary::default());
     let kinds: BTreeMap<&str, usize> = doc
         .scope
@@ -86,7 +87,8 @@ fn scope_counts_inputs_by_kind_and_keeps_assumptions() {
 
 #[test]
 fn summary_counts_add_up() {
-    let (a, s) = examples();
+    let a = examples();
+    let s = &a.system;
     let doc = build(&a, &s, &AttackSummary::default());
     let sum = &doc.summary;
     assert_eq!(sum.total, a.active().count());
@@ -107,7 +109,8 @@ fn summary_counts_add_up() {
 
 #[test]
 fn tables_describe_the_model() {
-    let (a, s) = examples();
+    let a = examples();
+    let s = &a.system;
     let t = build(&a, &s, &AttackSummary::default()).tables;
     assert_eq!(t.images.rows.len(), 2);
     let api_image = t
@@ -167,7 +170,8 @@ fn tables_describe_the_model() {
 
 #[test]
 fn diagram_has_boundaries_elements_and_flows() {
-    let (a, s) = examples();
+    let a = examples();
+    let s = &a.system;
     let d = build(&a, &s, &AttackSummary::default()).dfd;
     for kind in [
         BoundaryKind::Internet,
@@ -221,7 +225,8 @@ fn diagram_has_boundaries_elements_and_flows() {
 
 #[test]
 fn stride_per_element_marks_found_clean_unexamined_and_not_applicable() {
-    let (a, s) = examples();
+    let a = examples();
+    let s = &a.system;
     let doc = build(&a, &s, &AttackSummary::default());
     let row = |label: &str| doc.stride.iter().find(|e| e.label == label).unwrap();
     let cell = |label: &str, s: Stride| {
@@ -279,7 +284,8 @@ fn stride_per_element_marks_found_clean_unexamined_and_not_applicable() {
 
 #[test]
 fn lifecycle_walks_the_six_stages_in_order() {
-    let (a, s) = examples();
+    let a = examples();
+    let s = &a.system;
     let doc = build(&a, &s, &AttackSummary::default());
     let stages: Vec<LifecycleStage> = doc.lifecycle.iter().map(|s| s.stage).collect();
     assert_eq!(stages, STAGES.to_vec());
@@ -291,7 +297,8 @@ fn lifecycle_walks_the_six_stages_in_order() {
 
 #[test]
 fn findings_are_grouped_once_each_with_cwe_links_and_evidence() {
-    let (a, s) = examples();
+    let a = examples();
+    let s = &a.system;
     let doc = build(&a, &s, &AttackSummary::default());
     let all: Vec<&FindingView> = doc
         .findings
@@ -330,7 +337,8 @@ fn findings_are_grouped_once_each_with_cwe_links_and_evidence() {
 
 #[test]
 fn mitigation_without_attack_analysis_orders_by_severity() {
-    let (a, s) = examples();
+    let a = examples();
+    let s = &a.system;
     let m = build(&a, &s, &AttackSummary::default()).mitigation;
     assert!(!m.from_attack_analysis);
     assert!(m.items.windows(2).all(|w| w[0].severity >= w[1].severity));
@@ -340,7 +348,8 @@ fn mitigation_without_attack_analysis_orders_by_severity() {
 
 #[test]
 fn mitigation_and_trees_follow_the_attack_analysis() {
-    let (a, s) = examples();
+    let a = examples();
+    let s = &a.system;
     let attack = attack(&a);
     let doc = build(&a, &s, &attack);
     assert!(doc.mitigation.from_attack_analysis);
@@ -379,7 +388,8 @@ fn mitigation_and_trees_follow_the_attack_analysis() {
 
 #[test]
 fn appendix_lists_rules_suppressions_and_diagnostics() {
-    let (a, s) = examples();
+    let a = examples();
+    let s = &a.system;
     let ap = build(&a, &s, &AttackSummary::default()).appendix;
     assert_eq!(ap.rules.len(), a.rules.len());
     assert_eq!(ap.suppressed.len(), 2);
