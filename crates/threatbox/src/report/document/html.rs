@@ -996,7 +996,12 @@ fn mitigation(o: &mut String, doc: &Document) {
                 .collect();
             let mut extra = String::new();
             if it.paths_removed > 0 {
-                let _ = write!(extra, " Removes {} attack paths.", it.paths_removed);
+                let _ = write!(
+                    extra,
+                    " Removes {} attack path{}.",
+                    it.paths_removed,
+                    if it.paths_removed == 1 { "" } else { "s" }
+                );
             }
             if !it.goals_cut.is_empty() {
                 let g: Vec<String> = it.goals_cut.iter().map(|g| h(g)).collect();

@@ -70,7 +70,7 @@ fn attack(analysis: &Analysis) -> AttackSummary {
 fn scope_counts_inputs_by_kind_and_keeps_assumptions() {
     let a = examples();
     let s = &a.system;
-    let doc = build(&a, &s, &AttackSummary::default());
+    let doc = build(&a, s, &AttackSummary::default());
     let kinds: BTreeMap<&str, usize> = doc
         .scope
         .inputs_by_kind
@@ -89,7 +89,7 @@ fn scope_counts_inputs_by_kind_and_keeps_assumptions() {
 fn summary_counts_add_up() {
     let a = examples();
     let s = &a.system;
-    let doc = build(&a, &s, &AttackSummary::default());
+    let doc = build(&a, s, &AttackSummary::default());
     let sum = &doc.summary;
     assert_eq!(sum.total, a.active().count());
     assert_eq!(sum.suppressed, 2);
@@ -111,7 +111,7 @@ fn summary_counts_add_up() {
 fn tables_describe_the_model() {
     let a = examples();
     let s = &a.system;
-    let t = build(&a, &s, &AttackSummary::default()).tables;
+    let t = build(&a, s, &AttackSummary::default()).tables;
     assert_eq!(t.images.rows.len(), 2);
     let api_image = t
         .images
@@ -172,7 +172,7 @@ fn tables_describe_the_model() {
 fn diagram_has_boundaries_elements_and_flows() {
     let a = examples();
     let s = &a.system;
-    let d = build(&a, &s, &AttackSummary::default()).dfd;
+    let d = build(&a, s, &AttackSummary::default()).dfd;
     for kind in [
         BoundaryKind::Internet,
         BoundaryKind::Network,
@@ -227,7 +227,7 @@ fn diagram_has_boundaries_elements_and_flows() {
 fn stride_per_element_marks_found_clean_unexamined_and_not_applicable() {
     let a = examples();
     let s = &a.system;
-    let doc = build(&a, &s, &AttackSummary::default());
+    let doc = build(&a, s, &AttackSummary::default());
     let row = |label: &str| doc.stride.iter().find(|e| e.label == label).unwrap();
     let cell = |label: &str, s: Stride| {
         row(label)
@@ -286,7 +286,7 @@ fn stride_per_element_marks_found_clean_unexamined_and_not_applicable() {
 fn lifecycle_walks_the_six_stages_in_order() {
     let a = examples();
     let s = &a.system;
-    let doc = build(&a, &s, &AttackSummary::default());
+    let doc = build(&a, s, &AttackSummary::default());
     let stages: Vec<LifecycleStage> = doc.lifecycle.iter().map(|s| s.stage).collect();
     assert_eq!(stages, STAGES.to_vec());
     let evaluated: usize = doc.lifecycle.iter().map(|s| s.rules_evaluated).sum();
@@ -299,7 +299,7 @@ fn lifecycle_walks_the_six_stages_in_order() {
 fn findings_are_grouped_once_each_with_cwe_links_and_evidence() {
     let a = examples();
     let s = &a.system;
-    let doc = build(&a, &s, &AttackSummary::default());
+    let doc = build(&a, s, &AttackSummary::default());
     let all: Vec<&FindingView> = doc
         .findings
         .iter()
@@ -339,7 +339,7 @@ fn findings_are_grouped_once_each_with_cwe_links_and_evidence() {
 fn mitigation_without_attack_analysis_orders_by_severity() {
     let a = examples();
     let s = &a.system;
-    let m = build(&a, &s, &AttackSummary::default()).mitigation;
+    let m = build(&a, s, &AttackSummary::default()).mitigation;
     assert!(!m.from_attack_analysis);
     assert!(m.items.windows(2).all(|w| w[0].severity >= w[1].severity));
     let findings: usize = m.items.iter().map(|i| i.findings.len()).sum();
@@ -351,7 +351,7 @@ fn mitigation_and_trees_follow_the_attack_analysis() {
     let a = examples();
     let s = &a.system;
     let attack = attack(&a);
-    let doc = build(&a, &s, &attack);
+    let doc = build(&a, s, &attack);
     assert!(doc.mitigation.from_attack_analysis);
     let items = &doc.mitigation.items;
     assert_eq!(items.len(), 2);
@@ -390,7 +390,7 @@ fn mitigation_and_trees_follow_the_attack_analysis() {
 fn appendix_lists_rules_suppressions_and_diagnostics() {
     let a = examples();
     let s = &a.system;
-    let ap = build(&a, &s, &AttackSummary::default()).appendix;
+    let ap = build(&a, s, &AttackSummary::default()).appendix;
     assert_eq!(ap.rules.len(), a.rules.len());
     assert_eq!(ap.suppressed.len(), 2);
     assert!(ap.suppressed.iter().all(|s| !s.reason.is_empty()));
