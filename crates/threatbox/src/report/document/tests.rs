@@ -431,3 +431,49 @@ fn secrets_on_quoted_lines_are_redacted() {
         "RUN apt-get install x"
     );
 }
+
+#[test]
+fn the_attack_analysis_becomes_the_attack_view() {
+    let a = examples();
+    let result = crate::analyse::attack::analyse(
+        &a.system,
+        &a.findings,
+        &crate::analyse::attack::AttackOptions::default(),
+    );
+    let view = attack_view::from_analysis(&result);
+    assert!(view.analysed);
+    assert_eq!(view.goals.len(), result.goals.len());
+    assert!(view.goals.iter().any(|g| g.reachable));
+    let known: std::collections::BTreeSet<&str> =
+        a.findings.iter().map(|f| f.fingerprint.as_str()).collect();
+    for g in &view.goals {
+        assert_eq!(g.tree.root, 0);
+        assert!(!g.tree.nodes.is_empty());
+        for n in &g.tree.nodes {
+            assert!(n.children.iter().all(|&c| c < g.tree.nodes.len()));
+            if let Some(fp) = &n.finding {
+                assert!(known.contains(fp.as_str()), "leaf links to no finding");
+            }
+        }
+    }
+    assert!(!view.fix_set.is_empty());
+    assert!(view.fix_set.iter().all(|fp| known.contains(fp.as_str())));
+    assert!(
+        view.fixes
+            .windows(2)
+            .all(|w| w[0].paths_removed >= w[1].paths_removed)
+    );
+    // Each fix in the document's plan resolves a finding listed in it.
+    let doc = build(&a, &a.system, &view);
+    assert!(doc.mitigation.from_attack_analysis);
+    assert!(
+        doc.mitigation
+            .items
+            .iter()
+            .take_while(|i| i.in_fix_set)
+            .count()
+            > 0
+    );
+    let md = markdown::render(&doc);
+    assert!(md.contains("### Goal: "));
+}
