@@ -230,3 +230,55 @@ fn the_checks_catch_what_they_look_for() {
         "<a href=\"http://x\">x</a><script></script>"
     ));
 }
+
+/// Every Mermaid block of the examples' and the hostile input's Markdown is
+/// accepted by the mermaid parser (the npm package GitHub's renderer uses),
+/// when `.ci/run` has installed it in `target/mermaid-tool` (or
+/// `MERMAID_TOOL_DIR`); skipped with a reason otherwise, except under
+/// `THREATBOX_REQUIRE_TOOLS`.
+#[test]
+fn mermaid_blocks_are_accepted_by_the_mermaid_parser() {
+    let tool = std::env::var_os("MERMAID_TOOL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target/mermaid-tool"));
+    if !tool.join("node_modules/mermaid").is_dir() || !tool.join("node_modules/jsdom").is_dir() {
+        assert!(
+            std::env::var_os("THREATBOX_REQUIRE_TOOLS").is_none(),
+            "THREATBOX_REQUIRE_TOOLS is set but the mermaid parser is missing"
+        );
+        println!(
+            "skipped: the mermaid and jsdom npm packages are not in {}",
+            tool.display()
+        );
+        return;
+    }
+    let script = tool.join("check-mermaid.mjs");
+    std::fs::copy(workspace().join("scripts/check-mermaid.mjs"), &script).unwrap();
+    let hostile_dir = tempfile::tempdir().unwrap();
+    hostile::write(hostile_dir.path());
+    let documents = [
+        report(&workspace(), &["examples/", "--format", "markdown"], "2"),
+        report(hostile_dir.path(), &[".", "--format", "markdown"], "2"),
+    ];
+    let work = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for md in &documents {
+        for (i, block) in md.split("```mermaid\n").skip(1).enumerate() {
+            let text = block.split("```").next().unwrap_or("");
+            let file = work.path().join(format!("block-{checked}-{i}.mmd"));
+            std::fs::write(&file, text).unwrap();
+            let out = std::process::Command::new("node")
+                .arg(&script)
+                .arg(&file)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "mermaid rejected block {i}: {}\n{text}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "diagram, lifecycle and trees were checked");
+}
