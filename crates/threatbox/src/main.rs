@@ -206,6 +206,18 @@ struct ReportArgs {
     /// Platform the images should be built for (`linux/amd64`).
     #[arg(long, value_name = "OS/ARCH")]
     platform: Option<String>,
+    /// Attacker goal for the attack trees (repeatable; as for `attack`). Default: all but workload:.
+    #[arg(long, value_name = "GOAL")]
+    goal: Vec<String>,
+    /// Also start from this workload as if compromised (repeatable; `all` for every workload).
+    #[arg(long, value_name = "WORKLOAD")]
+    assume_breach: Vec<String>,
+    /// Do not start from internet-exposed workloads.
+    #[arg(long)]
+    no_internet: bool,
+    /// Do not start from the supply chain.
+    #[arg(long)]
+    no_supply_chain: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -215,7 +227,7 @@ enum DocumentFormat {
 }
 
 /// Writes the threat-model document, with the attack analysis from the
-/// default entry points and goals. Findings and reachable goals do not
+/// entry points and goals asked for (by default those of `attack`). Findings and reachable goals do not
 /// change the exit code (the document is the product); 2 when the
 /// configuration or the output cannot be used.
 fn run_report(args: ReportArgs) -> ExitCode {
@@ -231,12 +243,26 @@ fn run_report(args: ReportArgs) -> ExitCode {
         platform: args.platform,
         ..ScanOptions::default()
     };
+    let mut goals = Vec::new();
+    for g in &args.goal {
+        match Goal::parse(g) {
+            Ok(goal) => goals.push(goal),
+            Err(e) => {
+                eprintln!("threatbox: {e}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+        }
+    }
     let analysis = scan(&options, &config);
-    let result = attack::analyse(
-        &analysis.system,
-        &analysis.findings,
-        &AttackOptions::default(),
-    );
+    let attack_options = AttackOptions {
+        entries: EntryPoints {
+            internet: !args.no_internet,
+            supply_chain: !args.no_supply_chain,
+            assume_breach: args.assume_breach,
+        },
+        goals,
+    };
+    let result = attack::analyse(&analysis.system, &analysis.findings, &attack_options);
     let summary = report::document::attack_view::from_analysis(&result);
     let doc = report::document::build(&analysis, &analysis.system, &summary);
     let rendered = match args.format {

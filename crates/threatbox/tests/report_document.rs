@@ -282,3 +282,25 @@ fn mermaid_blocks_are_accepted_by_the_mermaid_parser() {
     }
     assert!(checked >= 4, "diagram, lifecycle and trees were checked");
 }
+
+#[test]
+fn attack_options_reach_the_document() {
+    let md = report(
+        &workspace(),
+        &["examples/", "--goal", "secrets", "--no-supply-chain"],
+        "2",
+    );
+    assert_eq!(md.matches("### Goal: ").count(), 1, "one goal asked for");
+    assert!(md.contains("### Goal: Read secrets"));
+    assert!(
+        !md.contains("upstream of images"),
+        "no supply-chain entry point"
+    );
+    let out = Command::cargo_bin("threatbox")
+        .unwrap()
+        .current_dir(workspace())
+        .args(["report", "examples/", "--goal", "no-such-goal"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
