@@ -129,6 +129,19 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
             }
             continue;
         }
+        if !meta.is_dir() {
+            // A FIFO or device named on the command line: reading it could
+            // block forever (a FIFO) or never end (`/dev/zero`).
+            diagnostics.push(Diagnostic::error(
+                "read-error",
+                format!(
+                    "{} is not a regular file or directory; skipped",
+                    root.display()
+                ),
+                Location::file(root.display().to_string().into()),
+            ));
+            continue;
+        }
         let walker = ignore::WalkBuilder::new(root)
             .follow_links(false)
             .require_git(false)
@@ -272,6 +285,17 @@ mod tests {
         let (found, _) = discover(std::slice::from_ref(&f), &[]);
         assert_eq!(found.len(), 1);
         assert!(found[0].explicit);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn device_named_on_the_command_line_is_an_error_not_a_read() {
+        // Reading /dev/zero would never end; it used to be skipped silently.
+        let (found, diags) = discover(&[PathBuf::from("/dev/zero")], &[]);
+        assert!(found.is_empty());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].code, "read-error");
+        assert!(diags[0].message.contains("not a regular file"));
     }
 
     #[test]

@@ -45,14 +45,29 @@ pub fn read_text(path: &Path) -> Result<(String, Option<Diagnostic>), Diagnostic
     let display: Arc<str> = path.display().to_string().into();
     let err = |msg: String| Diagnostic::error("read-error", msg, Location::file(display.clone()));
     let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(err(format!(
-            "file is {} bytes, over the {} byte limit; skipped",
-            meta.len(),
-            MAX_FILE_BYTES
-        )));
+    if !meta.is_file() {
+        // A FIFO would block and a device may never end.
+        return Err(err("not a regular file; skipped".to_string()));
     }
-    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let too_big = |len: u64| {
+        err(format!(
+            "file is {len} bytes, over the {MAX_FILE_BYTES} byte limit; skipped"
+        ))
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    // Read at most one byte past the limit: the file may have grown since.
+    let file = std::fs::File::open(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_FILE_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| err(format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
     decode_text(bytes, display)
 }
 
