@@ -145,6 +145,8 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
         let walker = ignore::WalkBuilder::new(root)
             .follow_links(false)
             .require_git(false)
+            // As many walkers as analysis threads (`--jobs`, RAYON_NUM_THREADS).
+            .threads(rayon::current_num_threads())
             .build_parallel();
         walker.run(|| {
             let found = &found;

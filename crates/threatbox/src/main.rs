@@ -68,6 +68,10 @@ struct ScanArgs {
     /// Skip paths matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
+    /// Worker threads for walking, parsing and analysis (default: one per
+    /// CPU, or RAYON_NUM_THREADS). The output is the same for every value.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -121,6 +125,16 @@ fn main() -> ExitCode {
 }
 
 fn run_scan(args: ScanArgs) -> ExitCode {
+    if let Some(jobs) = args.jobs {
+        // The walker takes its thread count from this pool too.
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(jobs))
+            .build_global()
+        {
+            eprintln!("threatbox: cannot start {jobs} worker threads: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    }
     let config_path = args.config.clone().or_else(|| {
         let p = PathBuf::from(".threatbox.toml");
         p.is_file().then_some(p)
