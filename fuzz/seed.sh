@@ -5,16 +5,18 @@
 # committed. Extra local seeds (never committed) can be passed as
 # directories: `fuzz/seed.sh /path/to/dockerfiles ...` copies the files
 # whose names fit each target.
+# CORPUS_DIR chooses where (default: fuzz/corpus).
 set -euo pipefail
 cd "$(dirname "$0")"
-root=..
-mkdir -p corpus/{dockerfile,yaml,manifests,docker_json,suppressions,config,end_to_end}
+root=$PWD/..
+corpus=${CORPUS_DIR:-corpus}
+mkdir -p "$corpus"/{dockerfile,yaml,manifests,docker_json,suppressions,config,end_to_end}
 
 copy() { # copy FILE TARGET...
   local f=$1; shift
   local name
   name=$(printf '%s' "$f" | sha1sum | cut -c1-16)
-  for t in "$@"; do cp "$f" "corpus/$t/$name"; done
+  for t in "$@"; do cp "$f" "$corpus/$t/$name"; done
 }
 
 while IFS= read -r -d '' f; do
@@ -25,7 +27,7 @@ while IFS= read -r -d '' f; do
   esac
 done < <(find "$root/examples" -type f -print0)
 
-w() { printf '%b' "$2" > "corpus/$1/$3"; }
+w() { printf '%b' "$2" > "$corpus/$1/$3"; }
 w dockerfile 'FROM alpine:3.20 AS a\nARG V=1\nENV A=${V:-x}\nRUN <<EOF\nsudo true\nEOF\nFROM a\nCOPY --from=a / /\nUSER 1000\n' multistage
 w dockerfile '# escape=`\nFROM mcr.microsoft.com/windows:ltsc2022\nRUN powershell -c `\n  echo hi\n' escape
 w manifests 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.25\n          securityContext:\n            privileged: true\n' deployment
@@ -38,9 +40,9 @@ w docker_json '{"icc": true, "insecure-registries": ["10.0.0.1:5000"], "hosts": 
 w config 'fail-on = "medium"\ntrusted-registries = ["registry.example.com/*"]\n[rules]\ndisable = ["TB205"]\n\n[[ignore]]\nrule = "TB101"\npath = "legacy/**"\nreason = "legacy"\nexpires = 2027-01-31\n' full
 w suppressions ' threatbox:ignore=TB108 reason\n threatbox:ignore-file=TB203\n hadolint ignore=DL3004 # why\n hadolint global ignore=DL3002\n trivy:ignore:DS-0002\n checkov:skip=CKV_DOCKER_3: reason\n' pragmas
 w end_to_end '\x03FROM alpine:3.20\nRUN sudo true\n' dockerfile
-cp corpus/manifests/* corpus/yaml/
-cp corpus/manifests/* corpus/end_to_end/
-cp corpus/docker_json/* corpus/end_to_end/
+cp "$corpus"/manifests/* "$corpus"/yaml/
+cp "$corpus"/manifests/* "$corpus"/end_to_end/
+cp "$corpus"/docker_json/* "$corpus"/end_to_end/
 
 # Optional local seeds.
 for dir in "$@"; do
@@ -52,4 +54,4 @@ for dir in "$@"; do
     esac
   done < <(find "$dir" -type f -size -64k -print0)
 done
-for t in corpus/*; do echo "$t: $(ls "$t" | wc -l) seeds"; done
+for t in "$corpus"/*; do echo "$t: $(ls "$t" | wc -l) seeds"; done

@@ -14,8 +14,13 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let mut dockerfile = String::from("FROM alpine:3.20\n");
     for line in text.lines().take(64) {
+        // A lone `\r` would end the comment and start an instruction, and
+        // a NUL makes the file binary: neither is about suppressions.
+        let line = line.replace(['\r', '\0'], " ");
         dockerfile.push_str(&format!("#{line}\nRUN sudo true\n"));
     }
+    // At least one finding whatever the input (an empty input has no line).
+    dockerfile.push_str("RUN sudo true\n");
     let first = text.lines().next().unwrap_or("");
     let annotation = serde_json_string(first);
     let pod = format!(
