@@ -119,13 +119,25 @@ impl Config {
     /// Reads and validates a config file. Errors carry file and line.
     pub fn load(path: &Path) -> Result<Config, Diagnostic> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Diagnostic::error(
-                "config-error",
-                format!("cannot read config file: {e}"),
-                Location::file(display.clone().into()),
-            )
-        })?;
+        // Bounded, regular files only (a FIFO or `/dev/zero` given as
+        // `--config` used to block or fill memory).
+        let text = match crate::read_text(path) {
+            Ok((text, None)) => text,
+            Ok((_, Some(warning))) => {
+                return Err(Diagnostic::error(
+                    "config-error",
+                    "config file is not valid UTF-8",
+                    warning.location,
+                ));
+            }
+            Err(d) => {
+                return Err(Diagnostic::error(
+                    "config-error",
+                    format!("cannot read config file: {}", d.message),
+                    d.location,
+                ));
+            }
+        };
         Config::parse(SourceFile::new(display, text))
     }
 
@@ -148,6 +160,28 @@ impl Config {
             ..Config::default()
         };
         if let Some(regs) = raw.trusted_registries {
+            // A bad pattern used to be dropped silently.
+            for p in &regs {
+                if let Err(e) = Glob::new(p) {
+                    let quoted = format!("{p:?}");
+                    let line = source
+                        .text
+                        .lines()
+                        .position(|l| l.contains(&quoted))
+                        .or_else(|| {
+                            source
+                                .text
+                                .lines()
+                                .position(|l| l.trim_start().starts_with("trusted-registries"))
+                        })
+                        .map_or(1, |i| i + 1);
+                    return Err(Diagnostic::error(
+                        "config-error",
+                        format!("invalid glob {p:?} in trusted-registries: {e}"),
+                        source.line_location(line),
+                    ));
+                }
+            }
             config.trusted_registries = compile_registries(regs.iter().map(String::as_str));
         }
         // toml gives no spans per array element here; locate entries by
@@ -218,6 +252,15 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, Diagnostic> {
         Config::parse(SourceFile::new(".threatbox.toml", text.to_string()))
+    }
+
+    #[test]
+    fn bad_trusted_registry_glob_is_an_error_at_its_line() {
+        let d = parse("fail-on = \"high\"\ntrusted-registries = [\n  \"ok/*\",\n  \"a/[b\",\n]\n")
+            .unwrap_err();
+        assert_eq!(d.code, "config-error");
+        assert_eq!(d.location.start_line, 4);
+        assert!(d.message.contains("a/[b"), "{}", d.message);
     }
 
     #[test]

@@ -144,9 +144,24 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
             }
             continue;
         }
+        if !meta.is_dir() {
+            // A FIFO or device named on the command line: reading it could
+            // block forever (a FIFO) or never end (`/dev/zero`).
+            diagnostics.push(Diagnostic::error(
+                "read-error",
+                format!(
+                    "{} is not a regular file or directory; skipped",
+                    root.display()
+                ),
+                Location::file(root.display().to_string().into()),
+            ));
+            continue;
+        }
         let walker = ignore::WalkBuilder::new(root)
             .follow_links(false)
             .require_git(false)
+            // As many walkers as analysis threads (`--jobs`, RAYON_NUM_THREADS).
+            .threads(rayon::current_num_threads())
             .build_parallel();
         walker.run(|| {
             let found = &found;
@@ -200,8 +215,27 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
     let mut found = found.into_inner().unwrap();
     // Walk order is nondeterministic across threads: sort for stable output.
     found.sort();
-    found.dedup_by(|a, b| a.path == b.path);
-    (found, diagnostics)
+    // One file reached twice (`scan . ./Dockerfile`, or `a/./b` and `a/b`)
+    // is read once: its findings used to be reported twice. The first
+    // spelling in sorted order is kept, so the argument order does not
+    // change the output.
+    let mut seen: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
+    let mut unique: Vec<Candidate> = Vec::with_capacity(found.len());
+    for c in found {
+        let key: PathBuf = c
+            .path
+            .components()
+            .filter(|p| !matches!(p, std::path::Component::CurDir))
+            .collect();
+        match seen.get(&key) {
+            Some(&i) => unique[i].explicit |= c.explicit,
+            None => {
+                seen.insert(key, unique.len());
+                unique.push(c);
+            }
+        }
+    }
+    (unique, diagnostics)
 }
 
 /// A directory with an `oci-layout` file (a regular file, not a link).
@@ -321,6 +355,31 @@ mod tests {
         let (found, _) = discover(std::slice::from_ref(&f), &[]);
         assert_eq!(found.len(), 1);
         assert!(found[0].explicit);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn device_named_on_the_command_line_is_an_error_not_a_read() {
+        // Reading /dev/zero would never end; it used to be skipped silently.
+        let (found, diags) = discover(&[PathBuf::from("/dev/zero")], &[]);
+        assert!(found.is_empty());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].code, "read-error");
+        assert!(diags[0].message.contains("not a regular file"));
+    }
+
+    #[test]
+    fn a_file_reached_twice_is_taken_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("Dockerfile"), "FROM x").unwrap();
+        let dotted = root.join(".").join("Dockerfile");
+        let (found, _) = discover(&[root.to_path_buf(), dotted.clone()], &[]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        // The explicit mention is kept.
+        assert!(found[0].explicit);
+        let (again, _) = discover(&[dotted, root.to_path_buf()], &[]);
+        assert_eq!(again, found);
     }
 
     #[test]

@@ -53,14 +53,29 @@ pub fn read_text(path: &Path) -> Result<(String, Option<Diagnostic>), Diagnostic
     let display: Arc<str> = path.display().to_string().into();
     let err = |msg: String| Diagnostic::error("read-error", msg, Location::file(display.clone()));
     let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(err(format!(
-            "file is {} bytes, over the {} byte limit; skipped",
-            meta.len(),
-            MAX_FILE_BYTES
-        )));
+    if !meta.is_file() {
+        // A FIFO would block and a device may never end.
+        return Err(err("not a regular file; skipped".to_string()));
     }
-    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let too_big = |len: u64| {
+        err(format!(
+            "file is {len} bytes, over the {MAX_FILE_BYTES} byte limit; skipped"
+        ))
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    // Read at most one byte past the limit: the file may have grown since.
+    let file = std::fs::File::open(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_FILE_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| err(format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
     decode_text(bytes, display)
 }
 
@@ -159,15 +174,22 @@ fn load(candidate: &Candidate, image_options: &parse::image::ImageReadOptions) -
     ) {
         return load_image(candidate, image_options);
     }
-    let mut loaded = Loaded::default();
-    let (text, warning) = match read_text(&candidate.path) {
-        Ok(t) => t,
-        Err(d) => {
-            loaded.diagnostics.push(d);
-            return loaded;
+    match read_text(&candidate.path) {
+        Ok((text, warning)) => {
+            let mut loaded = load_text(candidate, text);
+            loaded.diagnostics.extend(warning);
+            loaded
         }
-    };
-    loaded.diagnostics.extend(warning);
+        Err(d) => Loaded {
+            diagnostics: vec![d],
+            ..Loaded::default()
+        },
+    }
+}
+
+/// Parses and models one candidate file's text.
+fn load_text(candidate: &Candidate, text: String) -> Loaded {
+    let mut loaded = Loaded::default();
     let display = candidate.path.display().to_string();
     let kind = if candidate.explicit && discover::kind_by_name(&candidate.path).is_none() {
         // Not a Dockerfile by its content: let the YAML/JSON loader decide
@@ -227,8 +249,7 @@ pub fn scan(options: &ScanOptions, config: &Config) -> Analysis {
     } else {
         options.paths.clone()
     };
-    let (candidates, mut diagnostics) = discover::discover(&paths, &options.excludes);
-
+    let (candidates, diagnostics) = discover::discover(&paths, &options.excludes);
     let image_options = parse::image::ImageReadOptions {
         platform: options.platform.clone(),
         ..Default::default()
@@ -237,6 +258,49 @@ pub fn scan(options: &ScanOptions, config: &Config) -> Analysis {
         .par_iter()
         .map(|c| load(c, &image_options))
         .collect();
+    finish(loaded, diagnostics, options, config)
+}
+
+/// The pipeline over texts already in memory, each taken as a file named on
+/// the command line (kind by name, else by content): for fuzzing and tests.
+/// `options.paths` and `options.excludes` are not used. No file is read,
+/// except a `.dockerignore` next to a Dockerfile path that exists on disk.
+pub fn scan_texts(
+    files: &[(PathBuf, Vec<u8>)],
+    options: &ScanOptions,
+    config: &Config,
+) -> Analysis {
+    let loaded: Vec<Loaded> = files
+        .par_iter()
+        .map(|(path, bytes)| {
+            let candidate = Candidate {
+                path: path.clone(),
+                kind: discover::kind_by_name(path).unwrap_or(InputKind::Dockerfile),
+                explicit: true,
+            };
+            match decode_text(bytes.clone(), path.display().to_string().into()) {
+                Ok((text, warning)) => {
+                    let mut l = load_text(&candidate, text);
+                    l.diagnostics.extend(warning);
+                    l
+                }
+                Err(d) => Loaded {
+                    diagnostics: vec![d],
+                    ..Loaded::default()
+                },
+            }
+        })
+        .collect();
+    finish(loaded, Vec::new(), options, config)
+}
+
+/// Model, resolve and analyse what the files gave.
+fn finish(
+    loaded: Vec<Loaded>,
+    mut diagnostics: Vec<Diagnostic>,
+    options: &ScanOptions,
+    config: &Config,
+) -> Analysis {
     let mut system = System::default();
     let mut inputs = Vec::new();
     let mut sources = std::collections::BTreeMap::new();
@@ -337,6 +401,37 @@ pub fn days_between(created: &str, today: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scan_texts_gives_what_a_scan_of_the_files_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<(PathBuf, Vec<u8>)> = vec![
+            (
+                dir.path().join("Dockerfile"),
+                b"FROM alpine:3.20\nRUN sudo true\n".to_vec(),
+            ),
+            (
+                dir.path().join("compose.yaml"),
+                b"services:\n  web:\n    image: nginx:1.25\n    privileged: true\n".to_vec(),
+            ),
+            (dir.path().join("bad.json"), b"{\"icc\": true\0".to_vec()),
+        ];
+        for (path, bytes) in &files {
+            std::fs::write(path, bytes).unwrap();
+        }
+        let options = ScanOptions {
+            paths: files.iter().map(|(p, _)| p.clone()).collect(),
+            today: Some("2026-01-01".into()),
+            ..ScanOptions::default()
+        };
+        let config = Config::default();
+        let on_disk = scan(&options, &config);
+        let in_memory = scan_texts(&files, &options, &config);
+        let render = |a: &Analysis| report::render(a, report::Format::Json, false);
+        assert_eq!(render(&on_disk), render(&in_memory));
+        assert!(in_memory.active().any(|f| f.rule.code == "TB108"));
+        assert_eq!(in_memory.diagnostics[0].code, "binary-file");
+    }
 
     #[test]
     fn image_age_in_days() {

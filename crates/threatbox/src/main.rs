@@ -122,6 +122,10 @@ struct ScanArgs {
     /// Leave the attack paths out of JSON and SARIF reports (faster on huge clusters).
     #[arg(long)]
     no_attack_paths: bool,
+    /// Worker threads for walking, parsing and analysis (default: one per
+    /// CPU, or RAYON_NUM_THREADS). The output is the same for every value.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -365,6 +369,16 @@ fn run_attack(args: AttackArgs) -> ExitCode {
 }
 
 fn run_scan(args: ScanArgs) -> ExitCode {
+    if let Some(jobs) = args.jobs {
+        // The walker takes its thread count from this pool too.
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(jobs))
+            .build_global()
+        {
+            eprintln!("threatbox: cannot start {jobs} worker threads: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    }
     let config = match load_config(args.config.as_ref()) {
         Ok(c) => c,
         Err(code) => return code,

@@ -127,6 +127,26 @@ fn mark_feeds_final(image: &mut BuildImage) {
 /// argument is given) and `+`/`:+` (empty). An escaped `$` is literal.
 /// Unsupported forms (`${VAR#x}`…) are left as written, incomplete.
 pub(crate) fn expand_in(text: &str, scope: &Scope, escape: char) -> Expanded {
+    expand_nested(text, scope, escape, 0)
+}
+
+/// How deep `${A:-${B:-…}}` defaults are expanded; deeper ones are kept as
+/// written (incomplete). Bounds the recursion: 10 000 nested defaults used
+/// to overflow the stack.
+const MAX_EXPANSION_DEPTH: usize = 32;
+
+/// How many `FROM <stage>` links are followed up a chain of stages when
+/// collecting inherited ENV: bounds the recursion and keeps a file of
+/// 10 000 chained stages linear.
+const MAX_STAGE_CHAIN: usize = 64;
+
+fn expand_nested(text: &str, scope: &Scope, escape: char, nesting: usize) -> Expanded {
+    if nesting >= MAX_EXPANSION_DEPTH {
+        return Expanded {
+            value: text.to_string(),
+            complete: false,
+        };
+    }
     let mut out = String::with_capacity(text.len());
     let mut complete = true;
     let mut rest = text;
@@ -202,7 +222,7 @@ pub(crate) fn expand_in(text: &str, scope: &Scope, escape: char) -> Expanded {
                     }
                 }
             } else if use_word {
-                let inner = expand_in(word, scope, escape);
+                let inner = expand_nested(word, scope, escape, nesting + 1);
                 complete &= inner.complete;
                 out.push_str(&inner.value);
             }
@@ -249,10 +269,12 @@ impl BuildImage {
     /// The index of the stage an instruction belongs to (`None` before the
     /// first `FROM`). The `FROM` itself belongs to its stage.
     pub fn stage_of(&self, instruction: usize) -> Option<usize> {
-        self.stages
-            .iter()
-            .rev()
-            .find(|s| s.from <= instruction)
+        // Stages are in file order: a binary search keeps this cheap when a
+        // rule asks it for every instruction of a file with many stages.
+        let after = self.stages.partition_point(|s| s.from <= instruction);
+        after
+            .checked_sub(1)
+            .and_then(|i| self.stages.get(i))
             .map(|s| s.index)
     }
 
@@ -374,7 +396,7 @@ impl BuildImage {
         let mut scope = Scope::new();
         if let BaseImage::Stage(parent) = s.base
             && parent < stage
-            && depth < self.stages.len()
+            && depth < self.stages.len().min(MAX_STAGE_CHAIN)
         {
             let parent_end = self.stages[parent].body.end;
             // Only ENV carries over to a child stage, not ARG.
@@ -405,7 +427,7 @@ impl BuildImage {
             .collect();
         if let BaseImage::Stage(parent) = s.base
             && parent < stage
-            && depth < self.stages.len()
+            && depth < self.stages.len().min(MAX_STAGE_CHAIN)
         {
             names.extend(self.env_names(parent, depth + 1));
         }
@@ -597,6 +619,37 @@ mod tests {
         assert!(!e("${A#x}").complete);
         // Unterminated braces do not panic.
         assert!(!e("${A").complete);
+    }
+
+    #[test]
+    fn deeply_nested_defaults_do_not_overflow_the_stack() {
+        // 10 000 nested `${X:-…}` used to recurse once per level.
+        let n = 10_000;
+        let text = format!("{}v{}", "${X:-".repeat(n), "}".repeat(n));
+        let e = expand_in(&text, &Scope::new(), '\\');
+        assert!(!e.complete);
+        // Shallow nesting still expands.
+        let e = expand_in("${X:-${Y:-v}}", &Scope::new(), '\\');
+        assert_eq!((e.value.as_str(), e.complete), ("v", true));
+    }
+
+    #[test]
+    fn long_stage_chains_are_bounded() {
+        // 10 000 stages each `FROM` the previous: the model is built, the
+        // stage lookup is right, and inherited ENV stops at the chain limit.
+        let mut text = String::from("FROM alpine:3.20 AS s0\nENV A=1\n");
+        for i in 0..10_000 {
+            text.push_str(&format!("FROM s{i} AS s{}\n", i + 1));
+        }
+        text.push_str("RUN echo $A\n");
+        let img = image(&text);
+        assert_eq!(img.stages.len(), 10_001);
+        let last = img.dockerfile.instructions.len() - 1;
+        assert_eq!(img.stage_of(last), Some(10_000));
+        assert_eq!(img.stage_of(0), Some(0));
+        assert_eq!(img.stage_of(1), Some(0));
+        assert!(!img.expand(10_000, last, "$A").complete);
+        assert_eq!(img.expand(5, img.stages[5].body.end, "$A").value, "1");
     }
 
     #[test]

@@ -9,6 +9,27 @@ use crate::discover::InputKind;
 use crate::parse::yaml::{self, Node};
 use crate::source::{Diagnostic, SourceFile};
 
+/// Top-level keys that make a JSON/YAML mapping a `daemon.json`.
+const DAEMON_KEYS: &[&str] = &[
+    "icc",
+    "userns-remap",
+    "live-restore",
+    "userland-proxy",
+    "no-new-privileges",
+    "insecure-registries",
+    "log-driver",
+    "registry-mirrors",
+    "storage-driver",
+    "seccomp-profile",
+    "authorization-plugins",
+    "tlsverify",
+    "hosts",
+    "default-ulimits",
+    "selinux-enabled",
+    "iptables",
+    "experimental",
+];
+
 /// What a YAML/JSON document is.
 pub fn classify(root: &Node) -> Option<InputKind> {
     if let Some(items) = root.as_seq() {
@@ -26,25 +47,6 @@ pub fn classify(root: &Node) -> Option<InputKind> {
     if root.get("services").and_then(Node::as_map).is_some() {
         return Some(InputKind::Compose);
     }
-    const DAEMON_KEYS: &[&str] = &[
-        "icc",
-        "userns-remap",
-        "live-restore",
-        "userland-proxy",
-        "no-new-privileges",
-        "insecure-registries",
-        "log-driver",
-        "registry-mirrors",
-        "storage-driver",
-        "seccomp-profile",
-        "authorization-plugins",
-        "tlsverify",
-        "hosts",
-        "default-ulimits",
-        "selinux-enabled",
-        "iptables",
-        "experimental",
-    ];
     root.str_entries()
         .any(|(k, _)| DAEMON_KEYS.contains(&k))
         .then_some(InputKind::DaemonConfig)
@@ -115,7 +117,14 @@ pub fn load(source: &Arc<SourceFile>, json: bool, explicit: bool) -> (Fragment, 
 /// A file that failed to parse but plainly meant to be a manifest or compose
 /// file still gets its parse errors reported.
 fn looks_like_input(text: &str) -> bool {
-    (text.contains("apiVersion") && text.contains("kind")) || text.contains("services:")
+    (text.contains("apiVersion") && text.contains("kind"))
+        || text.contains("services:")
+        // A truncated `docker inspect` dump or daemon.json used to be
+        // dropped without a word.
+        || text.contains("\"HostConfig\"")
+        || DAEMON_KEYS
+            .iter()
+            .any(|k| text.contains(&format!("\"{k}\"")))
 }
 
 #[cfg(test)]
@@ -147,6 +156,23 @@ mod tests {
             Some(InputKind::DockerInspect)
         );
         assert_eq!(kind_of("name: CI\non: push\n"), None);
+    }
+
+    #[test]
+    fn truncated_daemon_json_and_inspect_dump_are_reported() {
+        for text in [
+            "{\n  \"icc\": true,\n  \"hosts\": [\"tcp://",
+            "[{\"Id\": \"x\", \"HostConfig\": {\"Privileged\": tr",
+        ] {
+            let src = Arc::new(SourceFile::new("x.json", text.to_string()));
+            let (f, kinds) = load(&src, true, false);
+            assert!(kinds.is_empty());
+            assert_eq!(f.diagnostics.len(), 1, "{:?}", f.diagnostics);
+            assert_eq!(f.diagnostics[0].code, "parse-error");
+        }
+        // Other broken JSON is not ours to report.
+        let src = Arc::new(SourceFile::new("x.json", "{\"name\": ".to_string()));
+        assert!(load(&src, true, false).0.diagnostics.is_empty());
     }
 
     #[test]

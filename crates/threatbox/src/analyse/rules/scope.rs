@@ -54,7 +54,12 @@ pub fn roles(image: &BuildImage) -> Vec<StageRole> {
 }
 
 fn position(image: &BuildImage, stage: &BuildStage) -> Option<usize> {
-    image.stages.iter().position(|s| std::ptr::eq(s, stage))
+    // A stage's `index` is its position; the linear search is only a
+    // fallback (it made `roles` quadratic in the number of stages).
+    match image.stages.get(stage.index) {
+        Some(s) if std::ptr::eq(s, stage) => Some(stage.index),
+        _ => image.stages.iter().position(|s| std::ptr::eq(s, stage)),
+    }
 }
 
 /// The final stage and the stages it is built `FROM`, oldest ancestor first:

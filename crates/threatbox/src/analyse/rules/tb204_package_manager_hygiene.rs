@@ -141,7 +141,10 @@ impl Rule for PackageManagerHygiene {
             } else {
                 ""
             };
-            let pip_cache_off = {
+            // Computed only when a pip install needs it: expanding walks the
+            // stage's ARG/ENV, and doing it for every RUN made a file of many
+            // RUNs quadratic.
+            let pip_cache_off = || {
                 let e = image.expand(item.stage.index, item.index, "${PIP_NO_CACHE_DIR}");
                 e.complete && !e.value.is_empty()
             };
@@ -260,7 +263,7 @@ impl Rule for PackageManagerHygiene {
                         }
                         (Manager::Pip, Action::Install)
                             if !pm.has_option(&["--no-cache-dir"])
-                                && !pip_cache_off
+                                && !pip_cache_off()
                                 && !cleanup.covers(&["/root/.cache"]) =>
                         {
                             report(
