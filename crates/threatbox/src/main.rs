@@ -73,6 +73,9 @@ struct AttackArgs {
     /// Do not start from the supply chain (mutable tags, untrusted registries, unverified build inputs).
     #[arg(long)]
     no_supply_chain: bool,
+    /// Print how long reading the inputs and the attack analysis took (standard error).
+    #[arg(long)]
+    timings: bool,
     /// Configuration file (default: .threatbox.toml in the current directory, if present).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -333,7 +336,9 @@ fn run_attack(args: AttackArgs) -> ExitCode {
         vulns: args.vulns,
         ..ScanOptions::default()
     };
+    let started = std::time::Instant::now();
     let analysis = scan(&options, &config);
+    let scanned = started.elapsed();
     let attack_options = AttackOptions {
         entries: EntryPoints {
             internet: !args.no_internet,
@@ -343,6 +348,15 @@ fn run_attack(args: AttackArgs) -> ExitCode {
         goals,
     };
     let result = attack::analyse(&analysis.system, &analysis.findings, &attack_options);
+    if args.timings {
+        eprintln!(
+            "threatbox: inputs and rules {:.3} s; attack analysis {:.3} s ({} nodes, {} step instances)",
+            scanned.as_secs_f64(),
+            (started.elapsed() - scanned).as_secs_f64(),
+            result.graph.nodes.len(),
+            result.graph.steps.len()
+        );
+    }
     let rendered = report::attack::render(&analysis, &result, args.format);
     if let Err(code) = write_output(args.output.as_ref(), &rendered) {
         return code;
