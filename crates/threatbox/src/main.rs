@@ -83,6 +83,9 @@ struct AttackArgs {
     /// Trivy / Grype JSON report to attach to the images (repeatable).
     #[arg(long, value_name = "FILE")]
     vulns: Vec<PathBuf>,
+    /// Attack trees to evaluate besides the catalogue's (TOML, see docs/attack-trees.md; repeatable).
+    #[arg(long, value_name = "FILE")]
+    trees: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -238,7 +241,9 @@ fn run_attack(args: AttackArgs) -> ExitCode {
         },
         goals,
     };
-    let result = attack::analyse(&analysis.system, &analysis.findings, &attack_options);
+    let mut result = attack::analyse(&analysis.system, &analysis.findings, &attack_options);
+    // A bad tree file is reported, the rest still evaluated.
+    let tree_errors = user_trees(&args.trees, &mut result);
     let rendered = report::attack::render(&analysis, &result, args.format);
     if let Err(code) = write_output(args.output.as_ref(), &rendered) {
         return code;
@@ -251,10 +256,14 @@ fn run_attack(args: AttackArgs) -> ExitCode {
             );
         }
     }
-    if analysis
-        .diagnostics
-        .iter()
-        .any(|d| d.level == DiagnosticLevel::Error)
+    for e in &tree_errors {
+        eprintln!("threatbox: {e}");
+    }
+    if !tree_errors.is_empty()
+        || analysis
+            .diagnostics
+            .iter()
+            .any(|d| d.level == DiagnosticLevel::Error)
     {
         ExitCode::from(EXIT_ERROR)
     } else if result.reachable_goals().next().is_some() {
@@ -262,6 +271,27 @@ fn run_attack(args: AttackArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Reads and evaluates `--trees` files into `result.trees`; returns their
+/// problems.
+fn user_trees(paths: &[PathBuf], result: &mut attack::AttackAnalysis) -> Vec<String> {
+    let mut errors = Vec::new();
+    for path in paths {
+        let name = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(format!("{name}: cannot read the tree file: {e}"));
+                continue;
+            }
+        };
+        let (specs, problems) = attack::trees::parse(&name, &text);
+        errors.extend(problems.iter().map(ToString::to_string));
+        let evaluated = attack::trees::evaluate(&result.graph, &result.reach, &specs);
+        result.trees.extend(evaluated);
+    }
+    errors
 }
 
 fn run_scan(args: ScanArgs) -> ExitCode {

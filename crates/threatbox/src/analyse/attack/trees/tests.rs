@@ -1,0 +1,1 @@
+//! Tests of tree files: parsing errors and evaluation.
