@@ -25,7 +25,8 @@ const LIST: usize = 10;
 const MAX_FIX_TARGETS: usize = 64;
 
 /// A leaf's subject filter: a glob when it has glob characters, else a
-/// substring.
+/// substring; either may match anywhere in the subject (`shop/*` matches
+/// `Deployment shop/web`).
 pub(crate) enum SubjectFilter {
     Substring(String),
     Glob(globset::GlobMatcher),
@@ -34,7 +35,7 @@ pub(crate) enum SubjectFilter {
 impl SubjectFilter {
     pub(crate) fn new(text: &str) -> Result<SubjectFilter, String> {
         if text.contains(['*', '?', '[']) {
-            globset::Glob::new(text)
+            globset::Glob::new(&format!("*{text}*"))
                 .map(|g| SubjectFilter::Glob(g.compile_matcher()))
                 .map_err(|e| format!("invalid subject glob `{text}`: {e}"))
         } else {
