@@ -480,3 +480,19 @@ fn trees_are_in_the_text_and_json_reports() {
     assert_eq!(trees[0]["root"]["kind"], "sand");
     assert!(trees[0]["leaves"][0]["holds"].as_bool().unwrap());
 }
+
+#[test]
+fn the_documented_example_parses() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/attack-trees.md"),
+    )
+    .unwrap();
+    let example = doc
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/attack-trees.md has a toml example");
+    let (trees, errors) = parse("docs/attack-trees.md", example);
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(trees.len(), 2);
+}
