@@ -42,6 +42,9 @@ pub struct ScanOptions {
     pub platform: Option<String>,
     /// Trivy / Grype JSON reports to attach to the images (`--vulns`).
     pub vulns: Vec<PathBuf>,
+    /// Also run the attack analysis (default entry points and goals), so
+    /// that the JSON and SARIF reports carry the attack paths.
+    pub attack_paths: bool,
 }
 
 /// Reads a text input: bounded size, no NUL bytes, UTF-8 (a BOM is dropped;
@@ -297,6 +300,9 @@ pub fn scan(options: &ScanOptions, config: &Config) -> Analysis {
         &sources,
         &mut diagnostics,
     );
+    let attack = options
+        .attack_paths
+        .then(|| analyse::attack::analyse(&system, &findings, &Default::default()));
     diagnostics.sort();
     diagnostics.dedup();
     inputs.sort();
@@ -310,6 +316,7 @@ pub fn scan(options: &ScanOptions, config: &Config) -> Analysis {
             .collect(),
         sources,
         system,
+        attack,
     }
 }
 

@@ -313,3 +313,117 @@ fn assume_breach_starts_from_a_named_workload_only() {
     assert_eq!(run("loud")["goals"][0]["reachable"], true);
     assert_eq!(run("all")["goals"][0]["reachable"], true);
 }
+
+fn scan(format: &str, extra: &[&str]) -> Value {
+    let out = threatbox()
+        .arg("scan")
+        .arg(examples())
+        .args(["--format", format])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn scan_json_carries_the_attack_paths_and_matches_the_schema() {
+    let v = scan("json", &[]);
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/threatbox.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let paths = v["attack_paths"].as_array().unwrap();
+    let admin = paths.iter().find(|p| p["goal"] == "cluster-admin").unwrap();
+    let hops = admin["hops"].as_array().unwrap();
+    assert!(hops.len() >= 3);
+    assert_eq!(hops[1]["step"], "steal-service-account-token");
+    let token = &hops[1]["facts"][0];
+    assert_eq!(token["fix"]["code"], "TB417");
+    assert!(
+        token["evidence"][0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("k8s/api.yaml")
+    );
+    // The fix's fingerprint is a finding of the same report.
+    let fingerprint = token["fix"]["fingerprint"].as_str().unwrap();
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["fingerprint"] == fingerprint)
+    );
+
+    let without = scan("json", &["--no-attack-paths"]);
+    assert!(without.get("attack_paths").is_none());
+}
+
+#[test]
+fn scan_sarif_carries_each_reachable_goal_as_a_code_flow() {
+    let v = scan("sarif", &[]);
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let index = rules.iter().position(|r| r["id"] == "TB900").unwrap();
+    let results: Vec<&Value> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "TB900")
+        .collect();
+    assert!(!results.is_empty());
+    let admin = results
+        .iter()
+        .find(|r| r["properties"]["goal"] == "cluster-admin")
+        .unwrap();
+    assert_eq!(admin["ruleIndex"], index);
+    assert_eq!(admin["level"], "error");
+    let flow = admin["codeFlows"][0]["threadFlows"][0]["locations"]
+        .as_array()
+        .unwrap();
+    assert!(flow.len() >= 3, "one location per hop");
+    for hop in flow {
+        assert!(
+            hop["location"]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+                > 0
+        );
+        assert!(
+            !hop["location"]["message"]["text"]
+                .as_str()
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+#[test]
+fn the_readme_shows_the_real_attack_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = readme.split("## Attack paths").nth(1).unwrap();
+    let block = section
+        .split("```text\n")
+        .nth(1)
+        .and_then(|b| b.split("\n```").next())
+        .unwrap();
+    let out = threatbox()
+        .current_dir(&root)
+        .args(["attack", "examples/", "--goal", "cluster-admin"])
+        .output()
+        .unwrap();
+    let real = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        block.trim_end(),
+        real.trim_end(),
+        "update the README's attack block"
+    );
+}

@@ -212,6 +212,7 @@ fn sample() -> Analysis {
             (WEB_PATH, WEB_DOCKERFILE),
         ]),
         system: Default::default(),
+        attack: None,
     }
 }
 

@@ -44,6 +44,8 @@ pub struct Analysis {
     /// The resolved system model the findings were computed from (the
     /// attack analysis and the threat-model document read it).
     pub system: System,
+    /// The attack analysis, when asked for ([`crate::ScanOptions::attack_paths`]).
+    pub attack: Option<attack::AttackAnalysis>,
 }
 
 impl Analysis {

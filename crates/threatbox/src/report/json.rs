@@ -27,6 +27,10 @@ struct Report<'a> {
     suppressed: Vec<JsonFinding<'a>>,
     diagnostics: Vec<JsonDiagnostic<'a>>,
     summary: Summary,
+    /// Present when the attack analysis ran (JSON and SARIF scans by
+    /// default): each reachable goal with its cheapest path and fixes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attack_paths: Option<Vec<serde_json::Value>>,
 }
 
 #[derive(Serialize)]
@@ -253,6 +257,61 @@ fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
     }
 }
 
+fn attack_paths(attack: &crate::analyse::attack::AttackAnalysis) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let fix = |f: &crate::analyse::attack::graph::Fix| {
+        json!({
+            "code": f.code,
+            "fingerprint": f.fingerprint,
+            "location": location(&f.location),
+            "suppressed": f.suppressed,
+        })
+    };
+    super::attack_paths::paths(attack)
+        .iter()
+        .map(|p| {
+            let hops: Vec<serde_json::Value> = p
+                .hops
+                .iter()
+                .map(|h| {
+                    let facts: Vec<serde_json::Value> = h
+                        .facts
+                        .iter()
+                        .map(|(n, f)| {
+                            json!({
+                                "fact": n.predicate(),
+                                "description": n.label,
+                                "evidence": n.evidence().iter().map(location).collect::<Vec<_>>(),
+                                "fix": f.map(fix),
+                            })
+                        })
+                        .collect();
+                    json!({
+                        "step": h.step.id,
+                        "title": h.step.title,
+                        "reaches": h.reaches,
+                        "attack": h.step.attack,
+                        "facts": facts,
+                    })
+                })
+                .collect();
+            json!({
+                "goal": p.goal.goal.id(),
+                "title": p.goal.goal.title(),
+                "min_cost": p.goal.min_cost,
+                "probability": p.goal.probability,
+                "hops": hops,
+                "fix_set": {
+                    "fixes": p.fixes.iter().map(|f| fix(f)).collect::<Vec<_>>(),
+                    "verified": p.goal.fixes.verified,
+                    "uncuttable": p.goal.fixes.uncuttable,
+                    "method": p.goal.fixes.method,
+                },
+            })
+        })
+        .collect()
+}
+
 /// Renders the analysis as pretty-printed JSON with a trailing newline. The
 /// order of every array is the analysis's own (already deterministic).
 pub fn render(a: &Analysis) -> String {
@@ -267,6 +326,7 @@ pub fn render(a: &Analysis) -> String {
         suppressed: a.suppressed().map(finding).collect(),
         diagnostics: a.diagnostics.iter().map(diagnostic).collect(),
         summary: summary(a),
+        attack_paths: a.attack.as_ref().map(attack_paths),
     };
     // Serialising plain structs of strings and integers cannot fail.
     let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();

@@ -1,6 +1,7 @@
 //! Reports: renderers read the analysis and compute nothing of their own.
 
 pub mod attack;
+pub mod attack_paths;
 pub mod catalogue;
 pub mod json;
 pub mod sarif;

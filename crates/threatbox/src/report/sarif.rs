@@ -403,6 +403,107 @@ fn notification(a: &Analysis, d: &crate::source::Diagnostic) -> Notification {
         .build()
 }
 
+/// Rule id of the attack-path results.
+pub const ATTACK_PATH_RULE: &str = "TB900";
+
+fn attack_path_descriptor() -> ReportingDescriptor {
+    let help = "An attacker goal (cluster control, root on a node, secrets…) is reachable by chaining the \
+findings on this path. Each code-flow location is one hop: the attack step and the configuration it uses. \
+Fixing any finding of the path's fix set makes the goal unreachable; `threatbox attack` shows every goal.";
+    ReportingDescriptor::builder()
+        .id(ATTACK_PATH_RULE)
+        .name("attack-path")
+        .short_description(text("Attacker goal reachable by chaining findings"))
+        .full_description(text(help))
+        .help(text(help))
+        .properties(PropertyBag {
+            tags: Some(vec!["security".to_string(), "attack-path".to_string()]),
+            additional_properties: BTreeMap::from([
+                ("security-severity".to_string(), json!("9.0")),
+                ("precision".to_string(), json!("medium")),
+            ]),
+        })
+        .build()
+}
+
+/// One result per reachable goal: located at the path's entry, with a code
+/// flow of one location per hop.
+fn attack_results(
+    a: &Analysis,
+    attack: &crate::analyse::attack::AttackAnalysis,
+    rule_index: usize,
+) -> Vec<SarifResult> {
+    use serde_sarif::sarif::{CodeFlow, ThreadFlow, ThreadFlowLocation};
+    super::attack_paths::paths(attack)
+        .into_iter()
+        .filter_map(|p| {
+            let entry = p.hops.iter().find_map(|h| h.location)?;
+            let flow: Vec<ThreadFlowLocation> = p
+                .hops
+                .iter()
+                .filter_map(|h| {
+                    let place = h.location?;
+                    let mut loc = location(a, place);
+                    loc.message = Some(message(&format!("{} → {}", h.step.title, h.reaches)));
+                    Some(ThreadFlowLocation {
+                        location: Some(loc),
+                        kinds: Some(vec![h.step.id.clone()]),
+                        ..Default::default()
+                    })
+                })
+                .collect();
+            let steps: Vec<&str> = p.hops.iter().map(|h| h.step.id.as_str()).collect();
+            let fixes: Vec<String> = p
+                .fixes
+                .iter()
+                .map(|f| format!("{} {}:{}", f.code, f.location.path, f.location.start_line))
+                .collect();
+            let text = format!(
+                "{} is reachable: {}. Fewest fixes: {}.",
+                p.goal.goal.title(),
+                steps.join(" → "),
+                if p.goal.fixes.uncuttable {
+                    "none (the path uses only entry points and design facts)".to_string()
+                } else {
+                    fixes.join(", ")
+                }
+            );
+            let level = match p.goal.goal {
+                crate::analyse::attack::Goal::ClusterAdmin
+                | crate::analyse::attack::Goal::NodeRoot => ResultLevel::Error,
+                _ => ResultLevel::Warning,
+            };
+            let mut fingerprints = BTreeMap::new();
+            fingerprints.insert(
+                FINGERPRINT_KEY.to_string(),
+                format!("{}:{}", p.goal.goal.id(), steps.join(">")),
+            );
+            Some(
+                SarifResult::builder()
+                    .rule_id(ATTACK_PATH_RULE)
+                    .rule_index(rule_index as i64)
+                    .level(level)
+                    .message(message(&text))
+                    .locations(vec![location(a, entry)])
+                    .code_flows(vec![CodeFlow {
+                        thread_flows: vec![ThreadFlow::builder().locations(flow).build()],
+                        message: Some(message(&p.goal.goal.title())),
+                        properties: None,
+                    }])
+                    .partial_fingerprints(fingerprints)
+                    .properties(PropertyBag {
+                        tags: None,
+                        additional_properties: BTreeMap::from([
+                            ("goal".to_string(), json!(p.goal.goal.id())),
+                            ("fixes".to_string(), json!(fixes)),
+                        ]),
+                    })
+                    .build(),
+            )
+        })
+        .collect()
+}
+
 /// The SARIF log as a value (used by tests that inspect fields).
 pub fn log(a: &Analysis) -> Sarif {
     // The rules that ran, plus any rule a finding names that is not among
@@ -430,11 +531,22 @@ pub fn log(a: &Analysis) -> Sarif {
         })
         .collect();
 
+    let mut descriptors: Vec<ReportingDescriptor> =
+        rules.iter().map(|m| rule_descriptor(m)).collect();
+    let mut results = results;
+    if let Some(attack) = &a.attack {
+        let index = descriptors.len();
+        let paths = attack_results(a, attack, index);
+        if !paths.is_empty() {
+            descriptors.push(attack_path_descriptor());
+            results.extend(paths);
+        }
+    }
     let mut driver = ToolComponent::builder()
         .name("threatbox")
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
-        .rules(rules.iter().map(|m| rule_descriptor(m)).collect::<Vec<_>>())
+        .rules(descriptors)
         .supported_taxonomies(vec![cwe_reference()])
         .build();
     let repository = env!("CARGO_PKG_REPOSITORY");

@@ -122,12 +122,16 @@ fn goal_text(out: &mut String, graph: &Graph, goal: &GoalResult) {
         );
         for f in fact_premises(graph, s) {
             let node = graph.node(f);
-            let evidence = node.evidence().first().map(at).unwrap_or_default();
+            let evidence = match node.evidence().first() {
+                Some(l) => format!("  {}", at(l)),
+                None if node.fact_kind().is_some_and(|k| k.is_entry()) => "  (assumption)".into(),
+                None => String::new(),
+            };
             let fix = node
                 .fix()
                 .map(|i| format!("  ({})", graph.fixes[i].code))
                 .unwrap_or_default();
-            let _ = writeln!(out, "         because {}  {evidence}{fix}", node.label);
+            let _ = writeln!(out, "         because {}{evidence}{fix}", node.label);
         }
     }
     let _ = writeln!(out, "  Fewest fixes that make it unreachable:");
