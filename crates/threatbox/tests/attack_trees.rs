@@ -53,7 +53,12 @@ fn a_good_tree_file_is_evaluated_next_to_the_catalogue() {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let trees = v["trees"].as_array().unwrap();
     let ids: Vec<&str> = trees.iter().map(|t| t["id"].as_str().unwrap()).collect();
@@ -99,7 +104,10 @@ fn a_bad_tree_file_exits_2_with_located_messages_after_the_rest() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let expected = format!("{}:6:17: tree `typo`: unknown predicate `privilegd`", file.display());
+    let expected = format!(
+        "{}:6:17: tree `typo`: unknown predicate `privilegd`",
+        file.display()
+    );
     assert!(stderr.contains(&expected), "{stderr}");
     assert!(stderr.contains("did you mean `privileged`?"));
     // The report still appears, with the good tree of the same file.
@@ -119,7 +127,10 @@ fn a_bad_tree_file_exits_2_with_located_messages_after_the_rest() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("{}:1:", file.display())), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:1:", file.display())),
+        "{stderr}"
+    );
     assert!(stderr.contains("invalid TOML"));
     assert!(stderr.contains("missing.toml: cannot read the tree file"));
 }
