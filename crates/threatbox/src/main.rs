@@ -291,7 +291,9 @@ fn user_trees(paths: &[PathBuf], result: &mut attack::AttackAnalysis) -> Vec<Str
         };
         let (specs, problems) = attack::trees::parse(&name, &text);
         errors.extend(problems.iter().map(ToString::to_string));
-        let evaluated = attack::trees::evaluate(&result.graph, &result.reach, &specs);
+        let mut cache = attack::fix_cache(&result.reach, &result.goals);
+        let evaluated =
+            attack::trees::evaluate_with(&result.graph, &result.reach, &specs, &mut cache);
         result.trees.extend(evaluated);
     }
     errors

@@ -247,7 +247,12 @@ pub fn analyse(system: &System, findings: &[Finding], options: &AttackOptions) -
         .flat_map(|r| r.targets.iter().copied())
         .collect();
     let plan = fix_set(graph, &cuttable);
-    let trees = trees::evaluate(graph, &reach, trees::catalogue());
+    let trees = trees::evaluate_with(
+        graph,
+        &reach,
+        trees::catalogue(),
+        &mut fix_cache(&reach, &results),
+    );
     let ground::Grounded {
         graph,
         workload_keys,
@@ -351,4 +356,13 @@ fn analyse_goal(
         fixes,
         tree,
     }
+}
+
+/// The goals' fix sets, for the attack trees' privilege leaves to reuse.
+pub fn fix_cache(reach: &Reach, goals: &[GoalResult]) -> trees::FixCache {
+    let mut cache = trees::FixCache::default();
+    for g in goals.iter().filter(|g| g.reachable) {
+        cache.insert(reach, &g.targets, &g.fixes);
+    }
+    cache
 }

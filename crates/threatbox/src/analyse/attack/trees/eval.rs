@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{Gate, Predicate, Spec, TreeSpec};
 use crate::analyse::attack::catalogue::Difficulty;
-use crate::analyse::attack::fixes::{disabled_by, fix_set, hitting_set};
+use crate::analyse::attack::fixes::{FixSet, disabled_by, fix_set, hitting_set};
 use crate::analyse::attack::graph::{Graph, NodeId, NodeKind};
 use crate::analyse::attack::reach::{Reach, cheapest_path, reach_fast};
 use crate::source::Location;
@@ -151,12 +151,57 @@ impl Index {
     }
 }
 
+/// Fix sets of privilege nodes, by the reached nodes they cut: the goals'
+/// (already computed) and those found while evaluating.
+#[derive(Default)]
+pub struct FixCache(HashMap<Vec<NodeId>, (Vec<usize>, bool)>);
+
+impl FixCache {
+    /// Seeds the cache with a fix set known to cut `targets`.
+    pub fn insert(&mut self, reach: &Reach, targets: &[NodeId], set: &FixSet) {
+        let mut reached: Vec<NodeId> = targets
+            .iter()
+            .copied()
+            .filter(|&t| reach.is_reached(t))
+            .collect();
+        reached.sort_unstable();
+        self.0.insert(reached, fixable(set));
+    }
+
+    fn get(&mut self, graph: &Graph, reached: &[NodeId]) -> (Vec<usize>, bool) {
+        let mut key = reached.to_vec();
+        key.sort_unstable();
+        self.0
+            .entry(key)
+            .or_insert_with(|| fixable(&fix_set(graph, reached)))
+            .clone()
+    }
+}
+
+fn fixable(set: &FixSet) -> (Vec<usize>, bool) {
+    if set.verified && !set.uncuttable {
+        (set.fixes.clone(), true)
+    } else {
+        (Vec::new(), false)
+    }
+}
+
 /// Evaluates every tree.
 pub fn evaluate(graph: &Graph, reach: &Reach, trees: &[TreeSpec]) -> Vec<TreeResult> {
+    evaluate_with(graph, reach, trees, &mut FixCache::default())
+}
+
+/// Evaluates every tree, reusing and filling `fixes`.
+pub fn evaluate_with(
+    graph: &Graph,
+    reach: &Reach,
+    trees: &[TreeSpec],
+    fixes: &mut FixCache,
+) -> Vec<TreeResult> {
     let index = Index::new(graph);
     trees
         .iter()
-        .map(|t| evaluate_one(graph, reach, &index, t))
+        .map(|t| evaluate_one(graph, reach, &index, t, fixes))
         .collect()
 }
 
@@ -209,6 +254,7 @@ fn matching(graph: &Graph, index: &Index, spec: &super::LeafSpec) -> Vec<NodeId>
 fn leaf_result(
     graph: &Graph,
     reach: &Reach,
+    fixes: &mut FixCache,
     spec: &super::LeafSpec,
     nodes: &[NodeId],
 ) -> LeafResult {
@@ -255,12 +301,7 @@ fn leaf_result(
                 }
             }
             if holds && reached.len() <= MAX_FIX_TARGETS {
-                let set = fix_set(graph, &reached);
-                if set.verified && !set.uncuttable {
-                    (set.fixes, true)
-                } else {
-                    (Vec::new(), false)
-                }
+                fixes.get(graph, &reached)
             } else {
                 (Vec::new(), false)
             }
@@ -492,7 +533,13 @@ fn probability(graph: &Graph, sets: &[Vec<usize>], results: &[LeafResult]) -> (f
     (total.clamp(0.0, 1.0), true)
 }
 
-fn evaluate_one(graph: &Graph, reach: &Reach, index: &Index, tree: &TreeSpec) -> TreeResult {
+fn evaluate_one(
+    graph: &Graph,
+    reach: &Reach,
+    index: &Index,
+    tree: &TreeSpec,
+    fixes: &mut FixCache,
+) -> TreeResult {
     let mut leaves = Leaves {
         keys: Vec::new(),
         specs: Vec::new(),
@@ -507,7 +554,7 @@ fn evaluate_one(graph: &Graph, reach: &Reach, index: &Index, tree: &TreeSpec) ->
         .specs
         .iter()
         .zip(&matched)
-        .map(|(l, m)| leaf_result(graph, reach, l, m))
+        .map(|(l, m)| leaf_result(graph, reach, fixes, l, m))
         .collect();
     let leaf_holds: Vec<bool> = results.iter().map(|l| l.holds).collect();
     let reachable = holds(&tree.root, &leaves, &leaf_holds);

@@ -20,7 +20,7 @@ use serde::Serialize;
 use super::catalogue::Difficulty;
 use super::graph::{FactKind, PrivKind};
 
-pub use eval::{EvalNode, LeafResult, TreeFixes, TreeResult, evaluate};
+pub use eval::{EvalNode, FixCache, LeafResult, TreeFixes, TreeResult, evaluate, evaluate_with};
 pub use parse::parse;
 
 /// The catalogue trees, as (file name, text).

@@ -496,3 +496,54 @@ fn the_documented_example_parses() {
     assert!(errors.is_empty(), "{errors:#?}");
     assert_eq!(trees.len(), 2);
 }
+
+#[test]
+fn reusing_the_goals_fix_sets_gives_the_same_tree_fixes() {
+    let web = exposed_web("");
+    let escape = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: esc
+  namespace: shop
+spec:
+  containers:
+  - name: c
+    image: ubuntu@sha256:4f5ca1c8b7abe2bd1162e629cafbd824c303b98954b1a168a6e5c45c7e6e1d9b
+    securityContext:
+      privileged: true
+";
+    let system = system(&[
+        ("api.yaml", API_SERVER),
+        ("web.yaml", &web),
+        ("esc.yaml", escape),
+    ]);
+    let findings = crate::analyse::run_rules(&system, &Config::default(), &rules::all());
+    let options = AttackOptions {
+        entries: EntryPoints {
+            internet: true,
+            supply_chain: false,
+            assume_breach: vec!["esc".into()],
+        },
+        goals: Vec::new(),
+    };
+    let analysis = analyse(&system, &findings, &options);
+    let fresh = evaluate(&analysis.graph, &analysis.reach, catalogue());
+    for (cached, fresh) in analysis.trees.iter().zip(&fresh) {
+        assert_eq!(cached.id, fresh.id);
+        assert_eq!(cached.reachable, fresh.reachable);
+        assert_eq!(cached.fixes.fixes, fresh.fixes.fixes, "{}", cached.id);
+        assert_eq!(cached.fixes.verified, fresh.fixes.verified);
+    }
+    // The privileged pod: the escape tree holds, and its fix is TB401.
+    let escape = tree(&analysis, "container-escape");
+    assert!(escape.reachable);
+    let codes: Vec<&str> = escape
+        .fixes
+        .fixes
+        .iter()
+        .map(|&f| analysis.graph.fixes[f].code)
+        .collect();
+    assert_eq!(codes, ["TB401"]);
+    assert!(escape.fixes.verified);
+}
