@@ -13,6 +13,9 @@ use crate::analyse::attack::catalogue::Difficulty;
 /// Nodes a tree may have once its references are expanded (a DAG of
 /// subtrees can unfold exponentially).
 const MAX_NODES: usize = 10_000;
+/// Depth a tree may have once its references are expanded (evaluation
+/// recurses over it).
+const MAX_DEPTH: usize = 200;
 
 const NODE_FIELDS: &[&str] = &[
     "or",
@@ -47,6 +50,8 @@ struct Reader<'a> {
     path: &'a str,
     text: &'a str,
     errors: Vec<TreeError>,
+    /// Where the tree being read starts, for errors about it as a whole.
+    tree_start: usize,
 }
 
 impl Reader<'_> {
@@ -79,6 +84,7 @@ pub fn parse(path: &str, text: &str) -> (Vec<TreeSpec>, Vec<TreeError>) {
         path,
         text,
         errors: Vec::new(),
+        tree_start: 0,
     };
     let doc = match DeTable::parse(text) {
         Ok(doc) => doc,
@@ -159,6 +165,7 @@ fn tree(
     cyclic: &[String],
 ) -> Option<TreeSpec> {
     let start = value.span().start;
+    r.tree_start = start;
     let DeValue::Table(table) = value.get_ref() else {
         r.error(start, None, "a tree must be a table".into());
         return None;
@@ -214,7 +221,7 @@ fn tree(
         }
     };
     let mut count = 0;
-    let root = root.and_then(|raw| resolve(r, &raw, &id, subtrees, cyclic, &mut count));
+    let root = root.and_then(|raw| resolve(r, &raw, &id, subtrees, cyclic, &mut count, 0));
     if r.errors.len() > before {
         return None;
     }
@@ -540,11 +547,29 @@ fn resolve(
     subtrees: &BTreeMap<String, (usize, Option<Raw>)>,
     cyclic: &[String],
     count: &mut usize,
+    depth: usize,
 ) -> Option<Spec> {
+    // Past a limit: one error per tree, then silence.
+    if *count > MAX_NODES {
+        return None;
+    }
+    if depth > MAX_DEPTH {
+        let offset = match raw {
+            Raw::Ref { offset, .. } => *offset,
+            _ => r.tree_start,
+        };
+        r.error(
+            offset,
+            Some(tree),
+            format!("deeper than {MAX_DEPTH} levels once subtree references are expanded"),
+        );
+        *count = MAX_NODES + 2;
+        return None;
+    }
     *count += 1;
     if *count == MAX_NODES + 1 {
         r.error(
-            0,
+            r.tree_start,
             Some(tree),
             format!("more than {MAX_NODES} nodes once subtree references are expanded"),
         );
@@ -561,7 +586,7 @@ fn resolve(
         } => {
             let children: Vec<Option<Spec>> = children
                 .iter()
-                .map(|c| resolve(r, c, tree, subtrees, cyclic, count))
+                .map(|c| resolve(r, c, tree, subtrees, cyclic, count, depth + 1))
                 .collect();
             Some(Spec::Gate {
                 gate: *gate,
@@ -596,7 +621,7 @@ fn resolve(
                 r.error(*offset, Some(tree), message);
                 None
             }
-            Some((_, Some(sub))) => resolve(r, sub, tree, subtrees, cyclic, count),
+            Some((_, Some(sub))) => resolve(r, sub, tree, subtrees, cyclic, count, depth + 1),
         },
     }
 }

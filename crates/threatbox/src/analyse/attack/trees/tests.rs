@@ -547,3 +547,36 @@ spec:
     assert_eq!(codes, ["TB401"]);
     assert!(escape.fixes.verified);
 }
+
+#[test]
+fn long_ref_chains_and_exponential_expansions_are_errors_not_crashes() {
+    let mut chain = String::from(
+        "[[tree]]\nid = \"chain\"\ntitle = \"C\"\ngoal = \"G\"\nroot = { ref = \"s0\" }\n",
+    );
+    for i in 0..5000 {
+        chain.push_str(&format!(
+            "[subtree.s{i}]\nor = [ {{ ref = \"s{}\" }} ]\n",
+            i + 1
+        ));
+    }
+    chain.push_str("[subtree.s5000]\nleaf = \"privileged\"\n");
+    let e = only_error(&chain);
+    assert!(
+        e.message.contains("deeper than 200 levels"),
+        "{}",
+        e.message
+    );
+    let mut dag = String::from(
+        "[[tree]]\nid = \"dag\"\ntitle = \"D\"\ngoal = \"G\"\nroot = { ref = \"d0\" }\n",
+    );
+    for i in 0..20 {
+        dag.push_str(&format!(
+            "[subtree.d{i}]\nand = [ {{ ref = \"d{0}\" }}, {{ ref = \"d{0}\" }} ]\n",
+            i + 1
+        ));
+    }
+    dag.push_str("[subtree.d20]\nleaf = \"privileged\"\n");
+    let e = only_error(&dag);
+    assert!(e.message.contains("more than 10000 nodes"), "{}", e.message);
+    assert_eq!(e.line, 1);
+}
