@@ -164,7 +164,7 @@ pub struct TreeError {
     pub path: String,
     pub line: usize,
     pub column: usize,
-    /// The tree (or subtree) it invalidates, when known.
+    /// The tree it invalidates (`subtree NAME` for a subtree), when known.
     pub tree: Option<String>,
     pub message: String,
 }
@@ -172,8 +172,14 @@ pub struct TreeError {
 impl fmt::Display for TreeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}: ", self.path, self.line, self.column)?;
-        if let Some(t) = &self.tree {
-            write!(f, "tree `{t}`: ")?;
+        match self
+            .tree
+            .as_deref()
+            .map(|t| (t, t.strip_prefix("subtree ")))
+        {
+            Some((_, Some(sub))) => write!(f, "subtree `{sub}`: ")?,
+            Some((t, None)) => write!(f, "tree `{t}`: ")?,
+            None => {}
         }
         f.write_str(&self.message)
     }

@@ -146,6 +146,12 @@ and = [ { leaf = "host-pid" }, { ref = "a" } ]
         .find(|e| e.message.contains("cycle"))
         .expect("a cycle error");
     assert!(cycle.message.contains("a → b → a"), "{}", cycle.message);
+    assert!(
+        cycle
+            .to_string()
+            .starts_with("t.toml:11:40: subtree `b`: cycle"),
+        "{cycle}"
+    );
     assert_eq!(cycle.line, 11);
     // The tree using it is reported at its ref, and left out.
     let used = errors
