@@ -41,6 +41,8 @@ enum Command {
     },
     /// Attack paths: which attacker goals are reachable, how, and the fewest fixes.
     Attack(AttackArgs),
+    /// Write the threat-model document (Markdown or self-contained HTML).
+    Report(ReportArgs),
     /// Print one rule's or attack step's documentation.
     Explain {
         /// Rule code (e.g. TB101), slug, peer id such as DL3002, or attack step id.
@@ -154,6 +156,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Attack(args) => run_attack(args),
+        Command::Report(args) => run_report(args),
         Command::Rules { format } => {
             let out = match format {
                 ListFormat::Text => report::catalogue::text(),
@@ -181,6 +184,100 @@ fn main() -> ExitCode {
 }
 
 /// The configuration named, else `.threatbox.toml` when present.
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// Files or directories to analyse.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    #[arg(long, short, value_enum, default_value = "markdown")]
+    format: DocumentFormat,
+    /// Write the document here instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Configuration file (default: .threatbox.toml in the current directory, if present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Ignore every suppression (inline comments and config entries).
+    #[arg(long)]
+    strict: bool,
+    /// Skip paths matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Trivy / Grype JSON report to attach to the images (repeatable).
+    #[arg(long, value_name = "FILE")]
+    vulns: Vec<PathBuf>,
+    /// Platform the images should be built for (`linux/amd64`).
+    #[arg(long, value_name = "OS/ARCH")]
+    platform: Option<String>,
+    /// Attacker goal for the attack trees (repeatable; as for `attack`). Default: all but workload:.
+    #[arg(long, value_name = "GOAL")]
+    goal: Vec<String>,
+    /// Also start from this workload as if compromised (repeatable; `all` for every workload).
+    #[arg(long, value_name = "WORKLOAD")]
+    assume_breach: Vec<String>,
+    /// Do not start from internet-exposed workloads.
+    #[arg(long)]
+    no_internet: bool,
+    /// Do not start from the supply chain.
+    #[arg(long)]
+    no_supply_chain: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DocumentFormat {
+    Markdown,
+    Html,
+}
+
+/// Writes the threat-model document, with the attack analysis from the
+/// entry points and goals asked for (by default those of `attack`). Findings and reachable goals do not
+/// change the exit code (the document is the product); 2 when the
+/// configuration or the output cannot be used.
+fn run_report(args: ReportArgs) -> ExitCode {
+    let config = match load_config(args.config.as_ref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let options = ScanOptions {
+        paths: args.paths,
+        excludes: args.exclude,
+        strict: args.strict,
+        vulns: args.vulns,
+        platform: args.platform,
+        ..ScanOptions::default()
+    };
+    let mut goals = Vec::new();
+    for g in &args.goal {
+        match Goal::parse(g) {
+            Ok(goal) => goals.push(goal),
+            Err(e) => {
+                eprintln!("threatbox: {e}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+        }
+    }
+    let analysis = scan(&options, &config);
+    let attack_options = AttackOptions {
+        entries: EntryPoints {
+            internet: !args.no_internet,
+            supply_chain: !args.no_supply_chain,
+            assume_breach: args.assume_breach,
+        },
+        goals,
+    };
+    let result = attack::analyse(&analysis.system, &analysis.findings, &attack_options);
+    let summary = report::document::attack_view::from_analysis(&result);
+    let doc = report::document::build(&analysis, &analysis.system, &summary);
+    let rendered = match args.format {
+        DocumentFormat::Markdown => report::document::markdown::render(&doc),
+        DocumentFormat::Html => report::document::html::render(&doc),
+    };
+    match write_output(args.output.as_ref(), &rendered) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
 fn load_config(path: Option<&PathBuf>) -> Result<Config, ExitCode> {
     let config_path = path.cloned().or_else(|| {
         let p = PathBuf::from(".threatbox.toml");

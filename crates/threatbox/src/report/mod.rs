@@ -3,6 +3,7 @@
 pub mod attack;
 pub mod attack_paths;
 pub mod catalogue;
+pub mod document;
 pub mod json;
 pub mod sarif;
 pub mod text;

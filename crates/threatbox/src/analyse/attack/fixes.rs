@@ -17,7 +17,7 @@ const MAX_EXACT_SIZE: usize = 6;
 /// Rounds of path generation (each adds at least one new attack).
 const MAX_ROUNDS: usize = 64;
 /// Targets whose cheapest derivation is taken per round.
-const MAX_PATHS_PER_ROUND: usize = 5000;
+const MAX_PATHS_PER_ROUND: usize = 2000;
 /// Largest greedy set checked fix by fix for redundancy (one fixpoint each).
 const MAX_PRUNE: usize = 64;
 
@@ -60,7 +60,8 @@ fn any_reached(graph: &Graph, fixes: &BTreeSet<usize>, targets: &[NodeId]) -> bo
 /// repeat until the fixpoint reaches no target. With an exact solver the
 /// result is a minimum (each family is an attack any cut must hit).
 pub fn fix_set(graph: &Graph, targets: &[NodeId]) -> FixSet {
-    let mut families: BTreeSet<Vec<usize>> = BTreeSet::new();
+    let mut families: Vec<Vec<usize>> = Vec::new();
+    let mut seen: std::collections::HashSet<Vec<usize>> = std::collections::HashSet::new();
     let mut chosen: BTreeSet<usize> = BTreeSet::new();
     let mut exact = true;
     let mut uncuttable = false;
@@ -76,26 +77,41 @@ pub fn fix_set(graph: &Graph, targets: &[NodeId]) -> FixSet {
         }
         let before = families.len();
         let mut paths = Paths::new(graph);
-        for &t in reached.iter().take(MAX_PATHS_PER_ROUND) {
-            let fixes: Vec<usize> = paths
-                .cheapest(&r, t)
-                .into_iter()
-                .flat_map(|s| graph.steps[s as usize].premises.iter().copied())
-                .filter_map(|p| graph.node(p).fix())
-                .collect::<BTreeSet<usize>>()
-                .into_iter()
-                .collect();
-            if fixes.is_empty() {
-                uncuttable = true;
-                break;
+        // One family per reachable way into each target (not only its
+        // cheapest): a target reached by a hundred escapes yields a hundred
+        // families in one round instead of one per round.
+        let mut budget = MAX_PATHS_PER_ROUND;
+        'targets: for &t in &reached {
+            for &s in &graph.concluding[t as usize] {
+                if budget == 0 {
+                    break 'targets;
+                }
+                let step = &graph.steps[s as usize];
+                if !step.premises.iter().all(|&p| r.is_reached(p)) {
+                    continue;
+                }
+                budget -= 1;
+                let fixes: Vec<usize> = paths
+                    .via(&r, s)
+                    .into_iter()
+                    .flat_map(|s| graph.steps[s as usize].premises.iter().copied())
+                    .filter_map(|p| graph.node(p).fix())
+                    .collect::<BTreeSet<usize>>()
+                    .into_iter()
+                    .collect();
+                if fixes.is_empty() {
+                    uncuttable = true;
+                    break 'targets;
+                }
+                if seen.insert(fixes.clone()) {
+                    families.push(fixes);
+                }
             }
-            families.insert(fixes);
         }
         if uncuttable || families.len() == before {
             break;
         }
-        let all: Vec<Vec<usize>> = families.iter().cloned().collect();
-        let (hit, was_exact) = hitting_set(&all);
+        let (hit, was_exact) = hitting_set(&families);
         exact &= was_exact;
         chosen = hit.into_iter().collect();
     }

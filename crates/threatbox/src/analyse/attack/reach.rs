@@ -144,9 +144,21 @@ impl<'a> Paths<'a> {
 
     pub fn cheapest(&mut self, reach: &Reach, target: NodeId) -> Vec<u32> {
         self.epoch += 1;
+        self.walk(reach, vec![(target, false)])
+    }
+
+    /// A derivation ending with the step instance `step`: the cheapest
+    /// derivations of its premises, then the step.
+    pub fn via(&mut self, reach: &Reach, step: u32) -> Vec<u32> {
+        self.epoch += 1;
+        let premises = self.graph.steps[step as usize].premises.iter().rev();
+        let mut out = self.walk(reach, premises.map(|&p| (p, false)).collect());
+        out.push(step);
+        out
+    }
+
+    fn walk(&mut self, reach: &Reach, mut stack: Vec<(NodeId, bool)>) -> Vec<u32> {
         let mut out = Vec::new();
-        // Iterative post-order: (node, premises expanded?).
-        let mut stack = vec![(target, false)];
         while let Some((id, expanded)) = stack.pop() {
             let i = id as usize;
             let Some(step) = reach.best[i] else { continue };
