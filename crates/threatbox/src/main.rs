@@ -88,6 +88,9 @@ struct AttackArgs {
     /// Trivy / Grype JSON report to attach to the images (repeatable).
     #[arg(long, value_name = "FILE")]
     vulns: Vec<PathBuf>,
+    /// Attack trees to evaluate besides the catalogue's (TOML, see docs/attack-trees.md; repeatable).
+    #[arg(long, value_name = "FILE")]
+    trees: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -347,7 +350,9 @@ fn run_attack(args: AttackArgs) -> ExitCode {
         },
         goals,
     };
-    let result = attack::analyse(&analysis.system, &analysis.findings, &attack_options);
+    let mut result = attack::analyse(&analysis.system, &analysis.findings, &attack_options);
+    // A bad tree file is reported, the rest still evaluated.
+    let tree_errors = user_trees(&args.trees, &mut result);
     if args.timings {
         eprintln!(
             "threatbox: inputs and rules {:.3} s; attack analysis {:.3} s ({} nodes, {} step instances)",
@@ -369,10 +374,14 @@ fn run_attack(args: AttackArgs) -> ExitCode {
             );
         }
     }
-    if analysis
-        .diagnostics
-        .iter()
-        .any(|d| d.level == DiagnosticLevel::Error)
+    for e in &tree_errors {
+        eprintln!("threatbox: {e}");
+    }
+    if !tree_errors.is_empty()
+        || analysis
+            .diagnostics
+            .iter()
+            .any(|d| d.level == DiagnosticLevel::Error)
     {
         ExitCode::from(EXIT_ERROR)
     } else if result.reachable_goals().next().is_some() {
@@ -380,6 +389,30 @@ fn run_attack(args: AttackArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Reads and evaluates `--trees` files into `result.trees`; returns their
+/// problems.
+fn user_trees(paths: &[PathBuf], result: &mut attack::AttackAnalysis) -> Vec<String> {
+    let mut errors = Vec::new();
+    for path in paths {
+        let name = path.display().to_string();
+        // Bounded and checked like every input (size, NUL bytes, UTF-8).
+        let text = match threatbox::read_text(path) {
+            Ok((t, _)) => t,
+            Err(d) => {
+                errors.push(format!("{name}: cannot read the tree file: {}", d.message));
+                continue;
+            }
+        };
+        let (specs, problems) = attack::trees::parse(&name, &text);
+        errors.extend(problems.iter().map(ToString::to_string));
+        let mut cache = attack::fix_cache(&result.reach, &result.goals);
+        let evaluated =
+            attack::trees::evaluate_with(&result.graph, &result.reach, &specs, &mut cache);
+        result.trees.extend(evaluated);
+    }
+    errors
 }
 
 fn run_scan(args: ScanArgs) -> ExitCode {

@@ -16,6 +16,7 @@ pub mod graph;
 pub mod ground;
 pub mod reach;
 pub mod tree;
+pub mod trees;
 
 #[cfg(test)]
 mod tests;
@@ -204,6 +205,9 @@ pub struct AttackAnalysis {
     /// The fewest fixes that cut every goal that fixes can cut.
     pub plan: FixSet,
     pub entries: EntryPoints,
+    /// Attack trees written as data: the catalogue's, then any the user
+    /// added (`--trees`).
+    pub trees: Vec<trees::TreeResult>,
 }
 
 impl AttackAnalysis {
@@ -243,6 +247,12 @@ pub fn analyse(system: &System, findings: &[Finding], options: &AttackOptions) -
         .flat_map(|r| r.targets.iter().copied())
         .collect();
     let plan = fix_set(graph, &cuttable);
+    let trees = trees::evaluate_with(
+        graph,
+        &reach,
+        trees::catalogue(),
+        &mut fix_cache(&reach, &results),
+    );
     let ground::Grounded {
         graph,
         workload_keys,
@@ -255,6 +265,7 @@ pub fn analyse(system: &System, findings: &[Finding], options: &AttackOptions) -
         goals: results,
         plan,
         entries: options.entries.clone(),
+        trees,
     }
 }
 
@@ -345,4 +356,13 @@ fn analyse_goal(
         fixes,
         tree,
     }
+}
+
+/// The goals' fix sets, for the attack trees' privilege leaves to reuse.
+pub fn fix_cache(reach: &Reach, goals: &[GoalResult]) -> trees::FixCache {
+    let mut cache = trees::FixCache::default();
+    for g in goals.iter().filter(|g| g.reachable) {
+        cache.insert(reach, &g.targets, &g.fixes);
+    }
+    cache
 }

@@ -97,6 +97,7 @@ pub fn value(attack: &AttackAnalysis) -> Value {
         "fixes": graph.fixes,
         "goals": goals,
         "plan": fix_set(&attack.plan),
+        "trees": super::trees::json(&attack.trees),
     })
 }
 

@@ -5,6 +5,7 @@ pub mod dot;
 pub mod json;
 pub mod mermaid;
 pub mod text;
+pub mod trees;
 
 use crate::analyse::Analysis;
 use crate::analyse::attack::AttackAnalysis;

@@ -75,6 +75,7 @@ pub fn render(analysis: &Analysis, attack: &AttackAnalysis) -> String {
             );
         }
     }
+    super::trees::text(&mut out, graph, &attack.trees);
     out
 }
 
