@@ -18,6 +18,10 @@ const MAX_EXACT_SIZE: usize = 6;
 const MAX_ROUNDS: usize = 64;
 /// Targets whose cheapest derivation is taken per round.
 const MAX_PATHS_PER_ROUND: usize = 2000;
+/// Attack families after which the search stops (reported as not
+/// verified): bounds time on huge clusters, where such a goal needs
+/// thousands of fixes anyway.
+const MAX_FAMILIES: usize = 20_000;
 /// Largest greedy set checked fix by fix for redundancy (one fixpoint each).
 const MAX_PRUNE: usize = 64;
 
@@ -114,6 +118,9 @@ pub fn fix_set(graph: &Graph, targets: &[NodeId]) -> FixSet {
         let (hit, was_exact) = hitting_set(&families);
         exact &= was_exact;
         chosen = hit.into_iter().collect();
+        if families.len() > MAX_FAMILIES {
+            break;
+        }
     }
     let verified = !uncuttable && !any_reached(graph, &chosen, targets);
     if verified && !exact && chosen.len() <= MAX_PRUNE {
