@@ -70,6 +70,22 @@ fn names_workload(name: &str, key: &str, w: &Workload) -> bool {
     name == key || name == w.name || name == ns_name
 }
 
+/// Whether a workload is given the Secret `name` (environment or volume).
+fn uses_secret(w: &Workload, name: &str) -> bool {
+    use crate::model::runtime::{EnvValue, MountSource};
+    w.containers.iter().any(|c| {
+        c.env
+            .iter()
+            .any(|e| matches!(&e.value, EnvValue::SecretRef(s) if s == name))
+            || c.mounts
+                .iter()
+                .any(|m| matches!(&m.source, MountSource::Secret(s) if s == name))
+    }) || w
+        .volumes
+        .iter()
+        .any(|v| matches!(&v.source, MountSource::Secret(s) if s == name))
+}
+
 /// What the attacker is after.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Goal {
@@ -82,6 +98,9 @@ pub enum Goal {
     ImageTamper,
     /// Code execution in a named workload.
     Workload(String),
+    /// Reading one Secret, `namespace/name` (`default/name` when only a
+    /// name is given).
+    Secret(String),
 }
 
 impl Goal {
@@ -104,11 +123,21 @@ impl Goal {
             "host-disclosure" => Goal::HostDisclosure,
             "node-dos" => Goal::NodeDos,
             "image-tamper" => Goal::ImageTamper,
-            other => match other.strip_prefix("workload:") {
-                Some(name) if !name.is_empty() => Goal::Workload(name.to_string()),
+            other => match (
+                other.strip_prefix("workload:"),
+                other.strip_prefix("secret:"),
+            ) {
+                (Some(name), _) if !name.is_empty() => Goal::Workload(name.to_string()),
+                (_, Some(name)) if !name.is_empty() && !name.ends_with('/') => {
+                    if name.contains('/') {
+                        Goal::Secret(name.to_string())
+                    } else {
+                        Goal::Secret(format!("default/{name}"))
+                    }
+                }
                 _ => {
                     return Err(format!(
-                        "unknown goal `{other}`: expected cluster-admin, node-root, secrets, api-access, host-disclosure, node-dos, image-tamper or workload:NAME"
+                        "unknown goal `{other}`: expected cluster-admin, node-root, secrets, api-access, host-disclosure, node-dos, image-tamper, workload:NAME or secret:NAMESPACE/NAME"
                     ));
                 }
             },
@@ -125,6 +154,7 @@ impl Goal {
             Goal::NodeDos => "node-dos".into(),
             Goal::ImageTamper => "image-tamper".into(),
             Goal::Workload(w) => format!("workload:{w}"),
+            Goal::Secret(s) => format!("secret:{s}"),
         }
     }
 
@@ -140,6 +170,7 @@ impl Goal {
             Goal::NodeDos => "Deny service of a node or host".into(),
             Goal::ImageTamper => "Tamper with a deployed image".into(),
             Goal::Workload(w) => format!("Run code in workload {w}"),
+            Goal::Secret(s) => format!("Read secret {s}"),
         }
     }
 
@@ -163,6 +194,27 @@ impl Goal {
                 .filter(|(i, w)| names_workload(name, &grounded.workload_keys[*i], w))
                 .map(|(i, _)| grounded.exec[i])
                 .collect(),
+            Goal::Secret(name) => {
+                // Whoever reads the namespace's secrets through the API, or
+                // runs code in a workload given this secret.
+                let (ns, secret) = name.split_once('/').unwrap_or(("default", name));
+                let mut targets: Vec<NodeId> = [ns, "*"]
+                    .iter()
+                    .filter_map(|scope| graph.find_privilege(PrivKind::ReadSecrets, scope))
+                    .collect();
+                for (i, w) in system.workloads.iter().enumerate() {
+                    if w.namespace.as_deref().unwrap_or("default") != ns || !uses_secret(w, secret)
+                    {
+                        continue;
+                    }
+                    if let Some(t) =
+                        graph.find_privilege(PrivKind::SecretRead, &grounded.workload_keys[i])
+                    {
+                        targets.push(t);
+                    }
+                }
+                targets
+            }
         }
     }
 }

@@ -456,3 +456,55 @@ fn unreachable_without_entry_points() {
     assert!(reachable(&result).is_empty());
     assert!(result.goals.iter().all(|g| g.fixes.fixes.is_empty()));
 }
+
+#[test]
+fn a_named_secret_is_reached_through_the_workload_that_holds_it_only() {
+    let files = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: db, namespace: shop}
+spec:
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      automountServiceAccountToken: false
+      containers:
+      - name: db
+        image: db@sha256:4f5ca1c8b7abe2bd1162e629cafbd824c303b98954b1a168a6e5c45c7e6e1d9b
+        env:
+        - name: PASSWORD
+          valueFrom: {secretKeyRef: {name: db-password, key: password}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      automountServiceAccountToken: false
+      containers:
+      - name: web
+        image: web@sha256:4f5ca1c8b7abe2bd1162e629cafbd824c303b98954b1a168a6e5c45c7e6e1d9b
+";
+    let run = |breach: &str, goal: &str| {
+        let system = system(&[("shop.yaml", files)]);
+        let findings = crate::analyse::run_rules(&system, &Config::default(), &rules::all());
+        let options = AttackOptions {
+            entries: EntryPoints {
+                internet: false,
+                supply_chain: false,
+                assume_breach: vec![breach.to_string()],
+            },
+            goals: vec![Goal::parse(goal).unwrap()],
+        };
+        analyse(&system, &findings, &options).goals[0].reachable
+    };
+    assert!(run("shop/db", "secret:shop/db-password"));
+    assert!(!run("shop/web", "secret:shop/db-password"));
+    assert!(!run("shop/db", "secret:shop/other"));
+    assert!(Goal::parse("secret:").is_err());
+    assert_eq!(Goal::parse("secret:x").unwrap().id(), "secret:default/x");
+}
