@@ -32,7 +32,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Find threats in Dockerfiles (and, later, compose files and manifests).
+    /// Find threats in Dockerfiles, compose files, Kubernetes manifests, image archives and Docker settings.
     Scan(ScanArgs),
     /// List the rule catalogue.
     Rules {
@@ -50,67 +50,15 @@ enum Command {
     },
 }
 
+/// What to read: shared by `scan`, `attack` and `report`.
 #[derive(clap::Args)]
-struct AttackArgs {
-    /// Files or directories to analyse.
+struct InputArgs {
+    /// Files or directories to read.
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
-    #[arg(long, short, value_enum, default_value = "text")]
-    format: AttackFormat,
-    /// Write the report here instead of standard output.
-    #[arg(long, short)]
-    output: Option<PathBuf>,
-    /// Goal to analyse (repeatable): cluster-admin, node-root, secrets, api-access,
-    /// host-disclosure, node-dos, image-tamper or workload:NAME. Default: all but workload:.
-    #[arg(long, value_name = "GOAL")]
-    goal: Vec<String>,
-    /// Also start from this workload as if compromised (repeatable; `all` for every workload).
-    #[arg(long, value_name = "WORKLOAD")]
-    assume_breach: Vec<String>,
-    /// Do not start from internet-exposed workloads.
-    #[arg(long)]
-    no_internet: bool,
-    /// Do not start from the supply chain (mutable tags, untrusted registries, unverified build inputs).
-    #[arg(long)]
-    no_supply_chain: bool,
-    /// Print how long reading the inputs and the attack analysis took (standard error).
-    #[arg(long)]
-    timings: bool,
     /// Configuration file (default: .threatbox.toml in the current directory, if present).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Ignore every suppression.
-    #[arg(long)]
-    strict: bool,
-    /// Skip paths matching this glob (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    exclude: Vec<String>,
-    /// Trivy / Grype JSON report to attach to the images (repeatable).
-    #[arg(long, value_name = "FILE")]
-    vulns: Vec<PathBuf>,
-    /// Attack trees to evaluate besides the catalogue's (TOML, see docs/attack-trees.md; repeatable).
-    #[arg(long, value_name = "FILE")]
-    trees: Vec<PathBuf>,
-}
-
-#[derive(clap::Args)]
-struct ScanArgs {
-    /// Files or directories to scan.
-    #[arg(default_value = ".")]
-    paths: Vec<PathBuf>,
-    #[arg(long, short, value_enum, default_value = "text")]
-    format: Format,
-    /// Write the report here instead of standard output.
-    #[arg(long, short)]
-    output: Option<PathBuf>,
-    /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, value_enum)]
-    fail_on: Option<Severity>,
-    /// Configuration file (default: .threatbox.toml in the current directory, if present).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "auto")]
-    color: ColorChoice,
     /// Ignore every suppression (inline comments and config entries).
     #[arg(long)]
     strict: bool,
@@ -125,6 +73,98 @@ struct ScanArgs {
     /// multi-platform image archive only this one is read.
     #[arg(long, value_name = "OS/ARCH")]
     platform: Option<String>,
+}
+
+impl InputArgs {
+    /// The configuration and the scan options these arguments ask for.
+    fn resolve(self) -> Result<(Config, ScanOptions), ExitCode> {
+        let config = load_config(self.config.as_ref())?;
+        let options = ScanOptions {
+            paths: self.paths,
+            excludes: self.exclude,
+            strict: self.strict,
+            platform: self.platform,
+            vulns: self.vulns,
+            ..ScanOptions::default()
+        };
+        Ok((config, options))
+    }
+}
+
+/// Entry points and goals: shared by `attack` and `report`.
+#[derive(clap::Args)]
+struct AttackModelArgs {
+    /// Goal to analyse (repeatable): cluster-admin, node-root, secrets, api-access,
+    /// host-disclosure, node-dos, image-tamper, workload:NAME or secret:NAMESPACE/NAME.
+    /// Default: all but workload: and secret:.
+    #[arg(long, value_name = "GOAL")]
+    goal: Vec<String>,
+    /// Also start from this workload as if compromised (repeatable; `all` for every workload).
+    #[arg(long, value_name = "WORKLOAD")]
+    assume_breach: Vec<String>,
+    /// Do not start from internet-exposed workloads.
+    #[arg(long)]
+    no_internet: bool,
+    /// Do not start from the supply chain (mutable tags, untrusted registries, unverified build inputs).
+    #[arg(long)]
+    no_supply_chain: bool,
+}
+
+impl AttackModelArgs {
+    fn options(self) -> Result<AttackOptions, ExitCode> {
+        let goals = self
+            .goal
+            .iter()
+            .map(|g| Goal::parse(g))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                eprintln!("threatbox: {e}");
+                ExitCode::from(EXIT_ERROR)
+            })?;
+        Ok(AttackOptions {
+            entries: EntryPoints {
+                internet: !self.no_internet,
+                supply_chain: !self.no_supply_chain,
+                assume_breach: self.assume_breach,
+            },
+            goals,
+        })
+    }
+}
+
+#[derive(clap::Args)]
+struct AttackArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    model: AttackModelArgs,
+    #[arg(long, short, value_enum, default_value = "text")]
+    format: AttackFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Attack trees to evaluate besides the catalogue's (TOML, see docs/attack-trees.md; repeatable).
+    #[arg(long, value_name = "FILE")]
+    trees: Vec<PathBuf>,
+    /// Print how long reading the inputs and the attack analysis took (standard error).
+    #[arg(long)]
+    timings: bool,
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[arg(long, short, value_enum, default_value = "text")]
+    format: Format,
+    /// Write the report here instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum)]
+    fail_on: Option<Severity>,
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
     /// Leave the attack paths out of JSON and SARIF reports (faster on huge clusters).
     #[arg(long)]
     no_attack_paths: bool,
@@ -190,44 +230,17 @@ fn main() -> ExitCode {
     }
 }
 
-/// The configuration named, else `.threatbox.toml` when present.
 #[derive(clap::Args)]
 struct ReportArgs {
-    /// Files or directories to analyse.
-    #[arg(default_value = ".")]
-    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    model: AttackModelArgs,
     #[arg(long, short, value_enum, default_value = "markdown")]
     format: DocumentFormat,
     /// Write the document here instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Configuration file (default: .threatbox.toml in the current directory, if present).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Ignore every suppression (inline comments and config entries).
-    #[arg(long)]
-    strict: bool,
-    /// Skip paths matching this glob (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    exclude: Vec<String>,
-    /// Trivy / Grype JSON report to attach to the images (repeatable).
-    #[arg(long, value_name = "FILE")]
-    vulns: Vec<PathBuf>,
-    /// Platform the images should be built for (`linux/amd64`).
-    #[arg(long, value_name = "OS/ARCH")]
-    platform: Option<String>,
-    /// Attacker goal for the attack trees (repeatable; as for `attack`). Default: all but workload:.
-    #[arg(long, value_name = "GOAL")]
-    goal: Vec<String>,
-    /// Also start from this workload as if compromised (repeatable; `all` for every workload).
-    #[arg(long, value_name = "WORKLOAD")]
-    assume_breach: Vec<String>,
-    /// Do not start from internet-exposed workloads.
-    #[arg(long)]
-    no_internet: bool,
-    /// Do not start from the supply chain.
-    #[arg(long)]
-    no_supply_chain: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -241,37 +254,15 @@ enum DocumentFormat {
 /// change the exit code (the document is the product); 2 when the
 /// configuration or the output cannot be used.
 fn run_report(args: ReportArgs) -> ExitCode {
-    let config = match load_config(args.config.as_ref()) {
-        Ok(c) => c,
+    let (config, options) = match args.input.resolve() {
+        Ok(x) => x,
         Err(code) => return code,
     };
-    let options = ScanOptions {
-        paths: args.paths,
-        excludes: args.exclude,
-        strict: args.strict,
-        vulns: args.vulns,
-        platform: args.platform,
-        ..ScanOptions::default()
+    let attack_options = match args.model.options() {
+        Ok(o) => o,
+        Err(code) => return code,
     };
-    let mut goals = Vec::new();
-    for g in &args.goal {
-        match Goal::parse(g) {
-            Ok(goal) => goals.push(goal),
-            Err(e) => {
-                eprintln!("threatbox: {e}");
-                return ExitCode::from(EXIT_ERROR);
-            }
-        }
-    }
     let analysis = scan(&options, &config);
-    let attack_options = AttackOptions {
-        entries: EntryPoints {
-            internet: !args.no_internet,
-            supply_chain: !args.no_supply_chain,
-            assume_breach: args.assume_breach,
-        },
-        goals,
-    };
     let result = attack::analyse(&analysis.system, &analysis.findings, &attack_options);
     let summary = report::document::attack_view::from_analysis(&result);
     let doc = report::document::build(&analysis, &analysis.system, &summary);
@@ -285,6 +276,7 @@ fn run_report(args: ReportArgs) -> ExitCode {
     }
 }
 
+/// The configuration named, else `.threatbox.toml` when present.
 fn load_config(path: Option<&PathBuf>) -> Result<Config, ExitCode> {
     let config_path = path.cloned().or_else(|| {
         let p = PathBuf::from(".threatbox.toml");
@@ -318,38 +310,17 @@ fn write_output(path: Option<&PathBuf>, rendered: &str) -> Result<(), ExitCode> 
 }
 
 fn run_attack(args: AttackArgs) -> ExitCode {
-    let config = match load_config(args.config.as_ref()) {
-        Ok(c) => c,
+    let (config, options) = match args.input.resolve() {
+        Ok(x) => x,
         Err(code) => return code,
     };
-    let mut goals = Vec::new();
-    for g in &args.goal {
-        match Goal::parse(g) {
-            Ok(goal) => goals.push(goal),
-            Err(e) => {
-                eprintln!("threatbox: {e}");
-                return ExitCode::from(EXIT_ERROR);
-            }
-        }
-    }
-    let options = ScanOptions {
-        paths: args.paths,
-        excludes: args.exclude,
-        strict: args.strict,
-        vulns: args.vulns,
-        ..ScanOptions::default()
+    let attack_options = match args.model.options() {
+        Ok(o) => o,
+        Err(code) => return code,
     };
     let started = std::time::Instant::now();
     let analysis = scan(&options, &config);
     let scanned = started.elapsed();
-    let attack_options = AttackOptions {
-        entries: EntryPoints {
-            internet: !args.no_internet,
-            supply_chain: !args.no_supply_chain,
-            assume_breach: args.assume_breach,
-        },
-        goals,
-    };
     let mut result = attack::analyse(&analysis.system, &analysis.findings, &attack_options);
     // A bad tree file is reported, the rest still evaluated.
     let tree_errors = user_trees(&args.trees, &mut result);
@@ -426,19 +397,11 @@ fn run_scan(args: ScanArgs) -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     }
-    let config = match load_config(args.config.as_ref()) {
-        Ok(c) => c,
+    let (config, mut options) = match args.input.resolve() {
+        Ok(x) => x,
         Err(code) => return code,
     };
-    let options = ScanOptions {
-        paths: args.paths,
-        excludes: args.exclude,
-        strict: args.strict,
-        platform: args.platform,
-        vulns: args.vulns,
-        attack_paths: !args.no_attack_paths && args.format != Format::Text,
-        ..ScanOptions::default()
-    };
+    options.attack_paths = !args.no_attack_paths && args.format != Format::Text;
     let analysis = scan(&options, &config);
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
