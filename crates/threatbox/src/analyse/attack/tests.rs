@@ -8,10 +8,16 @@ use crate::analyse::rules;
 use crate::analyse::rules::testing::system;
 use crate::config::Config;
 
-/// Grounds and analyses the files, starting from the given breach only.
-fn attack_on(files: &[(&str, &str)], breach: &[&str]) -> (System, AttackAnalysis) {
+/// Grounds and analyses the files with every rule's findings linked.
+fn analysed(files: &[(&str, &str)], options: &AttackOptions) -> (System, AttackAnalysis) {
     let system = system(files);
     let findings = crate::analyse::run_rules(&system, &Config::default(), &rules::all());
+    let result = analyse(&system, &findings, options);
+    (system, result)
+}
+
+/// Grounds and analyses the files, starting from the given breach only.
+fn attack_on(files: &[(&str, &str)], breach: &[&str]) -> (System, AttackAnalysis) {
     let options = AttackOptions {
         entries: EntryPoints {
             internet: false,
@@ -20,8 +26,15 @@ fn attack_on(files: &[(&str, &str)], breach: &[&str]) -> (System, AttackAnalysis
         },
         goals: Vec::new(),
     };
-    let result = analyse(&system, &findings, &options);
-    (system, result)
+    analysed(files, &options)
+}
+
+/// The step ids of a goal's cheapest path.
+fn path_steps<'a>(result: &'a AttackAnalysis, goal: &GoalResult) -> Vec<&'a str> {
+    goal.path
+        .iter()
+        .map(|&s| result.graph.steps[s as usize].meta().id.as_str())
+        .collect()
 }
 
 fn reachable(result: &AttackAnalysis) -> BTreeSet<String> {
@@ -177,11 +190,7 @@ fn privileged_escape_points_at_the_privileged_line_of_each_kind() {
             .iter()
             .find(|g| g.goal == Goal::NodeRoot)
             .unwrap();
-        let steps: Vec<&str> = goal
-            .path
-            .iter()
-            .map(|&s| result.graph.steps[s as usize].meta().id.as_str())
-            .collect();
+        let steps = path_steps(&result, goal);
         assert_eq!(steps, ["assumed-breach", "escape-privileged"], "{kind}");
         let privileged_line = text
             .lines()
@@ -258,8 +267,6 @@ spec:
 
 #[test]
 fn the_seeds_tree_shell_token_api_without_authorisation_gives_the_cluster() {
-    let system = system(&[("cluster.yaml", SEED_TREE)]);
-    let findings = crate::analyse::run_rules(&system, &Config::default(), &rules::all());
     let options = AttackOptions {
         entries: EntryPoints {
             internet: true,
@@ -268,14 +275,10 @@ fn the_seeds_tree_shell_token_api_without_authorisation_gives_the_cluster() {
         },
         goals: vec![Goal::ClusterAdmin],
     };
-    let result = analyse(&system, &findings, &options);
+    let (_, result) = analysed(&[("cluster.yaml", SEED_TREE)], &options);
     let goal = &result.goals[0];
     assert!(goal.reachable);
-    let steps: Vec<&str> = goal
-        .path
-        .iter()
-        .map(|&s| result.graph.steps[s as usize].meta().id.as_str())
-        .collect();
+    let steps = path_steps(&result, goal);
     assert_eq!(
         steps,
         [
@@ -355,11 +358,7 @@ spec:
         .find(|g| g.goal == Goal::Secrets)
         .unwrap();
     assert!(goal.reachable);
-    let steps: Vec<&str> = goal
-        .path
-        .iter()
-        .map(|&s| result.graph.steps[s as usize].meta().id.as_str())
-        .collect();
+    let steps = path_steps(&result, goal);
     assert_eq!(
         steps,
         [
@@ -396,19 +395,13 @@ services:
     mem_limit: 256m
     pids_limit: 100
 ";
-    let system = system(&[("compose.yaml", compose)]);
-    let findings = crate::analyse::run_rules(&system, &Config::default(), &rules::all());
-    let result = analyse(&system, &findings, &AttackOptions::default());
+    let (_, result) = analysed(&[("compose.yaml", compose)], &AttackOptions::default());
     let goal = result
         .goals
         .iter()
         .find(|g| g.goal == Goal::NodeRoot)
         .unwrap();
-    let steps: Vec<&str> = goal
-        .path
-        .iter()
-        .map(|&s| result.graph.steps[s as usize].meta().id.as_str())
-        .collect();
+    let steps = path_steps(&result, goal);
     assert_eq!(steps, ["exploit-exposed-service", "escape-runtime-socket"]);
     let fix = &result.graph.fixes[goal.fixes.fixes[0]];
     assert_eq!((fix.code, fix.location.start_line), ("TB402", 6));
@@ -490,8 +483,6 @@ spec:
         image: web@sha256:4f5ca1c8b7abe2bd1162e629cafbd824c303b98954b1a168a6e5c45c7e6e1d9b
 ";
     let run = |breach: &str, goal: &str| {
-        let system = system(&[("shop.yaml", files)]);
-        let findings = crate::analyse::run_rules(&system, &Config::default(), &rules::all());
         let options = AttackOptions {
             entries: EntryPoints {
                 internet: false,
@@ -500,7 +491,7 @@ spec:
             },
             goals: vec![Goal::parse(goal).unwrap()],
         };
-        analyse(&system, &findings, &options).goals[0].reachable
+        analysed(&[("shop.yaml", files)], &options).1.goals[0].reachable
     };
     assert!(run("shop/db", "secret:shop/db-password"));
     assert!(!run("shop/web", "secret:shop/db-password"));
