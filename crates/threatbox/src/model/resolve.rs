@@ -15,6 +15,7 @@ pub fn resolve(system: &mut System) {
     apply_image_users(system);
     link_image_archives(system);
     apply_archive_users(system);
+    apply_archive_env(system);
     link_vulnerability_reports(system);
     resolve_service_account_tokens(system);
     resolve_cluster(system);
@@ -203,6 +204,29 @@ fn apply_archive_users(system: &mut System) {
                     super::compose::apply_user(c, user, archive.location());
                 }
                 _ => {}
+            }
+        }
+    }
+}
+
+/// A container's environment starts with its image's `Env`: the variables
+/// the real image sets (secrets included) are the container's too, unless
+/// the manifest sets the same name. Located at the archive.
+fn apply_archive_env(system: &mut System) {
+    for w in &mut system.workloads {
+        for c in &mut w.containers {
+            let Some(archive) = c.image_archive.and_then(|i| system.image_archives.get(i)) else {
+                continue;
+            };
+            for (name, value) in &archive.config.env {
+                if c.env.iter().any(|e| &e.name == name) {
+                    continue;
+                }
+                c.env.push(super::runtime::EnvVar {
+                    name: name.clone(),
+                    value: super::runtime::EnvValue::Literal(value.clone()),
+                    location: archive.location(),
+                });
             }
         }
     }
@@ -450,6 +474,33 @@ mod archive_tests {
         );
         assert_eq!(c(1).image_archive, None, "other tag");
         assert_eq!(c(2).image_archive, Some(0), "by manifest digest");
+    }
+
+    #[test]
+    fn image_env_flows_into_the_container_unless_the_manifest_sets_it() {
+        let s = system(&[(
+            "compose.yaml",
+            "services:\n  api:\n    image: api:1\n    environment:\n      MODE: prod\n",
+        )]);
+        let mut a = archive(&["api:1"], None);
+        a.config.env = vec![
+            ("MODE".into(), "debug".into()),
+            ("DB_PASSWORD".into(), "from-the-image".into()),
+        ];
+        let s = with_archives(s, vec![a], vec![]);
+        let env = &s.workloads[0].containers[0].env;
+        let mode: Vec<_> = env.iter().filter(|e| e.name == "MODE").collect();
+        assert_eq!(mode.len(), 1);
+        assert_eq!(
+            mode[0].value,
+            crate::model::runtime::EnvValue::Literal("prod".into())
+        );
+        let db = env.iter().find(|e| e.name == "DB_PASSWORD").unwrap();
+        assert_eq!(
+            db.value,
+            crate::model::runtime::EnvValue::Literal("from-the-image".into())
+        );
+        assert_eq!(&*db.location.path, "images/api.tar");
     }
 
     #[test]
