@@ -102,6 +102,8 @@ fn cluster_control_is_reachable_through_the_orchestrator_in_every_format() {
         let s = String::from_utf8(out.stdout).unwrap();
         assert!(s.contains("Control the cluster API"), "{format}");
         assert!(s.contains("reachable"), "{format}");
+        // The catalogue trees are drawn too, after the goals' trees.
+        assert!(s.contains("tree seed-kubernetes"), "{format}");
     }
 }
 

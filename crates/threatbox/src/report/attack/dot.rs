@@ -44,6 +44,22 @@ pub fn render(attack: &AttackAnalysis) -> String {
         node(&mut out, &format!("g{g}_"), &goal.tree);
         out.push_str("  }\n");
     }
+    for (t, tree) in attack.trees.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  subgraph cluster_t{t} {{\n    label=\"tree {}: {}{}\";\n    color={};",
+            escape(&tree.id),
+            escape(&tree.title),
+            if tree.reachable {
+                " (reachable)"
+            } else {
+                " (not reachable)"
+            },
+            if tree.reachable { "red" } else { "grey" }
+        );
+        node(&mut out, &format!("t{t}_"), &super::drawable(tree));
+        out.push_str("  }\n");
+    }
     out.push_str("}\n");
     out
 }

@@ -50,6 +50,21 @@ pub fn render(attack: &AttackAnalysis) -> String {
         node(&mut out, &format!("g{g}"), &goal.tree);
         out.push_str("  end\n");
     }
+    for (t, tree) in attack.trees.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  subgraph tree{t}[\"tree {}: {}{}\"]",
+            escape(&tree.id),
+            escape(&tree.title),
+            if tree.reachable {
+                " — reachable"
+            } else {
+                " — not reachable"
+            }
+        );
+        node(&mut out, &format!("t{t}"), &super::drawable(tree));
+        out.push_str("  end\n");
+    }
     out
 }
 
