@@ -14,8 +14,8 @@ use super::reach::Reach;
 
 /// Attacks kept per node while propagating.
 pub const KEEP: usize = 8;
-/// Attacks of each premise combined per step.
-const COMBINE: usize = 3;
+/// Attacks of each premise combined per step when listing the cheapest.
+pub const COMBINE: usize = 3;
 /// Evaluations per step on average before the search stops (bounds time on
 /// large graphs; the result then says it may be incomplete).
 const EVALUATIONS_PER_STEP: usize = 8;
@@ -126,6 +126,7 @@ pub fn minimal_attacks(
     reach: &Reach,
     relevant: &[bool],
     keep: usize,
+    combine: usize,
 ) -> (Vec<Vec<Attack>>, bool) {
     let n = graph.nodes.len();
     let mut sets: Vec<Vec<Attack>> = vec![Vec::new(); n];
@@ -157,6 +158,7 @@ pub fn minimal_attacks(
         .saturating_mul(EVALUATIONS_PER_STEP)
         .min(MAX_EVALUATIONS);
     let mut exhausted = false;
+    let mut truncated = false;
     while let Some(Reverse((_, s))) = queue.pop() {
         let s = s as usize;
         queued[s] = false;
@@ -176,9 +178,12 @@ pub fn minimal_attacks(
                 combos.clear();
                 break;
             }
-            let mut next = Vec::with_capacity(combos.len() * options.len().min(COMBINE));
+            // Only the cheapest few of each premise are combined: attacks
+            // using the others may be missed, which the result then says.
+            truncated |= options.len() > combine;
+            let mut next = Vec::with_capacity(combos.len() * options.len().min(combine));
             for c in &combos {
-                for o in options.iter().take(COMBINE) {
+                for o in options.iter().take(combine) {
                     next.push(c.union(o));
                 }
             }
@@ -205,7 +210,7 @@ pub fn minimal_attacks(
             }
         }
     }
-    (sets, exhausted)
+    (sets, exhausted || truncated)
 }
 
 /// Nodes from which some of `targets` can be derived (backwards over steps).

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use crate::analyse::finding::Finding;
 use crate::model::System;
 use crate::model::runtime::Workload;
-use attacks::{Attack, KEEP, minimal_attacks, relevant_to, success_probability};
+use attacks::{Attack, COMBINE, KEEP, minimal_attacks, relevant_to, success_probability};
 use catalogue::Difficulty;
 use fixes::{FixSet, fix_set};
 use graph::{Graph, NodeId, PrivKind};
@@ -239,6 +239,11 @@ pub struct GoalResult {
     pub attacks: Vec<Attack>,
     /// More minimal attacks may exist than are listed.
     pub attacks_capped: bool,
+    /// How many minimal attacks there are in all, counted with a wider cap
+    /// on graphs small enough for it; `None` on large graphs.
+    pub attack_count: Option<usize>,
+    /// The count is a lower bound (the wider cap was reached too).
+    pub attack_count_capped: bool,
     pub min_cost: Option<u64>,
     pub min_difficulty: Option<Difficulty>,
     pub probability: f64,
@@ -284,14 +289,29 @@ pub fn analyse(system: &System, findings: &[Finding], options: &AttackOptions) -
     // Minimal attacks once for every goal's targets.
     let all_targets: Vec<NodeId> = targets.iter().flatten().copied().collect();
     let relevant = relevant_to(graph, &all_targets);
-    let (sets, exhausted) = minimal_attacks(graph, &reach, &relevant, KEEP);
+    let (sets, exhausted) = minimal_attacks(graph, &reach, &relevant, KEEP, COMBINE);
+    // On graphs of ordinary size, a second pass with a wider cap counts the
+    // attacks the listing leaves out.
+    let wide = (graph.steps.len() <= COUNT_GRAPH_LIMIT)
+        .then(|| minimal_attacks(graph, &reach, &relevant, COUNT_KEEP, COUNT_COMBINE));
     // Goals are independent: analysed in parallel, results in goal order.
     let results: Vec<GoalResult> = goals
         .into_iter()
         .zip(targets)
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|(goal, targets)| analyse_goal(graph, &reach, (&sets, exhausted), goal, targets))
+        .map(|(goal, targets)| {
+            let counted = wide.as_ref().map(|(wide, exhausted)| {
+                let (n, capped) = count_attacks(graph, &reach, wide, &targets);
+                (n, capped || *exhausted)
+            });
+            let mut result = analyse_goal(graph, &reach, (&sets, exhausted), goal, targets);
+            if result.reachable {
+                result.attack_count = counted.map(|(n, _)| n);
+                result.attack_count_capped = counted.is_none_or(|(_, capped)| capped);
+            }
+            result
+        })
         .collect();
     let cuttable: Vec<NodeId> = results
         .iter()
@@ -321,6 +341,52 @@ pub fn analyse(system: &System, findings: &[Finding], options: &AttackOptions) -
     }
 }
 
+/// Graphs up to this many step instances get their attacks counted.
+const COUNT_GRAPH_LIMIT: usize = 20_000;
+/// Attacks kept per node when counting.
+const COUNT_KEEP: usize = 256;
+/// Attacks of each premise combined per step when counting.
+const COUNT_COMBINE: usize = 16;
+/// Attacks of all targets compared for minimality when counting.
+const COUNT_LIMIT: usize = 2048;
+
+/// The number of minimal attacks reaching any of `targets`, from lists
+/// kept with a wide cap; `true` when it is a lower bound.
+fn count_attacks(
+    graph: &Graph,
+    reach: &Reach,
+    sets: &[Vec<Attack>],
+    targets: &[NodeId],
+) -> (usize, bool) {
+    let mut capped = false;
+    let mut all: Vec<&Attack> = Vec::new();
+    for &t in targets {
+        if !reach.is_reached(t) {
+            continue;
+        }
+        capped |= sets[t as usize].len() >= COUNT_KEEP;
+        all.extend(&sets[t as usize]);
+    }
+    all.sort_by_key(|a| (a.facts.len() + a.steps.len(), a.cost(graph)));
+    all.dedup();
+    if all.len() > COUNT_LIMIT {
+        all.truncate(COUNT_LIMIT);
+        capped = true;
+    }
+    // Smaller sets first: an attack is minimal when no kept one is inside it.
+    let mut kept: Vec<&Attack> = Vec::new();
+    for a in all {
+        let contains = |k: &&Attack| {
+            k.facts.iter().all(|f| a.facts.binary_search(f).is_ok())
+                && k.steps.iter().all(|s| a.steps.binary_search(s).is_ok())
+        };
+        if !kept.iter().any(contains) {
+            kept.push(a);
+        }
+    }
+    (kept.len(), capped)
+}
+
 fn analyse_goal(
     graph: &Graph,
     reach: &Reach,
@@ -344,6 +410,8 @@ fn analyse_goal(
             path: Vec::new(),
             attacks: Vec::new(),
             attacks_capped: false,
+            attack_count: Some(0),
+            attack_count_capped: false,
             min_cost: None,
             min_difficulty: None,
             probability: 0.0,
@@ -401,6 +469,8 @@ fn analyse_goal(
         path,
         attacks,
         attacks_capped,
+        attack_count: None,
+        attack_count_capped: false,
         min_cost,
         min_difficulty,
         probability,

@@ -499,3 +499,35 @@ spec:
     assert!(Goal::parse("secret:").is_err());
     assert_eq!(Goal::parse("secret:x").unwrap().id(), "secret:default/x");
 }
+
+#[test]
+fn minimal_attacks_are_counted_exactly_on_small_graphs() {
+    let pod = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: a}}\nspec:\n  automountServiceAccountToken: false\n  containers:\n  - name: c\n    image: x@sha256:4f5ca1c8b7abe2bd1162e629cafbd824c303b98954b1a168a6e5c45c7e6e1d9b\n    securityContext: {{privileged: true, runAsUser: 1000}}\n"
+        )
+    };
+    let text = format!("{}---\n{}", pod("one"), pod("two"));
+    let (_, result) = attack_on(&[("pods.yaml", &text)], &["all"]);
+    let goal = result
+        .goals
+        .iter()
+        .find(|g| g.goal == Goal::NodeRoot)
+        .unwrap();
+    // Escape from either pod: two minimal attacks, both listed, count exact.
+    assert_eq!(goal.attacks.len(), 2);
+    assert_eq!(
+        (goal.attack_count, goal.attack_count_capped),
+        (Some(2), false)
+    );
+    assert!(goal.probability_exact);
+    // P(at least one of two independent escapes) = 1 - (1 - 0.95)^2.
+    assert!(
+        (goal.probability - (1.0 - 0.05f64 * 0.05)).abs() < 1e-9,
+        "{}",
+        goal.probability
+    );
+    // Cutting it needs both privileged flags fixed.
+    assert_eq!(goal.fixes.fixes.len(), 2);
+    assert!(goal.fixes.verified && goal.fixes.method == "exact");
+}

@@ -75,6 +75,8 @@ pub fn value(attack: &AttackAnalysis) -> Value {
                 "probability_exact": g.probability_exact,
                 "attacks": attacks,
                 "attacks_capped": g.attacks_capped,
+                "attack_count": g.attack_count,
+                "attack_count_capped": g.attack_count_capped,
                 "fix_set": fix_set(&g.fixes),
                 "tree": g.tree,
             })

@@ -90,10 +90,10 @@ fn goal_text(out: &mut String, graph: &Graph, goal: &GoalResult) {
         return;
     }
     let _ = writeln!(out, "REACHABLE  {} [{}]", goal.goal.title(), goal.goal.id());
-    let attacks = if goal.attacks_capped {
-        format!("{}+ minimal attacks", goal.attacks.len())
-    } else {
-        format!("{} minimal attack(s)", goal.attacks.len())
+    let attacks = match (goal.attack_count, goal.attack_count_capped) {
+        (Some(n), false) => format!("{n} minimal attack(s), {} listed", goal.attacks.len()),
+        (Some(n), true) => format!("{n}+ minimal attacks, {} listed", goal.attacks.len()),
+        (None, _) => format!("{}+ minimal attacks", goal.attacks.len()),
     };
     let _ = writeln!(
         out,
