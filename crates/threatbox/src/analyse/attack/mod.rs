@@ -342,11 +342,11 @@ pub fn analyse(system: &System, findings: &[Finding], options: &AttackOptions) -
 }
 
 /// Graphs up to this many step instances get their attacks counted.
-const COUNT_GRAPH_LIMIT: usize = 20_000;
+const COUNT_GRAPH_LIMIT: usize = 2_000;
 /// Attacks kept per node when counting.
-const COUNT_KEEP: usize = 256;
+const COUNT_KEEP: usize = 64;
 /// Attacks of each premise combined per step when counting.
-const COUNT_COMBINE: usize = 16;
+const COUNT_COMBINE: usize = 8;
 /// Attacks of all targets compared for minimality when counting.
 const COUNT_LIMIT: usize = 2048;
 
