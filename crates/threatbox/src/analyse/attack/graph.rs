@@ -208,6 +208,8 @@ pub struct Graph {
     pub concluding: Vec<Vec<u32>>,
     /// Per node: the steps it is a premise of.
     pub using: Vec<Vec<u32>>,
+    /// What grounding had to leave out (limits hit on hostile input).
+    pub warnings: Vec<String>,
     index: HashMap<(u8, u8, String), NodeId>,
     fix_index: HashMap<String, usize>,
 }

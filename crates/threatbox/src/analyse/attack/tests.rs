@@ -531,3 +531,29 @@ fn minimal_attacks_are_counted_exactly_on_small_graphs() {
     assert_eq!(goal.fixes.fixes.len(), 2);
     assert!(goal.fixes.verified && goal.fixes.method == "exact");
 }
+
+#[test]
+fn rbac_grounding_stops_at_its_limit_and_says_so() {
+    // A role bound to more subjects than the (test-sized) limit allows.
+    let subjects: String = (0..60)
+        .map(|i| format!("- {{kind: ServiceAccount, name: sa{i}}}\n"))
+        .collect();
+    let text = format!(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: r, namespace: a}}\nrules:\n- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [get]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: b, namespace: a}}\nsubjects:\n{subjects}roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}}\n"
+    );
+    let (_, result) = attack_on(&[("rbac.yaml", &text)], &[]);
+    assert_eq!(
+        result.graph.warnings.len(),
+        1,
+        "{:?}",
+        result.graph.warnings
+    );
+    assert!(result.graph.warnings[0].contains("incomplete"));
+    let facts = result
+        .graph
+        .nodes
+        .iter()
+        .filter(|n| n.fact_kind() == Some(graph::FactKind::RbacReadSecrets))
+        .count();
+    assert_eq!(facts, 50);
+}

@@ -96,6 +96,7 @@ pub fn value(attack: &AttackAnalysis) -> Value {
         },
         "steps_catalogue": catalogue,
         "graph": {"nodes": nodes, "steps": steps},
+        "warnings": graph.warnings,
         "fixes": graph.fixes,
         "goals": goals,
         "plan": fix_set(&attack.plan),

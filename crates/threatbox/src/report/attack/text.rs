@@ -46,6 +46,9 @@ pub fn render(analysis: &Analysis, attack: &AttackAnalysis) -> String {
         graph.steps.len(),
         analysis.inputs.len(),
     );
+    for w in &graph.warnings {
+        let _ = writeln!(out, "warning: {w}\n");
+    }
     for goal in &attack.goals {
         goal_text(&mut out, graph, goal);
     }

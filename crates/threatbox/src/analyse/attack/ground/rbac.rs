@@ -158,8 +158,13 @@ fn powers(
     out
 }
 
+/// Subject × granting-rule pairs grounded at most: bounds the graph when
+/// hostile input binds a huge role to a huge subject list.
+const MAX_GRANTS: usize = if cfg!(test) { 50 } else { 1_000_000 };
+
 pub(super) fn ground(g: &mut Ground<'_>) {
     let rbac = &g.system.rbac;
+    let mut grants = 0usize;
     for (b, binding) in rbac.bindings.iter().enumerate() {
         let Some(role) = binding.role else { continue };
         let scope = binding.scope().map(str::to_string);
@@ -176,6 +181,13 @@ pub(super) fn ground(g: &mut Ground<'_>) {
             evidence.extend(rule.location.clone());
             evidence.push(binding.role_ref_location.clone());
             for subject in &binding.subjects {
+                grants += 1;
+                if grants > MAX_GRANTS {
+                    g.graph.warnings.push(format!(
+                        "RBAC grants beyond {MAX_GRANTS} (subject, rule) pairs were not analysed; the attack analysis is incomplete"
+                    ));
+                    return;
+                }
                 let holder = credential(g, &subject.key);
                 groups_of(g, &subject.key, holder);
                 for (kind, codes, what) in &powers {
