@@ -83,11 +83,18 @@ pub fn step(id: &str) -> Option<&'static StepMeta> {
     steps().iter().find(|s| s.id == id)
 }
 
-/// Index of a step in [`steps`]; grounding code names steps by id.
+/// Index of a step in [`steps`]; grounding code names steps by id (once
+/// per grounded instance, so looked up in a map, not by scanning).
 pub(crate) fn index(id: &str) -> usize {
-    steps()
-        .iter()
-        .position(|s| s.id == id)
+    static INDEX: OnceLock<std::collections::HashMap<&'static str, usize>> = OnceLock::new();
+    let map = INDEX.get_or_init(|| {
+        steps()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), i))
+            .collect()
+    });
+    *map.get(id)
         .unwrap_or_else(|| panic!("attack step `{id}` is not in data/attack/steps.toml"))
 }
 

@@ -25,25 +25,46 @@ impl Reach {
     }
 }
 
-/// Fixpoint from every fact not in `disabled` (a fix set applied).
-pub fn reach(graph: &Graph, disabled: &[bool]) -> Reach {
+/// The state both fixpoints start from: nothing reached, every step
+/// waiting for all its premises, and the facts not `disabled` to seed.
+fn start(graph: &Graph, disabled: &[bool]) -> (Reach, Vec<u32>, Vec<NodeId>) {
     let n = graph.nodes.len();
-    let mut reached = vec![false; n];
-    let mut cost = vec![u64::MAX; n];
-    let mut best = vec![None; n];
-    let mut remaining: Vec<u32> = graph
+    let unreached = Reach {
+        reached: vec![false; n],
+        cost: vec![u64::MAX; n],
+        best: vec![None; n],
+    };
+    let remaining = graph
         .steps
         .iter()
         .map(|s| s.premises.len() as u32)
         .collect();
+    let facts = (0..n)
+        .filter(|&i| {
+            matches!(graph.nodes[i].kind, NodeKind::Fact { .. })
+                && !disabled.get(i).copied().unwrap_or(false)
+        })
+        .map(|i| i as NodeId)
+        .collect();
+    (unreached, remaining, facts)
+}
+
+/// Fixpoint from every fact not in `disabled` (a fix set applied).
+pub fn reach(graph: &Graph, disabled: &[bool]) -> Reach {
+    let (
+        Reach {
+            mut reached,
+            mut cost,
+            mut best,
+        },
+        mut remaining,
+        facts,
+    ) = start(graph, disabled);
     let mut sums = vec![0u64; graph.steps.len()];
     let mut heap = BinaryHeap::new();
-    for (i, node) in graph.nodes.iter().enumerate() {
-        if matches!(node.kind, NodeKind::Fact { .. }) && !disabled.get(i).copied().unwrap_or(false)
-        {
-            cost[i] = 0;
-            heap.push(Reverse((0u64, i as NodeId)));
-        }
+    for f in facts {
+        cost[f as usize] = 0;
+        heap.push(Reverse((0u64, f)));
     }
     while let Some(Reverse((c, id))) = heap.pop() {
         let i = id as usize;
@@ -78,23 +99,20 @@ pub fn reach(graph: &Graph, disabled: &[bool]) -> Reach {
 /// the graph), recording the first derivation found: what the fix-set
 /// search needs many times, cheaper than [`reach`].
 pub fn reach_fast(graph: &Graph, disabled: &[bool]) -> Reach {
-    let n = graph.nodes.len();
-    let mut reached = vec![false; n];
-    let mut cost = vec![u64::MAX; n];
-    let mut best = vec![None; n];
-    let mut remaining: Vec<u32> = graph
-        .steps
-        .iter()
-        .map(|s| s.premises.len() as u32)
-        .collect();
-    let mut queue = std::collections::VecDeque::new();
-    for (i, node) in graph.nodes.iter().enumerate() {
-        if matches!(node.kind, NodeKind::Fact { .. }) && !disabled.get(i).copied().unwrap_or(false)
-        {
-            reached[i] = true;
-            cost[i] = 0;
-            queue.push_back(i as NodeId);
-        }
+    let (
+        Reach {
+            mut reached,
+            mut cost,
+            mut best,
+        },
+        mut remaining,
+        facts,
+    ) = start(graph, disabled);
+    let mut queue = std::collections::VecDeque::with_capacity(facts.len());
+    for f in facts {
+        reached[f as usize] = true;
+        cost[f as usize] = 0;
+        queue.push_back(f);
     }
     while let Some(id) = queue.pop_front() {
         let depth = cost[id as usize];
