@@ -263,6 +263,9 @@ fn run_report(args: ReportArgs) -> ExitCode {
         Err(code) => return code,
     };
     let analysis = scan(&options, &config);
+    if let Err(code) = check_names(&analysis, &attack_options) {
+        return code;
+    }
     let result = attack::analyse(&analysis.system, &analysis.findings, &attack_options);
     let summary = report::document::attack_view::from_analysis(&result);
     let doc = report::document::build(&analysis, &analysis.system, &summary);
@@ -321,6 +324,9 @@ fn run_attack(args: AttackArgs) -> ExitCode {
     let started = std::time::Instant::now();
     let analysis = scan(&options, &config);
     let scanned = started.elapsed();
+    if let Err(code) = check_names(&analysis, &attack_options) {
+        return code;
+    }
     let mut result = attack::analyse(&analysis.system, &analysis.findings, &attack_options);
     // A bad tree file is reported, the rest still evaluated.
     let tree_errors = user_trees(&args.trees, &mut result);
@@ -362,10 +368,28 @@ fn run_attack(args: AttackArgs) -> ExitCode {
     }
 }
 
+/// Workload and Secret names that name nothing are usage errors.
+fn check_names(
+    analysis: &threatbox::analyse::Analysis,
+    options: &AttackOptions,
+) -> Result<(), ExitCode> {
+    let unmatched = attack::unmatched_names(&analysis.system, options);
+    for problem in &unmatched {
+        eprintln!("threatbox: {problem}");
+    }
+    if unmatched.is_empty() {
+        Ok(())
+    } else {
+        Err(ExitCode::from(EXIT_ERROR))
+    }
+}
+
 /// Reads and evaluates `--trees` files into `result.trees`; returns their
 /// problems.
 fn user_trees(paths: &[PathBuf], result: &mut attack::AttackAnalysis) -> Vec<String> {
     let mut errors = Vec::new();
+    // The goals' fix sets, reused by every file's privilege leaves.
+    let mut cache = attack::fix_cache(&result.reach, &result.goals);
     for path in paths {
         let name = path.display().to_string();
         // Bounded and checked like every input (size, NUL bytes, UTF-8).
@@ -378,7 +402,6 @@ fn user_trees(paths: &[PathBuf], result: &mut attack::AttackAnalysis) -> Vec<Str
         };
         let (specs, problems) = attack::trees::parse(&name, &text);
         errors.extend(problems.iter().map(ToString::to_string));
-        let mut cache = attack::fix_cache(&result.reach, &result.goals);
         let evaluated =
             attack::trees::evaluate_with(&result.graph, &result.reach, &specs, &mut cache);
         result.trees.extend(evaluated);

@@ -429,3 +429,40 @@ fn the_readme_shows_the_real_attack_output() {
         "update the README's attack block"
     );
 }
+
+#[test]
+fn names_that_match_nothing_are_usage_errors_not_unreachable_goals() {
+    for args in [
+        &["--assume-breach", "no-such-workload"][..],
+        &["--goal", "workload:shop/nope"][..],
+        &["--goal", "secret:shop/nope"][..],
+    ] {
+        let out = threatbox()
+            .arg("attack")
+            .arg(examples())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("nope") || err.contains("no-such-workload"),
+            "{err}"
+        );
+        assert!(err.contains("in the input"), "{err}");
+    }
+    // Names that exist are accepted (the api Deployment, a Secret it uses
+    // or one declared).
+    let out = threatbox()
+        .arg("attack")
+        .arg(examples())
+        .args(["--assume-breach", "shop/api", "--goal", "workload:worker"])
+        .output()
+        .unwrap();
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

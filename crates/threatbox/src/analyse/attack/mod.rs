@@ -70,6 +70,55 @@ fn names_workload(name: &str, key: &str, w: &Workload) -> bool {
     name == key || name == w.name || name == ns_name
 }
 
+/// The user's names (`--assume-breach`, `--goal workload:…`,
+/// `--goal secret:…`) that name nothing in the system: a typo must not
+/// quietly turn into "not reachable".
+pub fn unmatched_names(system: &System, options: &AttackOptions) -> Vec<String> {
+    let keys = ground::workload_keys(system);
+    let names_some = |name: &str| {
+        system
+            .workloads
+            .iter()
+            .zip(&keys)
+            .any(|(w, key)| names_workload(name, key, w))
+    };
+    let mut out = Vec::new();
+    for b in &options.entries.assume_breach {
+        if b != "all" && !names_some(b) {
+            out.push(format!(
+                "--assume-breach {b}: no workload of that name in the input"
+            ));
+        }
+    }
+    for goal in &options.goals {
+        match goal {
+            Goal::Workload(name) if !names_some(name) => {
+                out.push(format!(
+                    "--goal workload:{name}: no workload of that name in the input"
+                ));
+            }
+            Goal::Secret(full) => {
+                let (ns, name) = full.split_once('/').unwrap_or(("default", full));
+                let declared = system.kube_objects.iter().any(|o| {
+                    o.kind == "Secret"
+                        && o.name == name
+                        && o.namespace.as_deref().unwrap_or("default") == ns
+                });
+                let used = system.workloads.iter().any(|w| {
+                    w.namespace.as_deref().unwrap_or("default") == ns && uses_secret(w, name)
+                });
+                if !declared && !used {
+                    out.push(format!(
+                        "--goal secret:{full}: no Secret of that name is declared or used in the input"
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Whether a workload is given the Secret `name` (environment or volume).
 fn uses_secret(w: &Workload, name: &str) -> bool {
     use crate::model::runtime::{EnvValue, MountSource};

@@ -187,7 +187,7 @@ fn base_key(w: &Workload) -> String {
 }
 
 /// Workload keys made unique (a repeated key gets its file and line).
-fn workload_keys(system: &System) -> Vec<String> {
+pub(crate) fn workload_keys(system: &System) -> Vec<String> {
     let mut count: HashMap<String, usize> = HashMap::new();
     let base: Vec<String> = system.workloads.iter().map(base_key).collect();
     for k in &base {
