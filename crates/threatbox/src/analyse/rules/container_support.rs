@@ -211,6 +211,34 @@ pub mod test_support {
     use crate::model::runtime::{Container, Platform, Workload};
     use crate::source::Location;
 
+    /// A pod mounting hostPath `/srv/used` and declaring `PATH` unmounted
+    /// (volume item at line 13).
+    pub const POD_WITH_IDLE_VOLUME: &str = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - name: a
+    image: nginx
+    volumeMounts:
+    - {name: used, mountPath: /data}
+  volumes:
+  - name: used
+    hostPath: {path: /srv/used}
+  - name: idle
+    hostPath: {path: PATH}
+";
+
+    /// Findings of `rule` on that pod with the idle volume at `path`.
+    pub fn declaring(rule: &'static dyn Rule, path: &str) -> Vec<Finding> {
+        crate::analyse::rules::testing::check_file(
+            rule,
+            "pod.yaml",
+            &POD_WITH_IDLE_VOLUME.replace("PATH", path),
+        )
+    }
+
     /// Findings of `rule` over a system holding only `workload`.
     pub fn run(rule: &'static dyn Rule, workload: Workload) -> Vec<Finding> {
         let mut system = System::default();

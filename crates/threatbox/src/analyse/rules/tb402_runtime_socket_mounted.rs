@@ -107,6 +107,7 @@ impl Rule for RuntimeSocketMounted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyse::rules::container_support::test_support::{POD_WITH_IDLE_VOLUME, declaring};
     use crate::analyse::rules::container_support::test_support::{loc, run_all};
     use crate::analyse::rules::testing::lines;
     use crate::model::runtime::{Container, Mount};
@@ -163,37 +164,10 @@ mod tests {
         }
     }
 
-    /// A pod mounting hostPath `/srv/used` and declaring `PATH` unmounted
-    /// (volume item at line 13).
-    const POD: &str = "\
-apiVersion: v1
-kind: Pod
-metadata: {name: p}
-spec:
-  containers:
-  - name: a
-    image: nginx
-    volumeMounts:
-    - {name: used, mountPath: /data}
-  volumes:
-  - name: used
-    hostPath: {path: /srv/used}
-  - name: idle
-    hostPath: {path: PATH}
-";
-
-    fn declaring(path: &str) -> Vec<crate::analyse::finding::Finding> {
-        crate::analyse::rules::testing::check_file(
-            &RuntimeSocketMounted,
-            "pod.yaml",
-            &POD.replace("PATH", path),
-        )
-    }
-
     #[test]
     fn flags_a_declared_but_unmounted_socket_volume_one_severity_lower() {
         for path in ["/var/run/docker.sock", "/run/containerd/containerd.sock"] {
-            let f = declaring(path);
+            let f = declaring(&RuntimeSocketMounted, path);
             assert_eq!(lines(&f), vec![13], "{path}");
             assert_eq!(f[0].severity, Severity::High);
             assert!(
@@ -213,10 +187,10 @@ spec:
     #[test]
     fn ignores_declared_volumes_of_other_paths_or_already_mounted_sockets() {
         for path in ["/var/log", "/etc", "/srv/used"] {
-            assert!(declaring(path).is_empty(), "{path}");
+            assert!(declaring(&RuntimeSocketMounted, path).is_empty(), "{path}");
         }
         // Mounted by an init container: reported at the mount, not again.
-        let mounted = POD.replace("PATH", "/var/run/docker.sock").replace(
+        let mounted = POD_WITH_IDLE_VOLUME.replace("PATH", "/var/run/docker.sock").replace(
             "  volumes:\n",
             "  initContainers:\n  - name: i\n    image: busybox\n    volumeMounts: [{name: idle, mountPath: /s}]\n  volumes:\n",
         );

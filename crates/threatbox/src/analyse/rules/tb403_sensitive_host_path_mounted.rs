@@ -136,6 +136,7 @@ impl Rule for SensitiveHostPathMounted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyse::rules::container_support::test_support::{POD_WITH_IDLE_VOLUME, declaring};
     use crate::analyse::rules::container_support::test_support::{loc, run_all};
     use crate::analyse::rules::testing::lines;
     use crate::model::runtime::{Container, Mount};
@@ -193,37 +194,10 @@ mod tests {
         }
     }
 
-    /// A pod mounting hostPath `/srv/used` and declaring `PATH` unmounted
-    /// (volume item at line 13).
-    const POD: &str = "\
-apiVersion: v1
-kind: Pod
-metadata: {name: p}
-spec:
-  containers:
-  - name: a
-    image: nginx
-    volumeMounts:
-    - {name: used, mountPath: /data}
-  volumes:
-  - name: used
-    hostPath: {path: /srv/used}
-  - name: idle
-    hostPath: {path: PATH}
-";
-
-    fn declaring(path: &str) -> Vec<crate::analyse::finding::Finding> {
-        crate::analyse::rules::testing::check_file(
-            &SensitiveHostPathMounted,
-            "pod.yaml",
-            &POD.replace("PATH", path),
-        )
-    }
-
     #[test]
     fn flags_a_declared_but_unmounted_sensitive_volume_as_medium() {
         for path in ["/etc", "/var/lib/kubelet/pods", "/"] {
-            let f = declaring(path);
+            let f = declaring(&SensitiveHostPathMounted, path);
             assert_eq!(lines(&f), vec![13], "{path}");
             assert_eq!(f[0].severity, Severity::Medium);
             assert!(f[0].message.contains("volume `idle`"), "{}", f[0].message);
@@ -238,10 +212,15 @@ spec:
     #[test]
     fn ignores_declared_ordinary_paths_sockets_and_mounted_paths() {
         for path in ["/var/log", "/var/run/docker.sock", "/srv/used"] {
-            assert!(declaring(path).is_empty(), "{path}");
+            assert!(
+                declaring(&SensitiveHostPathMounted, path).is_empty(),
+                "{path}"
+            );
         }
         // The same path mounted through another volume is the mount's finding.
-        let twice = POD.replace("PATH", "/etc").replace("/srv/used", "/etc/");
+        let twice = POD_WITH_IDLE_VOLUME
+            .replace("PATH", "/etc")
+            .replace("/srv/used", "/etc/");
         let f = crate::analyse::rules::testing::check_file(
             &SensitiveHostPathMounted,
             "pod.yaml",

@@ -120,6 +120,7 @@ impl Rule for WritableHostPath {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyse::rules::container_support::test_support::{POD_WITH_IDLE_VOLUME, declaring};
     use crate::analyse::rules::container_support::test_support::{loc, run_all};
     use crate::analyse::rules::testing::lines;
     use crate::model::runtime::{Container, Mount};
@@ -163,36 +164,9 @@ mod tests {
         }
     }
 
-    /// A pod mounting hostPath `/srv/used` and declaring `PATH` unmounted
-    /// (volume item at line 13).
-    const POD: &str = "\
-apiVersion: v1
-kind: Pod
-metadata: {name: p}
-spec:
-  containers:
-  - name: a
-    image: nginx
-    volumeMounts:
-    - {name: used, mountPath: /data}
-  volumes:
-  - name: used
-    hostPath: {path: /srv/used}
-  - name: idle
-    hostPath: {path: PATH}
-";
-
-    fn declaring(path: &str) -> Vec<crate::analyse::finding::Finding> {
-        crate::analyse::rules::testing::check_file(
-            &WritableHostPath,
-            "pod.yaml",
-            &POD.replace("PATH", path),
-        )
-    }
-
     #[test]
     fn flags_a_declared_but_unmounted_host_path_volume_as_low() {
-        let f = declaring("/var/log");
+        let f = declaring(&WritableHostPath, "/var/log");
         assert_eq!(lines(&f), vec![9, 13]);
         assert_eq!(f[0].severity, Severity::Medium);
         assert_eq!(f[1].severity, Severity::Low);
@@ -207,9 +181,13 @@ spec:
     #[test]
     fn ignores_declared_sensitive_socket_mounted_and_non_host_volumes() {
         for path in ["/etc", "/var/run/docker.sock", "/srv/used", "/srv/used/"] {
-            assert_eq!(lines(&declaring(path)), vec![9], "{path}");
+            assert_eq!(
+                lines(&declaring(&WritableHostPath, path)),
+                vec![9],
+                "{path}"
+            );
         }
-        let empty_dir = POD.replace("hostPath: {path: PATH}", "emptyDir: {}");
+        let empty_dir = POD_WITH_IDLE_VOLUME.replace("hostPath: {path: PATH}", "emptyDir: {}");
         let f =
             crate::analyse::rules::testing::check_file(&WritableHostPath, "pod.yaml", &empty_dir);
         assert_eq!(lines(&f), vec![9]);
