@@ -994,19 +994,7 @@ fn mitigation(o: &mut String, doc: &Document) {
                 .iter()
                 .map(|(a, loc)| format!("<a href=\"#{a}\"><code>{}</code></a>", h(loc)))
                 .collect();
-            let mut extra = String::new();
-            if it.paths_removed > 0 {
-                let _ = write!(
-                    extra,
-                    " Removes {} attack path{}.",
-                    it.paths_removed,
-                    if it.paths_removed == 1 { "" } else { "s" }
-                );
-            }
-            if !it.goals_cut.is_empty() {
-                let g: Vec<String> = it.goals_cut.iter().map(|g| h(g)).collect();
-                let _ = write!(extra, " Makes unreachable: {}.", g.join(", "));
-            }
+            let extra = it.effect(h);
             let _ = writeln!(
                 o,
                 "<li{}>{}{} <strong>{} {}</strong> ({}).{extra} {} <br>Findings: {}</li>",

@@ -471,19 +471,7 @@ fn mitigation(o: &mut String, doc: &Document) {
             .iter()
             .map(|(a, loc)| format!("[{}](#{a})", md(loc)))
             .collect();
-        let mut extra = String::new();
-        if it.paths_removed > 0 {
-            let _ = write!(
-                extra,
-                " Removes {} attack path{}.",
-                it.paths_removed,
-                if it.paths_removed == 1 { "" } else { "s" }
-            );
-        }
-        if !it.goals_cut.is_empty() {
-            let goals: Vec<String> = it.goals_cut.iter().map(|g| md(g)).collect();
-            let _ = write!(extra, " Makes unreachable: {}.", goals.join(", "));
-        }
+        let extra = it.effect(md);
         let _ = writeln!(
             o,
             "{}. {star}**{} {}** ({}, {}).{extra} {} Findings: {}",

@@ -176,6 +176,26 @@ pub struct MitigationItem {
     pub goals_cut: Vec<String>,
 }
 
+impl MitigationItem {
+    /// What the fix does to the attacks, in words (`Removes 3 attack paths.
+    /// Makes unreachable: …`), goal names passed through `escape`.
+    pub fn effect(&self, escape: impl Fn(&str) -> String) -> String {
+        let mut out = String::new();
+        if self.paths_removed > 0 {
+            out.push_str(&format!(
+                " Removes {} attack path{}.",
+                self.paths_removed,
+                if self.paths_removed == 1 { "" } else { "s" }
+            ));
+        }
+        if !self.goals_cut.is_empty() {
+            let goals: Vec<String> = self.goals_cut.iter().map(|g| escape(g)).collect();
+            out.push_str(&format!(" Makes unreachable: {}.", goals.join(", ")));
+        }
+        out
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Mitigation {
     /// Whether the order comes from the attack analysis (else: by severity
