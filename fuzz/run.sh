@@ -13,7 +13,7 @@ secs=${1:-20}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(dockerfile yaml manifests docker_json suppressions config end_to_end)
+  targets=(dockerfile yaml manifests docker_json suppressions config end_to_end image_archive)
 fi
 # By default each run starts from the seeds alone, in a scratch directory:
 # short runs then cost the same every time (a grown corpus is replayed in
@@ -48,4 +48,6 @@ for t in "${targets[@]}"; do
   fi
   printf '%-14s %8s %12s %10s %s\n' "$t" "$took" "${runs:-?}" "${rate:-?}" "$result"
 done
+# The image_archive target writes its inputs to a scratch directory per process.
+rm -rf "${TMPDIR:-/tmp}"/threatbox-fuzz-image-*
 exit $status

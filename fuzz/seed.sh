@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD/..
 corpus=${CORPUS_DIR:-corpus}
-mkdir -p "$corpus"/{dockerfile,yaml,manifests,docker_json,suppressions,config,end_to_end}
+mkdir -p "$corpus"/{dockerfile,yaml,manifests,docker_json,suppressions,config,end_to_end,image_archive}
 
 copy() { # copy FILE TARGET...
   local f=$1; shift
@@ -40,6 +40,47 @@ w docker_json '{"icc": true, "insecure-registries": ["10.0.0.1:5000"], "hosts": 
 w config 'fail-on = "medium"\ntrusted-registries = ["registry.example.com/*"]\n[rules]\ndisable = ["TB205"]\n\n[[ignore]]\nrule = "TB101"\npath = "legacy/**"\nreason = "legacy"\nexpires = 2027-01-31\n' full
 w suppressions ' threatbox:ignore=TB108 reason\n threatbox:ignore-file=TB203\n hadolint ignore=DL3004 # why\n hadolint global ignore=DL3002\n trivy:ignore:DS-0002\n checkov:skip=CKV_DOCKER_3: reason\n' pragmas
 w end_to_end '\x03FROM alpine:3.20\nRUN sudo true\n' dockerfile
+# image_archive: a tiny `docker save` archive (legacy form), an OCI layout
+# with a gzip layer (as an archive, byte 0, and as a directory, byte 1) and
+# a Trivy report (byte 2). Written here so that nothing binary is committed.
+python3 - "$corpus/image_archive" <<'PY'
+import gzip, hashlib, io, json, sys, tarfile
+out = sys.argv[1]
+def tar_of(members):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for name, data, mode in members:
+            info = tarfile.TarInfo(name); info.size = len(data); info.mode = mode
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+layer = tar_of([("etc/passwd", b"root:x:0:0::/root:/bin/sh\n", 0o644),
+                ("usr/bin/su", b"\x7fELF", 0o4755),
+                ("app/.env", b"AWS_SECRET_ACCESS_KEY=abc\n", 0o600),
+                ("app/.wh.old", b"", 0o644)])
+sha = lambda b: hashlib.sha256(b).hexdigest()
+config = json.dumps({"architecture": "amd64", "os": "linux",
+    "config": {"User": "", "Env": ["PASSWORD=x"], "ExposedPorts": {"22/tcp": {}}},
+    "rootfs": {"type": "layers", "diff_ids": ["sha256:" + sha(layer)]},
+    "history": [{"created_by": "RUN echo $TOKEN"}]}).encode()
+legacy = tar_of([("manifest.json", json.dumps([{"Config": sha(config) + ".json",
+    "RepoTags": ["app:latest"], "Layers": ["l/layer.tar"]}]).encode(), 0o644),
+    (sha(config) + ".json", config, 0o644), ("l/layer.tar", layer, 0o644)])
+gz = gzip.compress(layer, mtime=0)
+manifest = json.dumps({"schemaVersion": 2, "config": {"digest": "sha256:" + sha(config), "size": len(config)},
+    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "sha256:" + sha(gz), "size": len(gz)}]}).encode()
+index = json.dumps({"schemaVersion": 2, "manifests": [{"digest": "sha256:" + sha(manifest), "size": len(manifest),
+    "platform": {"os": "linux", "architecture": "amd64"}}]}).encode()
+oci = tar_of([("oci-layout", b'{"imageLayoutVersion":"1.0.0"}', 0o644), ("index.json", index, 0o644),
+    ("blobs/sha256/" + sha(config), config, 0o644), ("blobs/sha256/" + sha(manifest), manifest, 0o644),
+    ("blobs/sha256/" + sha(gz), gz, 0o644)])
+trivy = json.dumps({"SchemaVersion": 2, "ArtifactName": "app:latest", "Results": [{"Target": "app", "Vulnerabilities": [
+    {"VulnerabilityID": "CVE-2024-0001", "PkgName": "openssl", "InstalledVersion": "1", "FixedVersion": "2", "Severity": "CRITICAL"}]}]}).encode()
+grype = json.dumps({"matches": [{"vulnerability": {"id": "CVE-2024-0002", "severity": "High", "fix": {"versions": ["2"], "state": "fixed"}},
+    "artifact": {"name": "zlib", "version": "1"}}], "descriptor": {"name": "grype"}}).encode()
+for name, data in [("legacy", b"\x00" + legacy), ("oci", b"\x00" + oci), ("layout", b"\x01" + oci),
+                   ("trivy", b"\x02" + trivy), ("grype", b"\x02" + grype)]:
+    open(f"{out}/{name}", "wb").write(data)
+PY
 cp "$corpus"/manifests/* "$corpus"/yaml/
 cp "$corpus"/manifests/* "$corpus"/end_to_end/
 cp "$corpus"/docker_json/* "$corpus"/end_to_end/
