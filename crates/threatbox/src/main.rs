@@ -443,13 +443,18 @@ fn run_scan(args: ScanArgs) -> ExitCode {
         .iter()
         .any(|d| d.level == DiagnosticLevel::Error);
     let threshold = args.fail_on.or(config.fail_on).unwrap_or(Severity::High);
-    if input_error {
+    let code = if input_error {
         ExitCode::from(EXIT_ERROR)
     } else if analysis.active().any(|f| f.severity >= threshold) {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS
-    }
+    };
+    // The process ends here: freeing the model (every source text, token and
+    // finding, one allocation at a time) would only delay the exit.
+    std::mem::forget(analysis);
+    std::mem::forget(rendered);
+    code
 }
 
 #[allow(dead_code)]

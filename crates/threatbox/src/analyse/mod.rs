@@ -105,13 +105,13 @@ pub fn analyse(
     let rules = rules::enabled(config);
     let mut findings = run_rules(system, config, &rules);
     suppress::apply(system, config, strict, today, &mut findings, diagnostics);
-    for f in &mut findings {
+    findings.par_iter_mut().for_each(|f| {
         let line = sources
             .get(&f.location.path)
             .and_then(|s| s.line_text(f.location.start_line))
             .unwrap_or("");
         f.fingerprint = fingerprint(f, line);
-    }
+    });
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
     findings

@@ -259,6 +259,13 @@ impl BuildImage {
     /// `dockerfile.instructions`). A stage index out of range gives the
     /// global scope (the one `FROM` lines see).
     pub fn expand(&self, stage: usize, at: usize, text: &str) -> Expanded {
+        // Nothing to expand: skip building the scope (a walk of the stage).
+        if !text.contains('$') {
+            return Expanded {
+                value: text.to_string(),
+                complete: true,
+            };
+        }
         let scope = match self.stages.get(stage) {
             Some(_) => self.stage_scope(stage, at),
             None => self.global_scope(),

@@ -1252,7 +1252,10 @@ impl Ctx<'_> {
 /// lines that follow one (BuildKit drops them).
 pub(crate) fn join_continuations(text: &str, span: Span, escape: char) -> ShellText {
     let bytes = text.as_bytes();
-    let end = span.end.min(text.len());
+    let mut end = span.end.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
     let start = span.start.min(end);
     let mut out = String::with_capacity(end - start);
     let mut segments = Vec::new();
@@ -1261,25 +1264,33 @@ pub(crate) fn join_continuations(text: &str, span: Span, escape: char) -> ShellT
     let mut escapes = 0usize;
     let mut i = start;
     while i < end {
-        if escapes.is_multiple_of(2)
-            && text.get(i..).is_some_and(|s| s.starts_with(escape))
+        let Some(rest) = text.get(i..end) else {
+            i += 1;
+            continue;
+        };
+        let at_escape = rest.starts_with(escape);
+        if at_escape
+            && escapes.is_multiple_of(2)
             && let Some(next) = continuation_end(bytes, i + escape.len_utf8())
         {
             i = skip_comment_lines(bytes, next);
             in_segment = false;
             continue;
         }
-        let Some(c) = text.get(i..).and_then(|s| s.chars().next()) else {
-            i += 1;
-            continue;
-        };
         if !in_segment {
             segments.push((out.len(), i));
             in_segment = true;
         }
-        escapes = if c == escape { escapes + 1 } else { 0 };
-        out.push(c);
-        i += c.len_utf8();
+        // Copy one escape char, or the whole run up to the next one.
+        let run = if at_escape {
+            escapes += 1;
+            escape.len_utf8()
+        } else {
+            escapes = 0;
+            rest.find(escape).unwrap_or(rest.len())
+        };
+        out.push_str(&rest[..run]);
+        i += run;
     }
     // A continuation at the very end leaves the blanks before it: drop them.
     let trimmed = out.trim_end().len();

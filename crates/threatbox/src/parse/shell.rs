@@ -95,10 +95,19 @@ pub fn is_assignment(word: &str) -> bool {
 /// The last `/`-separated part of a path (`/usr/bin/curl` → `curl`).
 /// A word holding a command substitution is returned whole.
 pub fn basename(path: &str) -> &str {
-    if path.contains("$(") || path.contains('`') {
-        return path;
+    // One pass over the bytes: this runs for every word of every command
+    // that rules look at.
+    let bytes = path.as_bytes();
+    let mut last_slash = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'`' => return path,
+            b'$' if bytes.get(i + 1) == Some(&b'(') => return path,
+            b'/' => last_slash = Some(i),
+            _ => {}
+        }
     }
-    path.rsplit('/').next().unwrap_or(path)
+    last_slash.map_or(path, |i| &path[i + 1..])
 }
 
 impl SimpleCommand {
@@ -1044,8 +1053,10 @@ pub struct RunScript {
 #[derive(Debug, Clone)]
 struct Parsed {
     pipelines: Vec<Pipeline>,
-    all_pipelines: Vec<Pipeline>,
+    /// Every command, flattened; each flattened pipeline is a range of it
+    /// (one copy of the commands, not one per view).
     commands: Vec<SimpleCommand>,
+    pipeline_bounds: Vec<Range<usize>>,
 }
 
 impl RunScript {
@@ -1083,14 +1094,17 @@ impl RunScript {
             };
             let mut all_pipelines = Vec::new();
             flatten(&self.text, &pipelines, 0, &|r| r, &mut all_pipelines);
-            let commands = all_pipelines
-                .iter()
-                .flat_map(|p| p.commands.iter().cloned())
-                .collect();
+            let mut commands = Vec::new();
+            let mut pipeline_bounds = Vec::with_capacity(all_pipelines.len());
+            for p in all_pipelines {
+                let start = commands.len();
+                commands.extend(p.commands);
+                pipeline_bounds.push(start..commands.len());
+            }
             Parsed {
                 pipelines,
-                all_pipelines,
                 commands,
+                pipeline_bounds,
             }
         })
     }
@@ -1100,9 +1114,14 @@ impl RunScript {
         &self.parsed().pipelines
     }
 
-    /// Every pipeline, flattened as [`all_pipelines`] does.
-    pub fn all_pipelines(&self) -> &[Pipeline] {
-        &self.parsed().all_pipelines
+    /// Every pipeline, flattened as [`all_pipelines`] does: the commands of
+    /// each, in order.
+    pub fn all_pipelines(&self) -> impl Iterator<Item = &[SimpleCommand]> {
+        let parsed = self.parsed();
+        parsed
+            .pipeline_bounds
+            .iter()
+            .map(|r| parsed.commands.get(r.clone()).unwrap_or(&[]))
     }
 
     /// Every command, flattened as [`commands`] does.
@@ -1305,6 +1324,17 @@ mod tests {
 
     fn values(cmd: &SimpleCommand) -> Vec<&str> {
         cmd.words.iter().map(|w| w.value.as_str()).collect()
+    }
+
+    #[test]
+    fn basename_is_the_last_path_part_unless_the_word_substitutes() {
+        assert_eq!(basename("/usr/bin/curl"), "curl");
+        assert_eq!(basename("curl"), "curl");
+        assert_eq!(basename("./x/"), "");
+        assert_eq!(basename("/é/ü"), "ü");
+        assert_eq!(basename("$(which curl)/x"), "$(which curl)/x");
+        assert_eq!(basename("`which curl`"), "`which curl`");
+        assert_eq!(basename("$HOME/bin/tool"), "tool");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::support::{image_scripts, stage_severity};
 use crate::model::image::BuildImage;
-use crate::parse::shell::{Pipeline, SimpleCommand, is_shell};
+use crate::parse::shell::{SimpleCommand, is_shell};
 
 pub struct RemoteScriptPipedToShell;
 
@@ -101,8 +101,7 @@ fn substitution_downloads(cmd: &SimpleCommand) -> bool {
 
 /// The byte range (in the script) of a remote-code execution in this
 /// pipeline, and how it happens.
-fn remote_execution(pipeline: &Pipeline) -> Option<(std::ops::Range<usize>, &'static str)> {
-    let cmds = &pipeline.commands;
+fn remote_execution(cmds: &[SimpleCommand]) -> Option<(std::ops::Range<usize>, &'static str)> {
     // `curl … | … | sh`: a download earlier in the pipeline than the shell.
     if let Some(d) = cmds.iter().position(downloads_to_stdout)
         && let Some(s) = cmds.iter().skip(d + 1).position(runs_stdin)

@@ -8,7 +8,7 @@ use regex::Regex;
 
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
-use crate::analyse::rules::support::{image_scripts, ships, stage_severity};
+use crate::analyse::rules::support::{Patterns, image_scripts, ships, stage_severity};
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::InstrKind;
 use crate::parse::shell::{RunScript, SimpleCommand, data_heredocs, is_assignment};
@@ -111,8 +111,8 @@ fn insecure_variable(name: &str, value: &str) -> Option<&'static str> {
 
 /// Settings written into configuration files (by `echo`, `sed`, heredocs)
 /// or passed as option values.
-static CONFIG_TEXT: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    [
+static CONFIG_TEXT: LazyLock<Patterns> = LazyLock::new(|| {
+    Patterns::new(&[
         (
             r"(?i)\bsslverify\s*=\s*(?:0|false|no|off)\b",
             "sslverify off disables certificate checks (yum/dnf/git)",
@@ -129,10 +129,7 @@ static CONFIG_TEXT: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             r"(?i)\bstrict-ssl\s*=\s*false\b",
             "strict-ssl=false makes npm/yarn accept any certificate",
         ),
-    ]
-    .into_iter()
-    .map(|(p, m)| (Regex::new(p).expect("valid pattern"), m))
-    .collect()
+    ])
 });
 
 /// `http.sslVerify` (also per URL: `http.https://x.sslVerify`), alone and as `key=value`.
@@ -290,18 +287,16 @@ fn command_problems(cmd: &SimpleCommand) -> Vec<(std::ops::Range<usize>, &'stati
     // npm forms already handled above).
     if out.is_empty() {
         for w in &cmd.words {
-            if let Some((_, msg)) = CONFIG_TEXT.iter().find(|(re, _)| re.is_match(&w.value)) {
-                out.push((w.range.clone(), *msg));
+            if let Some(msg) = CONFIG_TEXT.first(&w.value) {
+                out.push((w.range.clone(), msg));
             }
         }
     }
     for r in &cmd.redirects {
         if let Some(body) = &r.heredoc {
-            for (re, msg) in CONFIG_TEXT.iter() {
-                if let Some(m) = re.find(&body.value) {
-                    let start = body.range.start + m.start();
-                    out.push((start..start + m.len(), *msg));
-                }
+            for (m, msg) in CONFIG_TEXT.find_each(&body.value) {
+                let start = body.range.start + m.start;
+                out.push((start..start + m.len(), msg));
             }
         }
     }
@@ -373,15 +368,13 @@ impl Rule for TlsVerificationDisabled {
         // Configuration files written from heredocs (`COPY <<EOF /etc/x`).
         for (index, instr) in image.dockerfile.instructions.iter().enumerate() {
             for doc in data_heredocs(instr) {
-                for (re, msg) in CONFIG_TEXT.iter() {
-                    if let Some(m) = re.find(&doc.body) {
-                        let start = (doc.span.start + m.start()).min(doc.span.end);
-                        let span = start..(start + m.len()).min(doc.span.end);
-                        sink.push(
-                            Finding::new(&META, image.location(&span), *msg)
-                                .with_severity(stage_severity(image, index, META.severity)),
-                        );
-                    }
+                for (m, msg) in CONFIG_TEXT.find_each(&doc.body) {
+                    let start = (doc.span.start + m.start).min(doc.span.end);
+                    let span = start..(start + m.len()).min(doc.span.end);
+                    sink.push(
+                        Finding::new(&META, image.location(&span), msg)
+                            .with_severity(stage_severity(image, index, META.severity)),
+                    );
                 }
             }
         }

@@ -5,11 +5,9 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
-
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
-use crate::analyse::rules::support::{image_scripts, stage_severity};
+use crate::analyse::rules::support::{Patterns, image_scripts, stage_severity};
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::InstrKind;
 use crate::parse::shell::{SimpleCommand, data_heredocs, is_assignment};
@@ -71,8 +69,8 @@ RUN echo "deb [signed-by=/usr/share/keyrings/example.gpg] https://repo.example.c
 };
 
 /// Settings in option values, `echo` arguments and file bodies.
-static CONFIG_TEXT: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    [
+static CONFIG_TEXT: LazyLock<Patterns> = LazyLock::new(|| {
+    Patterns::new(&[
         (
             r"(?i)\[[^\]]*\btrusted=yes\b[^\]]*\]",
             "apt source marked [trusted=yes]: its packages are installed without signature checks",
@@ -97,10 +95,7 @@ static CONFIG_TEXT: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             r"(?i)\bSigLevel\s*=\s*Never\b",
             "pacman SigLevel = Never installs packages without signature checks",
         ),
-    ]
-    .into_iter()
-    .map(|(p, m)| (Regex::new(p).expect("valid pattern"), m))
-    .collect()
+    ])
 });
 
 /// Does setting `name=value` in the environment disable integrity checks?
@@ -231,19 +226,17 @@ fn command_problems(cmd: &SimpleCommand) -> Vec<(std::ops::Range<usize>, &'stati
     // `-o APT::Get::AllowUnauthenticated=true`, `--setopt=gpgcheck=0`,
     // `echo "deb [trusted=yes] …"`, `sed -i 's/gpgcheck=1/gpgcheck=0/'`.
     for w in &cmd.words {
-        if let Some((_, msg)) = CONFIG_TEXT.iter().find(|(re, _)| re.is_match(&w.value))
+        if let Some(msg) = CONFIG_TEXT.first(&w.value)
             && !out.iter().any(|(r, _)| *r == w.range)
         {
-            out.push((w.range.clone(), *msg));
+            out.push((w.range.clone(), msg));
         }
     }
     for r in &cmd.redirects {
         if let Some(body) = &r.heredoc {
-            for (re, msg) in CONFIG_TEXT.iter() {
-                if let Some(m) = re.find(&body.value) {
-                    let start = body.range.start + m.start();
-                    out.push((start..start + m.len(), *msg));
-                }
+            for (m, msg) in CONFIG_TEXT.find_each(&body.value) {
+                let start = body.range.start + m.start;
+                out.push((start..start + m.len(), msg));
             }
         }
     }
@@ -287,11 +280,9 @@ impl Rule for PackageSignatureCheckDisabled {
             }
             // Repository files written from heredocs (`COPY <<EOF /etc/yum.repos.d/x.repo`).
             for doc in data_heredocs(instr) {
-                for (re, msg) in CONFIG_TEXT.iter() {
-                    if let Some(m) = re.find(&doc.body) {
-                        let start = (doc.span.start + m.start()).min(doc.span.end);
-                        push(index, start..(start + m.len()).min(doc.span.end), msg);
-                    }
+                for (m, msg) in CONFIG_TEXT.find_each(&doc.body) {
+                    let start = (doc.span.start + m.start).min(doc.span.end);
+                    push(index, start..(start + m.len()).min(doc.span.end), msg);
                 }
             }
         }

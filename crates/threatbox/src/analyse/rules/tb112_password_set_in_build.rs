@@ -7,7 +7,7 @@ use crate::analyse::rule::{Rule, RuleMeta, Sink};
 use crate::analyse::rules::support::{image_scripts, stage_severity};
 use crate::analyse::secrets::redact;
 use crate::model::image::BuildImage;
-use crate::parse::shell::{Pipeline, SimpleCommand};
+use crate::parse::shell::SimpleCommand;
 
 pub struct PasswordSetInBuild;
 
@@ -52,8 +52,8 @@ USER app
 
 /// A literal password in `echo`/`printf` input: no variables, something
 /// after the `user:`.
-fn literal_input(pipeline: &Pipeline, before: usize) -> Option<String> {
-    pipeline.commands.get(..before)?.iter().find_map(|c| {
+fn literal_input(pipeline: &[SimpleCommand], before: usize) -> Option<String> {
+    pipeline.get(..before)?.iter().find_map(|c| {
         if !matches!(c.name(), Some("echo" | "printf")) {
             return None;
         }
@@ -75,7 +75,7 @@ fn literal(value: &str) -> bool {
 
 /// (range, message, literal password) for one command of a pipeline.
 fn problem(
-    pipeline: &Pipeline,
+    pipeline: &[SimpleCommand],
     i: usize,
     cmd: &SimpleCommand,
 ) -> Option<(std::ops::Range<usize>, String, bool)> {
@@ -161,7 +161,7 @@ impl Rule for PasswordSetInBuild {
     fn check_image(&self, image: &BuildImage, sink: &mut Sink) {
         for (index, script) in image_scripts(image) {
             for pipeline in script.all_pipelines() {
-                for (i, cmd) in pipeline.commands.iter().enumerate() {
+                for (i, cmd) in pipeline.iter().enumerate() {
                     let Some((range, message, literal)) = problem(pipeline, i, cmd) else {
                         continue;
                     };
