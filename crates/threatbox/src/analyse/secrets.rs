@@ -236,7 +236,10 @@ pub fn secret_value_kind(value: &str) -> Option<&'static str> {
 /// Like [`secret_value_kind`], with the byte range of the secret in `value`
 /// (for rules that point at it inside a longer text).
 pub fn find_secret(value: &str) -> Option<(&'static str, std::ops::Range<usize>)> {
-    if let Some(i) = TOKEN_SET.matches(value).iter().next() {
+    // `is_match` first: `matches` allocates, and most values match nothing.
+    if TOKEN_SET.is_match(value)
+        && let Some(i) = TOKEN_SET.matches(value).iter().next()
+    {
         let (kind, _) = TOKEN_FORMATS[i];
         // Documentation examples are not leaks.
         let found = TOKEN_REGEXES[i]

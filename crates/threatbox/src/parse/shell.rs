@@ -855,8 +855,11 @@ impl Parser<'_> {
                 }
             }
         }
+        // Valid UTF-8 (nearly always) moves into the String without a copy.
+        let value = String::from_utf8(v)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         let word = ShellWord {
-            value: String::from_utf8_lossy(&v).into_owned(),
+            value,
             range: start..self.pos,
         };
         (word, quoted)
