@@ -26,6 +26,9 @@ pub enum InputKind {
     ImageArchive,
     /// A directory holding an OCI image layout (`oci-layout`, `index.json`).
     OciLayout,
+    /// A directory holding an extracted `docker save` archive
+    /// (`manifest.json` and the files it names).
+    ImageDirectory,
     /// A Trivy or Grype JSON vulnerability report.
     VulnerabilityReport,
 }
@@ -125,10 +128,12 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
                 continue;
             }
         };
-        if meta.is_dir() && is_oci_layout(root) {
+        if meta.is_dir()
+            && let Some(kind) = image_directory_kind(root)
+        {
             found.lock().unwrap().push(Candidate {
                 path: root.clone(),
-                kind: InputKind::OciLayout,
+                kind,
                 explicit: true,
             });
             continue;
@@ -183,11 +188,13 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
                         ignore::WalkState::Continue
                     };
                 }
-                if entry.file_type().is_some_and(|t| t.is_dir()) && is_oci_layout(path) {
-                    // An image layout is one input: its blobs are not walked.
+                if entry.file_type().is_some_and(|t| t.is_dir())
+                    && let Some(kind) = image_directory_kind(path)
+                {
+                    // An image directory is one input: its blobs are not walked.
                     found.lock().unwrap().push(Candidate {
                         path: path.to_path_buf(),
-                        kind: InputKind::OciLayout,
+                        kind,
                         explicit: false,
                     });
                     return ignore::WalkState::Skip;
@@ -241,6 +248,27 @@ pub fn discover(paths: &[PathBuf], excludes: &[String]) -> (Vec<Candidate>, Vec<
 /// A directory with an `oci-layout` file (a regular file, not a link).
 pub fn is_oci_layout(dir: &Path) -> bool {
     std::fs::symlink_metadata(dir.join("oci-layout")).is_ok_and(|m| m.is_file())
+}
+
+/// What a directory holding an image is, if it holds one: an OCI layout,
+/// or an extracted `docker save` archive, whose `manifest.json` (a regular
+/// file) is a list of `{"Config": …, "Layers": […]}`. The content is looked
+/// at because other projects have files named `manifest.json` too (web app
+/// manifests, browser extensions): their directories are walked as usual.
+pub fn image_directory_kind(dir: &Path) -> Option<InputKind> {
+    if is_oci_layout(dir) {
+        return Some(InputKind::OciLayout);
+    }
+    let path = dir.join("manifest.json");
+    let meta = std::fs::symlink_metadata(&path).ok()?;
+    // `docker save` writes a few hundred bytes per image.
+    if !meta.is_file() || meta.len() > 1024 * 1024 {
+        return None;
+    }
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
+    let first = manifest.as_array()?.first()?;
+    (first.get("Config")?.is_string() && first.get("Layers")?.is_array())
+        .then_some(InputKind::ImageDirectory)
 }
 
 fn excluded(set: &GlobSet, root: &Path, path: &Path) -> bool {
@@ -310,6 +338,57 @@ mod tests {
             Some(InputKind::Dockerfile)
         );
         assert_eq!(kind_by_content("hello"), None);
+    }
+
+    #[test]
+    fn image_directories_are_told_by_content_not_by_a_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in ["oci", "saved", "webapp", "empty-list", "links"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        std::fs::write(root.join("oci/oci-layout"), "{}").unwrap();
+        std::fs::write(
+            root.join("saved/manifest.json"),
+            r#"[{"Config": "c.json", "RepoTags": ["a:1"], "Layers": ["l/layer.tar"]}]"#,
+        )
+        .unwrap();
+        std::fs::write(root.join("webapp/manifest.json"), r#"{"name": "shop"}"#).unwrap();
+        std::fs::write(root.join("webapp/Dockerfile"), "FROM x").unwrap();
+        std::fs::write(root.join("empty-list/manifest.json"), "[]").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(
+            root.join("saved/manifest.json"),
+            root.join("links/manifest.json"),
+        )
+        .unwrap();
+        assert_eq!(
+            image_directory_kind(&root.join("oci")),
+            Some(InputKind::OciLayout)
+        );
+        assert_eq!(
+            image_directory_kind(&root.join("saved")),
+            Some(InputKind::ImageDirectory)
+        );
+        assert_eq!(image_directory_kind(&root.join("webapp")), None);
+        assert_eq!(image_directory_kind(&root.join("empty-list")), None);
+        // A link is not followed (as for `oci-layout`).
+        assert_eq!(image_directory_kind(&root.join("links")), None);
+
+        let (found, _) = discover(&[root.to_path_buf()], &[]);
+        let found: Vec<_> = found
+            .iter()
+            .map(|c| (c.path.strip_prefix(root).unwrap().to_path_buf(), c.kind))
+            .collect();
+        assert!(found.contains(&(PathBuf::from("saved"), InputKind::ImageDirectory)));
+        assert!(found.contains(&(PathBuf::from("oci"), InputKind::OciLayout)));
+        // The web app's directory is walked: its Dockerfile is found.
+        assert!(found.contains(&(PathBuf::from("webapp/Dockerfile"), InputKind::Dockerfile)));
+        assert!(
+            !found
+                .iter()
+                .any(|(p, _)| p.starts_with("saved") && p != Path::new("saved"))
+        );
     }
 
     #[test]

@@ -144,7 +144,10 @@ struct Loaded {
 fn load_image(candidate: &Candidate, options: &parse::image::ImageReadOptions) -> Loaded {
     let mut loaded = Loaded::default();
     let display: Arc<str> = candidate.path.display().to_string().into();
-    let read = if candidate.kind == InputKind::OciLayout {
+    let read = if matches!(
+        candidate.kind,
+        InputKind::OciLayout | InputKind::ImageDirectory
+    ) {
         parse::image::read_layout(&candidate.path, display.clone(), options)
     } else {
         // A tar found while walking that holds no image is not ours.
@@ -170,7 +173,7 @@ fn load_image(candidate: &Candidate, options: &parse::image::ImageReadOptions) -
 fn load(candidate: &Candidate, image_options: &parse::image::ImageReadOptions) -> Loaded {
     if matches!(
         candidate.kind,
-        InputKind::ImageArchive | InputKind::OciLayout
+        InputKind::ImageArchive | InputKind::OciLayout | InputKind::ImageDirectory
     ) {
         return load_image(candidate, image_options);
     }

@@ -183,6 +183,50 @@ fn unreadable_vulns_file_is_an_input_error() {
         .stdout(predicates::str::contains("neither a Trivy"));
 }
 
+/// Unpacks a tar's regular files into `dir` (test archives only).
+fn extract(archive: &std::path::Path, dir: &std::path::Path) {
+    let mut a = tar::Archive::new(std::fs::File::open(archive).unwrap());
+    a.unpack(dir).unwrap();
+}
+
+#[test]
+fn extracted_docker_save_directory_gives_what_the_archive_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = dir.path().join("api.tar");
+    write_archive(&tar);
+    let extracted = dir.path().join("project/api-image");
+    std::fs::create_dir_all(&extracted).unwrap();
+    extract(&tar, &extracted);
+    let scan = |path: &std::path::Path| -> Value {
+        let out = threatbox()
+            .arg("scan")
+            .arg(path)
+            .args(["--format", "json", "--platform", "linux/amd64"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let from_tar = scan(&tar);
+    // Found while walking the project, as one input (its layer is not walked).
+    let from_dir = scan(&dir.path().join("project"));
+    let mut tar_codes = codes(&from_tar);
+    let mut dir_codes = codes(&from_dir);
+    tar_codes.sort();
+    dir_codes.sort();
+    assert!(tar_codes.contains(&"TB217".to_string()), "{tar_codes:?}");
+    assert_eq!(tar_codes, dir_codes);
+    let inputs = from_dir["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 1, "{inputs:?}");
+    assert_eq!(inputs[0]["kind"], "image-directory");
+    assert!(inputs[0]["path"].as_str().unwrap().ends_with("api-image"));
+}
+
 #[test]
 fn non_image_tar_named_explicitly_is_a_warning_only() {
     let dir = tempfile::tempdir().unwrap();

@@ -93,6 +93,7 @@ pub fn load(source: &Arc<SourceFile>, json: bool, explicit: bool) -> (Fragment, 
             | InputKind::Json
             | InputKind::ImageArchive
             | InputKind::OciLayout
+            | InputKind::ImageDirectory
             | InputKind::VulnerabilityReport => {}
         }
         if !kinds.contains(&kind) {

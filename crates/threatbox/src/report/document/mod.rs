@@ -241,6 +241,7 @@ fn input_kind_name(kind: InputKind) -> &'static str {
         InputKind::DaemonConfig => "Docker daemon.json",
         InputKind::ImageArchive => "image archive",
         InputKind::OciLayout => "OCI image layout",
+        InputKind::ImageDirectory => "extracted image archive",
         InputKind::VulnerabilityReport => "vulnerability report",
     }
 }
