@@ -369,7 +369,7 @@ fn finish(
     );
     let attack = options
         .attack_paths
-        .then(|| analyse::attack::analyse(&system, &findings, &Default::default()));
+        .then(|| analyse::attack::analyse_goals(&system, &findings, &Default::default()));
     diagnostics.sort();
     diagnostics.dedup();
     inputs.sort();

@@ -12,6 +12,8 @@ use super::reach::{Paths, reach_fast};
 
 /// Candidates up to which the hitting set is searched exhaustively.
 const EXACT_LIMIT: usize = 20;
+// The exact search keeps a subset of the candidates in a `u32`.
+const _: () = assert!(EXACT_LIMIT <= 32);
 /// Largest set the exhaustive search tries before falling back to greedy.
 const MAX_EXACT_SIZE: usize = 6;
 /// Rounds of path generation (each adds at least one new attack).
@@ -148,20 +150,29 @@ pub fn fix_set(graph: &Graph, targets: &[NodeId]) -> FixSet {
 /// A smallest set meeting every family: exhaustive over subsets of growing
 /// size when at most [`EXACT_LIMIT`] candidates, greedy otherwise.
 pub fn hitting_set(families: &[Vec<usize>]) -> (Vec<usize>, bool) {
-    let candidates: Vec<usize> = families
-        .iter()
-        .flatten()
-        .copied()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    // Sorted and deduplicated. Fix ids are dense indexes: marking them in a
+    // vector is linear (this runs every round over all families so far).
+    let size = families.iter().flatten().max().map_or(0, |&m| m + 1);
+    let mut present = vec![false; size];
+    for &c in families.iter().flatten() {
+        present[c] = true;
+    }
+    let candidates: Vec<usize> = (0..size).filter(|&c| present[c]).collect();
     if candidates.len() <= EXACT_LIMIT && families.len() <= 500 {
+        // Families as bit masks over the candidates (at most 20 bits): a
+        // subset meets a family when the masks share a bit. Up to C(20, 6)
+        // subsets × 500 families are tried, so this test must be cheap.
+        let bit = |x: &usize| candidates.binary_search(x).map_or(0, |i| 1u32 << i);
+        let masks: Vec<u32> = families
+            .iter()
+            .map(|f| f.iter().map(bit).fold(0, |a, b| a | b))
+            .collect();
         for size in 1..=candidates.len().min(MAX_EXACT_SIZE) {
             let mut pick: Vec<usize> = (0..size).collect();
             loop {
-                let set: Vec<usize> = pick.iter().map(|&i| candidates[i]).collect();
-                if families.iter().all(|f| f.iter().any(|x| set.contains(x))) {
-                    return (set, true);
+                let set = pick.iter().fold(0u32, |a, &i| a | 1 << i);
+                if masks.iter().all(|&m| m & set != 0) {
+                    return (pick.iter().map(|&i| candidates[i]).collect(), true);
                 }
                 if !next_combination(&mut pick, candidates.len()) {
                     break;
@@ -176,13 +187,16 @@ pub fn hitting_set(families: &[Vec<usize>]) -> (Vec<usize>, bool) {
 fn greedy(families: &[Vec<usize>], candidates: &[usize]) -> (Vec<usize>, bool) {
     // Fix ids are dense indexes: plain vectors instead of hash maps.
     let size = candidates.last().map_or(0, |&c| c + 1);
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); size];
+    let mut count: Vec<usize> = vec![0; size];
+    for &c in families.iter().flatten() {
+        count[c] += 1;
+    }
+    let mut members: Vec<Vec<usize>> = count.iter().map(|&n| Vec::with_capacity(n)).collect();
     for (i, f) in families.iter().enumerate() {
         for &c in f {
             members[c].push(i);
         }
     }
-    let mut count: Vec<usize> = members.iter().map(Vec::len).collect();
     let mut met = vec![false; families.len()];
     let mut left = families.len();
     let mut out = Vec::new();

@@ -324,8 +324,29 @@ impl AttackAnalysis {
 
 /// Grounds the catalogue over `system`, links facts to `findings` (active
 /// and suppressed: a suppressed finding's configuration still holds), and
-/// analyses every goal.
+/// analyses every goal, then the fix plan over all goals and the
+/// catalogue's attack trees.
 pub fn analyse(system: &System, findings: &[Finding], options: &AttackOptions) -> AttackAnalysis {
+    analyse_with(system, findings, options, true)
+}
+
+/// What `scan` reports (each goal's path and fix set): [`analyse`] without
+/// the fix plan over all goals (left empty) and without the catalogue's
+/// trees, which only the `attack` and `report` commands show.
+pub fn analyse_goals(
+    system: &System,
+    findings: &[Finding],
+    options: &AttackOptions,
+) -> AttackAnalysis {
+    analyse_with(system, findings, options, false)
+}
+
+fn analyse_with(
+    system: &System,
+    findings: &[Finding],
+    options: &AttackOptions,
+    plan_and_trees: bool,
+) -> AttackAnalysis {
     let grounded = ground::ground(system, findings, options);
     let graph = &grounded.graph;
     let reach = reach(graph, &[]);
@@ -367,13 +388,18 @@ pub fn analyse(system: &System, findings: &[Finding], options: &AttackOptions) -
         .filter(|r| r.reachable && !r.fixes.uncuttable)
         .flat_map(|r| r.targets.iter().copied())
         .collect();
-    let plan = fix_set(graph, &cuttable);
-    let trees = trees::evaluate_with(
-        graph,
-        &reach,
-        trees::catalogue(),
-        &mut fix_cache(&reach, &results),
-    );
+    let (plan, trees) = if plan_and_trees {
+        let plan = fix_set(graph, &cuttable);
+        let trees = trees::evaluate_with(
+            graph,
+            &reach,
+            trees::catalogue(),
+            &mut fix_cache(&reach, &results),
+        );
+        (plan, trees)
+    } else {
+        (FixSet::default(), Vec::new())
+    };
     let ground::Grounded {
         graph,
         workload_keys,
