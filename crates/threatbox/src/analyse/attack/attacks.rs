@@ -94,16 +94,16 @@ fn is_subset<T: Ord>(small: &[T], big: &[T]) -> bool {
 
 /// Keeps the minimal attacks, cheapest first, at most `keep`.
 fn minimise(graph: &Graph, attacks: Vec<Attack>, keep: usize) -> Vec<Attack> {
-    let mut attacks: Vec<(u64, Attack)> = attacks.into_iter().map(|a| (a.cost(graph), a)).collect();
-    attacks.sort_by(|(ca, a), (cb, b)| {
-        (ca, a.steps.len() + a.facts.len())
-            .cmp(&(cb, b.steps.len() + b.facts.len()))
-            .then_with(|| a.cmp(b))
-    });
-    let mut attacks: Vec<Attack> = attacks.into_iter().map(|(_, a)| a).collect();
-    attacks.dedup();
+    // (cost, size, attack) is a total order: an unstable sort gives the
+    // same order as a stable one, and equal attacks end up side by side.
+    let mut attacks: Vec<(u64, usize, Attack)> = attacks
+        .into_iter()
+        .map(|a| (a.cost(graph), a.steps.len() + a.facts.len(), a))
+        .collect();
+    attacks.sort_unstable();
+    attacks.dedup_by(|x, y| x.2 == y.2);
     let mut out: Vec<Attack> = Vec::new();
-    for a in attacks {
+    for (_, _, a) in attacks {
         if out.iter().any(|kept| a.contains(kept)) {
             continue;
         }
