@@ -228,6 +228,50 @@ fn extracted_docker_save_directory_gives_what_the_archive_gives() {
 }
 
 #[test]
+fn extracted_docker_save_directory_with_a_missing_layer_is_an_error_and_the_rest_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = dir.path().join("api.tar");
+    write_archive(&tar);
+    let extracted = dir.path().join("project/api-image");
+    std::fs::create_dir_all(&extracted).unwrap();
+    extract(&tar, &extracted);
+    std::fs::remove_file(extracted.join("l1/layer.tar")).unwrap();
+    std::fs::write(
+        dir.path().join("project/Dockerfile"),
+        "FROM alpine:3.20\nRUN sudo true\n",
+    )
+    .unwrap();
+    let out = threatbox()
+        .arg("scan")
+        .arg(dir.path().join("project"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unreadable input is an input error"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<&Value> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["level"] == "error")
+        .collect();
+    assert!(
+        errors.iter().any(|d| d["location"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("api-image")
+            && d["message"].as_str().unwrap().contains("layer.tar")),
+        "{errors:?}"
+    );
+    // The Dockerfile beside it is still scanned.
+    assert!(codes(&v).contains(&"TB108".to_string()), "{:?}", codes(&v));
+}
+
+#[test]
 fn non_image_tar_named_explicitly_is_a_warning_only() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("backup.tar");
