@@ -4,6 +4,7 @@
 pub mod attack;
 pub mod cwe;
 pub mod finding;
+pub mod patterns;
 pub mod rule;
 pub mod rules;
 pub mod secrets;

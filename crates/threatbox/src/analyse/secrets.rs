@@ -8,7 +8,9 @@
 
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
+
+use crate::analyse::patterns::{Pattern, Patterns};
 
 /// Name parts that mark a secret (after splitting on `_`, `-`, `.` and
 /// camelCase). Close to BuildKit's `SecretsUsedInArgOrEnv` list plus the
@@ -146,78 +148,105 @@ pub fn is_secret_name(name: &str) -> bool {
     })
 }
 
-/// Well-known token formats: (label, pattern). Patterns search anywhere in a
-/// value (a token is often embedded: `Authorization: token ghp_…`).
-const TOKEN_FORMATS: &[(&str, &str)] = &[
-    (
-        "AWS access key ID",
-        r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?-u:\b)",
-    ),
-    (
-        "AWS secret access key",
-        r"(?i)aws.{0,20}secret.{0,20}?['\x22=:\s]+[A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+]|$)",
-    ),
-    (
-        "GitHub token",
-        r"(?-u:\b)gh[pousr]_[A-Za-z0-9]{36,255}(?-u:\b)",
-    ),
-    (
-        "GitHub fine-grained token",
-        r"(?-u:\b)github_pat_[A-Za-z0-9_]{22,255}(?-u:\b)",
-    ),
-    ("GitLab token", r"(?-u:\b)glpat-[A-Za-z0-9_\-]{20,}"),
-    ("Slack token", r"(?-u:\b)xox[abposr]-[A-Za-z0-9-]{10,}"),
-    (
-        "Slack webhook URL",
-        r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_]+/[A-Za-z0-9_]+/[A-Za-z0-9_]{8,}",
-    ),
-    ("Google API key", r"(?-u:\b)AIza[0-9A-Za-z_\-]{35}(?-u:\b)"),
-    (
-        "Stripe live key",
-        r"(?-u:\b)[rs]k_live_[0-9A-Za-z]{20,}(?-u:\b)",
-    ),
-    (
-        "private key",
+/// Well-known token formats, each message the kind of secret. Patterns
+/// search anywhere in a value (a token is often embedded: `Authorization:
+/// token ghp_…`). Word boundaries are ASCII (`(?-u:\b)`): tokens are ASCII,
+/// and a Unicode boundary keeps the regex engine off its fast DFA.
+static TOKEN_FORMATS: &[Pattern] = &[
+    Pattern {
+        keywords: &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
+        regex: r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?-u:\b)",
+        message: "AWS access key ID",
+    },
+    Pattern {
+        keywords: &["aws"],
+        regex: r"(?i)aws.{0,20}secret.{0,20}?['\x22=:\s]+[A-Za-z0-9/+]{40}(?:[^A-Za-z0-9/+]|$)",
+        message: "AWS secret access key",
+    },
+    Pattern {
+        keywords: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+        regex: r"(?-u:\b)gh[pousr]_[A-Za-z0-9]{36,255}(?-u:\b)",
+        message: "GitHub token",
+    },
+    Pattern {
+        keywords: &["github_pat_"],
+        regex: r"(?-u:\b)github_pat_[A-Za-z0-9_]{22,255}(?-u:\b)",
+        message: "GitHub fine-grained token",
+    },
+    Pattern {
+        keywords: &["glpat-"],
+        regex: r"(?-u:\b)glpat-[A-Za-z0-9_\-]{20,}",
+        message: "GitLab token",
+    },
+    Pattern {
+        keywords: &["xox"],
+        regex: r"(?-u:\b)xox[abposr]-[A-Za-z0-9-]{10,}",
+        message: "Slack token",
+    },
+    Pattern {
+        keywords: &["https://hooks.slack.com/"],
+        regex: r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_]+/[A-Za-z0-9_]+/[A-Za-z0-9_]{8,}",
+        message: "Slack webhook URL",
+    },
+    Pattern {
+        keywords: &["AIza"],
+        regex: r"(?-u:\b)AIza[0-9A-Za-z_\-]{35}(?-u:\b)",
+        message: "Google API key",
+    },
+    Pattern {
+        keywords: &["k_live_"],
+        regex: r"(?-u:\b)[rs]k_live_[0-9A-Za-z]{20,}(?-u:\b)",
+        message: "Stripe live key",
+    },
+    Pattern {
+        keywords: &["PRIVATE KEY"],
         // Three or more dashes: keys pasted into YAML often lose some.
-        r"-{3,}BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-{3,}",
-    ),
-    (
-        "JSON Web Token",
-        r"(?-u:\b)eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
-    ),
-    ("npm token", r"(?-u:\b)npm_[A-Za-z0-9]{36}(?-u:\b)"),
-    (
-        "PyPI token",
-        r"(?-u:\b)pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}",
-    ),
-    ("Docker Hub token", r"(?-u:\b)dckr_pat_[A-Za-z0-9_\-]{27,}"),
-    (
-        "SendGrid API key",
-        r"(?-u:\b)SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}(?-u:\b)",
-    ),
-    ("Anthropic API key", r"(?-u:\b)sk-ant-[A-Za-z0-9_\-]{32,}"),
-    (
-        "OpenAI API key",
-        r"(?-u:\b)sk-(?:proj-)?[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,}",
-    ),
-    (
-        "Azure storage account key",
-        r"AccountKey=[A-Za-z0-9+/]{86}==",
-    ),
+        regex: r"-{3,}BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-{3,}",
+        message: "private key",
+    },
+    Pattern {
+        keywords: &["eyJ"],
+        regex: r"(?-u:\b)eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
+        message: "JSON Web Token",
+    },
+    Pattern {
+        keywords: &["npm_"],
+        regex: r"(?-u:\b)npm_[A-Za-z0-9]{36}(?-u:\b)",
+        message: "npm token",
+    },
+    Pattern {
+        keywords: &["pypi-AgEIcHlwaS5vcmc"],
+        regex: r"(?-u:\b)pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}",
+        message: "PyPI token",
+    },
+    Pattern {
+        keywords: &["dckr_pat_"],
+        regex: r"(?-u:\b)dckr_pat_[A-Za-z0-9_\-]{27,}",
+        message: "Docker Hub token",
+    },
+    Pattern {
+        keywords: &["SG."],
+        regex: r"(?-u:\b)SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}(?-u:\b)",
+        message: "SendGrid API key",
+    },
+    Pattern {
+        keywords: &["sk-ant-"],
+        regex: r"(?-u:\b)sk-ant-[A-Za-z0-9_\-]{32,}",
+        message: "Anthropic API key",
+    },
+    Pattern {
+        keywords: &["T3BlbkFJ"],
+        regex: r"(?-u:\b)sk-(?:proj-)?[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,}",
+        message: "OpenAI API key",
+    },
+    Pattern {
+        keywords: &["AccountKey="],
+        regex: r"AccountKey=[A-Za-z0-9+/]{86}==",
+        message: "Azure storage account key",
+    },
 ];
 
-// Word boundaries are ASCII (`(?-u:\b)`): tokens are ASCII, and a Unicode
-// boundary keeps the regex engine off its fast DFA.
-static TOKEN_SET: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new(TOKEN_FORMATS.iter().map(|(_, p)| *p)).expect("token patterns are valid")
-});
-
-static TOKEN_REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    TOKEN_FORMATS
-        .iter()
-        .map(|(_, p)| Regex::new(p).expect("token patterns are valid"))
-        .collect()
-});
+static TOKENS: LazyLock<Patterns> = LazyLock::new(|| Patterns::new(TOKEN_FORMATS));
 
 /// `scheme://user:password@host` with a literal password.
 static URL_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
@@ -236,18 +265,14 @@ pub fn secret_value_kind(value: &str) -> Option<&'static str> {
 /// Like [`secret_value_kind`], with the byte range of the secret in `value`
 /// (for rules that point at it inside a longer text).
 pub fn find_secret(value: &str) -> Option<(&'static str, std::ops::Range<usize>)> {
-    // `is_match` first: `matches` allocates, and most values match nothing.
-    if TOKEN_SET.is_match(value)
-        && let Some(i) = TOKEN_SET.matches(value).iter().next()
-    {
-        let (kind, _) = TOKEN_FORMATS[i];
-        // Documentation examples are not leaks.
-        let found = TOKEN_REGEXES[i]
+    // The first format (in list order) that matches decides; a match that
+    // is a documentation example (`AKIAIOSFODNN7EXAMPLE`) is not a leak.
+    if let Some((pattern, re)) = TOKENS.candidates(value).find(|(_, re)| re.is_match(value))
+        && let Some(m) = re
             .find_iter(value)
-            .find(|m| !m.as_str().contains("EXAMPLE"));
-        if let Some(m) = found {
-            return Some((kind, m.range()));
-        }
+            .find(|m| !m.as_str().contains("EXAMPLE"))
+    {
+        return Some((pattern.message, m.range()));
     }
     for caps in URL_CREDENTIALS.captures_iter(value) {
         if let (Some(all), Some(password)) = (caps.get(0), caps.get(2))

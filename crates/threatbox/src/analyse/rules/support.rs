@@ -7,7 +7,6 @@ use crate::model::image::BuildImage;
 use crate::parse::dockerfile::{InstrKind, Word};
 use crate::parse::shell::{RunScript, ShellWord, SimpleCommand, basename};
 use crate::source::Span;
-use regex::{Regex, RegexSet};
 
 /// Every script of every `RUN` (and `ONBUILD RUN`), with the index of its
 /// instruction.
@@ -410,55 +409,6 @@ fn same_file(placed: &SecretPlacement, target: &str) -> bool {
             .is_some_and(|n| names_match(n) && target.ends_with(n))
 }
 
-/// Patterns with a message each, tried in one pass over a text: a
-/// [`RegexSet`] says which match (rules run these on every word of every
-/// command, where one pass instead of one per pattern matters), and only
-/// those run alone to say where.
-pub struct Patterns {
-    set: RegexSet,
-    each: Vec<(Regex, &'static str)>,
-}
-
-impl Patterns {
-    /// Panics on an invalid pattern: the patterns are constants of the
-    /// rules, checked by their tests.
-    pub fn new(list: &[(&str, &'static str)]) -> Self {
-        Patterns {
-            set: RegexSet::new(list.iter().map(|(p, _)| p)).expect("valid patterns"),
-            each: list
-                .iter()
-                .map(|(p, m)| (Regex::new(p).expect("valid pattern"), *m))
-                .collect(),
-        }
-    }
-
-    /// The message of the first pattern (in list order) found in `text`.
-    pub fn first(&self, text: &str) -> Option<&'static str> {
-        // `is_match` allocates nothing; most texts match no pattern.
-        if !self.set.is_match(text) {
-            return None;
-        }
-        let i = self.set.matches(text).into_iter().next()?;
-        self.each.get(i).map(|(_, m)| *m)
-    }
-
-    /// Every pattern found in `text`, in list order, with its first match.
-    pub fn find_each<'a>(
-        &'a self,
-        text: &'a str,
-    ) -> impl Iterator<Item = (std::ops::Range<usize>, &'static str)> + 'a {
-        let matched = if self.set.is_match(text) {
-            self.set.matches(text).into_iter().collect()
-        } else {
-            Vec::new()
-        };
-        matched.into_iter().filter_map(move |i| {
-            let (re, m) = self.each.get(i)?;
-            re.find(text).map(|found| (found.range(), *m))
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,15 +481,5 @@ mod tests {
                 (8, "/etc/app.key".to_string(), true, None),
             ]
         );
-    }
-
-    #[test]
-    fn first_and_find_each_follow_list_order() {
-        let p = Patterns::new(&[(r"b+", "bees"), (r"a+", "ays"), (r"z", "zed")]);
-        assert_eq!(p.first("xaab"), Some("bees"));
-        assert_eq!(p.first("xyz"), Some("zed"));
-        assert_eq!(p.first("xy"), None);
-        let found: Vec<_> = p.find_each("xaabb").collect();
-        assert_eq!(found, vec![(3..5, "bees"), (1..3, "ays")]);
     }
 }

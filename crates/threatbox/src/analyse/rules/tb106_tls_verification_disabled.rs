@@ -7,8 +7,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
+use crate::analyse::patterns::{Pattern, Patterns};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
-use crate::analyse::rules::support::{Patterns, image_scripts, ships, stage_severity};
+use crate::analyse::rules::support::{image_scripts, ships, stage_severity};
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::InstrKind;
 use crate::parse::shell::{RunScript, SimpleCommand, data_heredocs, is_assignment};
@@ -111,26 +112,30 @@ fn insecure_variable(name: &str, value: &str) -> Option<&'static str> {
 
 /// Settings written into configuration files (by `echo`, `sed`, heredocs)
 /// or passed as option values.
-static CONFIG_TEXT: LazyLock<Patterns> = LazyLock::new(|| {
-    Patterns::new(&[
-        (
-            r"(?i)\bsslverify\s*=\s*(?:0|false|no|off)\b",
-            "sslverify off disables certificate checks (yum/dnf/git)",
-        ),
-        (
-            r#"(?i)acquire::https::(?:\S+::)?verify-(?:peer|host)\s*(?:=|\s)\s*"?(?:false|0|no|off)\b"#,
-            "apt Acquire::https Verify-Peer/Verify-Host off disables certificate checks",
-        ),
-        (
-            r"(?i)\bcheck_certificate\s*=\s*off\b",
-            "wget check_certificate = off disables certificate checks",
-        ),
-        (
-            r"(?i)\bstrict-ssl\s*=\s*false\b",
-            "strict-ssl=false makes npm/yarn accept any certificate",
-        ),
-    ])
-});
+static CONFIG_PATTERNS: &[Pattern] = &[
+    Pattern {
+        keywords: &["sslverify"],
+        regex: r"(?i)\bsslverify\s*=\s*(?:0|false|no|off)\b",
+        message: "sslverify off disables certificate checks (yum/dnf/git)",
+    },
+    Pattern {
+        keywords: &["acquire::https::"],
+        regex: r#"(?i)acquire::https::(?:\S+::)?verify-(?:peer|host)\s*(?:=|\s)\s*"?(?:false|0|no|off)\b"#,
+        message: "apt Acquire::https Verify-Peer/Verify-Host off disables certificate checks",
+    },
+    Pattern {
+        keywords: &["check_certificate"],
+        regex: r"(?i)\bcheck_certificate\s*=\s*off\b",
+        message: "wget check_certificate = off disables certificate checks",
+    },
+    Pattern {
+        keywords: &["strict-ssl"],
+        regex: r"(?i)\bstrict-ssl\s*=\s*false\b",
+        message: "strict-ssl=false makes npm/yarn accept any certificate",
+    },
+];
+
+static CONFIG_TEXT: LazyLock<Patterns> = LazyLock::new(|| Patterns::new(CONFIG_PATTERNS));
 
 /// `http.sslVerify` (also per URL: `http.https://x.sslVerify`), alone and as `key=value`.
 static GIT_SSLVERIFY: LazyLock<(Regex, Regex)> = LazyLock::new(|| {

@@ -6,8 +6,9 @@
 use std::sync::LazyLock;
 
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
+use crate::analyse::patterns::{Pattern, Patterns};
 use crate::analyse::rule::{Rule, RuleMeta, Sink};
-use crate::analyse::rules::support::{Patterns, image_scripts, stage_severity};
+use crate::analyse::rules::support::{image_scripts, stage_severity};
 use crate::model::image::BuildImage;
 use crate::parse::dockerfile::InstrKind;
 use crate::parse::shell::{SimpleCommand, data_heredocs, is_assignment};
@@ -69,34 +70,40 @@ RUN echo "deb [signed-by=/usr/share/keyrings/example.gpg] https://repo.example.c
 };
 
 /// Settings in option values, `echo` arguments and file bodies.
-static CONFIG_TEXT: LazyLock<Patterns> = LazyLock::new(|| {
-    Patterns::new(&[
-        (
-            r"(?i)\[[^\]]*\btrusted=yes\b[^\]]*\]",
-            "apt source marked [trusted=yes]: its packages are installed without signature checks",
-        ),
-        (
-            r#"(?i)\bAPT::Get::AllowUnauthenticated\s*(?:=|\s)\s*"?(?:true|1|yes)\b"#,
-            "APT::Get::AllowUnauthenticated lets apt install unsigned packages",
-        ),
-        (
-            r#"(?i)\bAcquire::AllowInsecureRepositories\s*(?:=|\s)\s*"?(?:true|1|yes)\b"#,
-            "Acquire::AllowInsecureRepositories lets apt use unsigned repositories",
-        ),
-        (
-            r#"(?i)\bAcquire::AllowDowngradeToInsecureRepositories\s*(?:=|\s)\s*"?(?:true|1|yes)\b"#,
-            "Acquire::AllowDowngradeToInsecureRepositories lets apt use unsigned repositories",
-        ),
-        (
-            r"(?i)\b(?:repo_|localpkg_)?gpgcheck\s*=\s*(?:0|false|no)\b",
-            "gpgcheck=0 makes yum/dnf install packages without signature checks",
-        ),
-        (
-            r"(?i)\bSigLevel\s*=\s*Never\b",
-            "pacman SigLevel = Never installs packages without signature checks",
-        ),
-    ])
-});
+static CONFIG_PATTERNS: &[Pattern] = &[
+    Pattern {
+        keywords: &["trusted=yes"],
+        regex: r"(?i)\[[^\]]*\btrusted=yes\b[^\]]*\]",
+        message: "apt source marked [trusted=yes]: its packages are installed without signature checks",
+    },
+    Pattern {
+        keywords: &["allowunauthenticated"],
+        regex: r#"(?i)\bAPT::Get::AllowUnauthenticated\s*(?:=|\s)\s*"?(?:true|1|yes)\b"#,
+        message: "APT::Get::AllowUnauthenticated lets apt install unsigned packages",
+    },
+    Pattern {
+        keywords: &["allowinsecurerepositories"],
+        regex: r#"(?i)\bAcquire::AllowInsecureRepositories\s*(?:=|\s)\s*"?(?:true|1|yes)\b"#,
+        message: "Acquire::AllowInsecureRepositories lets apt use unsigned repositories",
+    },
+    Pattern {
+        keywords: &["allowdowngradetoinsecurerepositories"],
+        regex: r#"(?i)\bAcquire::AllowDowngradeToInsecureRepositories\s*(?:=|\s)\s*"?(?:true|1|yes)\b"#,
+        message: "Acquire::AllowDowngradeToInsecureRepositories lets apt use unsigned repositories",
+    },
+    Pattern {
+        keywords: &["gpgcheck"],
+        regex: r"(?i)\b(?:repo_|localpkg_)?gpgcheck\s*=\s*(?:0|false|no)\b",
+        message: "gpgcheck=0 makes yum/dnf install packages without signature checks",
+    },
+    Pattern {
+        keywords: &["siglevel"],
+        regex: r"(?i)\bSigLevel\s*=\s*Never\b",
+        message: "pacman SigLevel = Never installs packages without signature checks",
+    },
+];
+
+static CONFIG_TEXT: LazyLock<Patterns> = LazyLock::new(|| Patterns::new(CONFIG_PATTERNS));
 
 /// Does setting `name=value` in the environment disable integrity checks?
 fn insecure_variable(name: &str, value: &str) -> Option<&'static str> {
