@@ -400,8 +400,28 @@ pub fn commands(script: &str) -> impl Iterator<Item = SimpleCommand> {
 /// substitutions and inner scripts, as [`commands`] walks them.
 pub fn all_pipelines(script: &str) -> Vec<Pipeline> {
     let mut out = Vec::new();
-    flatten(script, &parse(script), 0, &|r| r, &mut out);
+    flatten_top(script, parse(script), &mut out);
     out
+}
+
+/// [`flatten`] for a script's own pipelines, which need no range mapping:
+/// they move into `out` instead of being copied (most commands of a script
+/// are top-level). Returns where in `out` each of them went.
+fn flatten_top(text: &str, pipelines: Vec<Pipeline>, out: &mut Vec<Pipeline>) -> Vec<usize> {
+    let mut top = Vec::with_capacity(pipelines.len());
+    for pipeline in pipelines {
+        let at = out.len();
+        top.push(at);
+        out.push(pipeline);
+        for j in 0..out[at].commands.len() {
+            // `out` grows while the command's nested scripts are flattened:
+            // the command steps out of it meanwhile.
+            let cmd = std::mem::take(&mut out[at].commands[j]);
+            flatten_nested(text, &cmd, 0, &|r| r, out);
+            out[at].commands[j] = cmd;
+        }
+    }
+    top
 }
 
 fn flatten(
@@ -416,39 +436,51 @@ fn flatten(
             commands: pipeline.commands.iter().map(|c| remap(c, map)).collect(),
         });
         for cmd in &pipeline.commands {
-            flatten(text, &cmd.substitutions, depth, map, out);
-            if depth >= MAX_DEPTH {
-                continue;
-            }
-            if let Some(arg) = cmd
-                .shell_script_arg()
-                .filter(|a| !is_one_substitution(&a.value))
-            {
-                let raw = text.get(arg.range.clone()).unwrap_or("");
-                // Where the unquoted value starts in `text`, if it is a verbatim copy.
-                let base = if raw == arg.value {
-                    Some(arg.range.start)
-                } else if raw.len() == arg.value.len() + 2
-                    && raw.get(1..raw.len() - 1) == Some(arg.value.as_str())
-                {
-                    Some(arg.range.start + 1)
-                } else {
-                    None
-                };
-                let whole = arg.range.clone();
-                let inner_map = move |r: Range<usize>| match base {
-                    Some(b) => map(b + r.start..b + r.end),
-                    None => map(whole.clone()),
-                };
-                flatten(&arg.value, &parse(&arg.value), depth + 1, &inner_map, out);
-            } else if cmd.is_shell_reading_stdin() {
-                for r in cmd.redirects.iter().filter(|r| r.is_heredoc()) {
-                    if let Some(body) = &r.heredoc {
-                        let base = body.range.start;
-                        let inner_map = move |r: Range<usize>| map(base + r.start..base + r.end);
-                        flatten(&body.value, &parse(&body.value), depth + 1, &inner_map, out);
-                    }
-                }
+            flatten_nested(text, cmd, depth, map, out);
+        }
+    }
+}
+
+/// The pipelines a command runs besides itself: those of its substitutions,
+/// then those of the script it gives a shell (`sh -c '…'`, `sh <<EOF`).
+fn flatten_nested(
+    text: &str,
+    cmd: &SimpleCommand,
+    depth: usize,
+    map: &dyn Fn(Range<usize>) -> Range<usize>,
+    out: &mut Vec<Pipeline>,
+) {
+    flatten(text, &cmd.substitutions, depth, map, out);
+    if depth >= MAX_DEPTH {
+        return;
+    }
+    if let Some(arg) = cmd
+        .shell_script_arg()
+        .filter(|a| !is_one_substitution(&a.value))
+    {
+        let raw = text.get(arg.range.clone()).unwrap_or("");
+        // Where the unquoted value starts in `text`, if it is a verbatim copy.
+        let base = if raw == arg.value {
+            Some(arg.range.start)
+        } else if raw.len() == arg.value.len() + 2
+            && raw.get(1..raw.len() - 1) == Some(arg.value.as_str())
+        {
+            Some(arg.range.start + 1)
+        } else {
+            None
+        };
+        let whole = arg.range.clone();
+        let inner_map = move |r: Range<usize>| match base {
+            Some(b) => map(b + r.start..b + r.end),
+            None => map(whole.clone()),
+        };
+        flatten(&arg.value, &parse(&arg.value), depth + 1, &inner_map, out);
+    } else if cmd.is_shell_reading_stdin() {
+        for r in cmd.redirects.iter().filter(|r| r.is_heredoc()) {
+            if let Some(body) = &r.heredoc {
+                let base = body.range.start;
+                let inner_map = move |r: Range<usize>| map(base + r.start..base + r.end);
+                flatten(&body.value, &parse(&body.value), depth + 1, &inner_map, out);
             }
         }
     }
@@ -502,6 +534,22 @@ struct PendingHeredoc {
     command: usize,
     redirect: usize,
 }
+
+/// A table of the bytes in `list`.
+const fn byte_table(list: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < list.len() {
+        table[list[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+/// Bytes that end a run of ordinary characters in an unquoted word.
+static WORD_SPECIAL: [bool; 256] = byte_table(b" \t\r\n;&|()<>'\"\\$`");
+/// Bytes that end a run of ordinary characters inside double quotes.
+static QUOTED_SPECIAL: [bool; 256] = byte_table(b"\"\\$`");
 
 struct Parser<'a> {
     text: &'a str,
@@ -849,10 +897,7 @@ impl Parser<'_> {
                 }
                 b'$' => self.dollar(&mut v, subs),
                 b'`' => self.backtick(&mut v, subs),
-                _ => {
-                    v.push(c);
-                    self.pos += 1;
-                }
+                _ => self.ordinary_run(&mut v, &WORD_SPECIAL),
             }
         }
         // Valid UTF-8 (nearly always) moves into the String without a copy.
@@ -886,12 +931,23 @@ impl Parser<'_> {
                 },
                 b'$' => self.dollar(v, subs),
                 b'`' => self.backtick(v, subs),
-                _ => {
-                    v.push(c);
-                    self.pos += 1;
-                }
+                _ => self.ordinary_run(v, &QUOTED_SPECIAL),
             }
         }
+    }
+
+    /// Copies the bytes from `self.pos` up to the next one marked in
+    /// `special` (at least one byte): words are mostly such runs, and one
+    /// copy of a run is cheaper than a push per byte.
+    fn ordinary_run(&mut self, v: &mut Vec<u8>, special: &[bool; 256]) {
+        let rest = self.b.get(self.pos..self.end).unwrap_or(&[]);
+        let len = rest
+            .iter()
+            .skip(1)
+            .position(|&b| special[usize::from(b)])
+            .map_or(rest.len(), |i| i + 1);
+        v.extend_from_slice(&rest[..len]);
+        self.pos += len.max(1);
     }
 
     /// `$…` at `self.pos`: substitutions are parsed (and kept as raw text in
@@ -1051,15 +1107,17 @@ pub struct RunScript {
     parsed: std::sync::OnceLock<Parsed>,
 }
 
-/// A script's tokens: its own pipelines, and every pipeline flattened
-/// (nested `sh -c`, command substitutions) with the commands they hold.
+/// A script's tokens: every pipeline flattened (nested `sh -c`, command
+/// substitutions) with the commands they hold, and which of them are the
+/// script's own.
 #[derive(Debug, Clone)]
 struct Parsed {
-    pipelines: Vec<Pipeline>,
     /// Every command, flattened; each flattened pipeline is a range of it
     /// (one copy of the commands, not one per view).
     commands: Vec<SimpleCommand>,
     pipeline_bounds: Vec<Range<usize>>,
+    /// Indices into `pipeline_bounds` of the script's own pipelines.
+    top_level: Vec<usize>,
 }
 
 impl RunScript {
@@ -1096,7 +1154,7 @@ impl RunScript {
                 None => parse(&self.text),
             };
             let mut all_pipelines = Vec::new();
-            flatten(&self.text, &pipelines, 0, &|r| r, &mut all_pipelines);
+            let top_level = flatten_top(&self.text, pipelines, &mut all_pipelines);
             let mut commands = Vec::new();
             let mut pipeline_bounds = Vec::with_capacity(all_pipelines.len());
             for p in all_pipelines {
@@ -1105,16 +1163,21 @@ impl RunScript {
                 pipeline_bounds.push(start..commands.len());
             }
             Parsed {
-                pipelines,
                 commands,
                 pipeline_bounds,
+                top_level,
             }
         })
     }
 
-    /// The script's pipelines (ranges into [`RunScript::text`]).
-    pub fn pipelines(&self) -> &[Pipeline] {
-        &self.parsed().pipelines
+    /// The script's own pipelines (not those nested in substitutions or
+    /// inner scripts): the commands of each, ranges into [`RunScript::text`].
+    pub fn pipelines(&self) -> impl Iterator<Item = &[SimpleCommand]> {
+        let parsed = self.parsed();
+        parsed.top_level.iter().map(|&i| {
+            let bounds = parsed.pipeline_bounds.get(i).cloned().unwrap_or(0..0);
+            parsed.commands.get(bounds).unwrap_or(&[])
+        })
     }
 
     /// Every pipeline, flattened as [`all_pipelines`] does: the commands of

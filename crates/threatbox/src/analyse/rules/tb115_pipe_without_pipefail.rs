@@ -85,16 +85,16 @@ impl Rule for PipeWithoutPipefail {
                     if script.kind == ScriptKind::Exec {
                         continue;
                     }
-                    let piped = script.pipelines().iter().find(|p| p.commands.len() > 1);
+                    let piped = script.pipelines().find(|p| p.len() > 1);
                     let Some(pipeline) = piped else { continue };
-                    let Some(first) = pipeline.commands.first() else {
+                    let Some(first) = pipeline.first() else {
                         continue;
                     };
                     let start = first.range().start;
                     if script_sets_pipefail(&script.text, start) {
                         continue;
                     }
-                    let end = pipeline.commands.last().map_or(start, |c| c.range().end);
+                    let end = pipeline.last().map_or(start, |c| c.range().end);
                     sink.push(
                         Finding::new(
                             &META,
