@@ -33,6 +33,8 @@ pub struct Patterns {
     keywords: AhoCorasick,
     /// Keyword index (as given to the searcher) → pattern index.
     owner: Vec<usize>,
+    /// The shortest keyword's length: shorter texts hold none.
+    min_len: usize,
     compiled: Vec<OnceLock<Regex>>,
 }
 
@@ -58,6 +60,7 @@ impl Patterns {
             .expect("keywords build an automaton");
         Patterns {
             list,
+            min_len: words.iter().map(|k| k.len()).min().unwrap_or(0),
             keywords,
             owner,
             compiled: list.iter().map(|_| OnceLock::new()).collect(),
@@ -72,11 +75,14 @@ impl Patterns {
     ) -> impl Iterator<Item = (&'static Pattern, &'a Regex)> + 'a {
         // One bit a pattern (at most 64, checked in `new`).
         let mut seen = 0u64;
-        // Overlapping: a keyword inside another (`gpgcheck` in
-        // `repo_gpgcheck`) must not hide it.
-        for m in self.keywords.find_overlapping_iter(text) {
-            if let Some(&i) = self.owner.get(m.pattern().as_usize()) {
-                seen |= 1 << i;
+        // Most texts (every word of every command) hold no keyword: the
+        // length and a plain search say so before the overlapping one, which
+        // is needed so that a keyword inside another is not hidden.
+        if text.len() >= self.min_len && self.keywords.is_match(text) {
+            for m in self.keywords.find_overlapping_iter(text) {
+                if let Some(&i) = self.owner.get(m.pattern().as_usize()) {
+                    seen |= 1 << i;
+                }
             }
         }
         let list = self.list;

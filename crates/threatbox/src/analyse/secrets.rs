@@ -135,17 +135,65 @@ fn name_parts(name: &str) -> Vec<String> {
 /// `GITHUB_TOKEN`, `apiKey`, `AWS_SECRET_ACCESS_KEY`; not `GPG_KEY`,
 /// `KEY_ID`, `TOKEN_FILE`, `PWD`, `KEYSERVER`, `DOCKER_AUTH_VERSION`.)
 pub fn is_secret_name(name: &str) -> bool {
+    // Rules ask this of every variable and assignment: ASCII names (nearly
+    // all) are split without allocating.
+    if name.is_ascii() {
+        return judge_name_parts(AsciiNameParts { name, pos: 0 });
+    }
     let parts = name_parts(name);
+    judge_name_parts(parts.iter().map(String::as_str))
+}
+
+/// The verdict of [`is_secret_name`] on a name's parts (compared
+/// ASCII-case-insensitively: the word lists are lower-case ASCII).
+fn judge_name_parts<'a>(parts: impl Iterator<Item = &'a str> + Clone) -> bool {
+    let is = |p: &str, list: &[&str]| list.iter().any(|w| w.eq_ignore_ascii_case(p));
+    let ends_with = |p: &str, suffix: &str| {
+        p.len() >= suffix.len()
+            && p.as_bytes()[p.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
     // `PWD` alone is the shell's working directory.
-    if parts.len() == 1 && parts[0] == "pwd" {
+    let mut two = parts.clone();
+    if let (Some(only), None) = (two.next(), two.next())
+        && only.eq_ignore_ascii_case("pwd")
+    {
         return false;
     }
-    if parts.iter().any(|p| NOT_SECRET_PARTS.contains(&p.as_str())) {
+    if parts.clone().any(|p| is(p, NOT_SECRET_PARTS)) {
         return false;
     }
-    parts.iter().any(|p| {
-        SECRET_PARTS.contains(&p.as_str()) || SECRET_SUFFIXES.iter().any(|s| p.ends_with(s))
-    })
+    parts
+        .clone()
+        .any(|p| is(p, SECRET_PARTS) || SECRET_SUFFIXES.iter().any(|s| ends_with(p, s)))
+}
+
+/// [`name_parts`] for an ASCII name, as slices of it (not lower-cased).
+#[derive(Clone)]
+struct AsciiNameParts<'a> {
+    name: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for AsciiNameParts<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let b = self.name.as_bytes();
+        let separator = |c: u8| matches!(c, b'_' | b'-' | b'.');
+        while self.pos < b.len() && separator(b[self.pos]) {
+            self.pos += 1;
+        }
+        let start = self.pos;
+        let mut prev_lower = false;
+        while let Some(&c) = b.get(self.pos) {
+            if separator(c) || (c.is_ascii_uppercase() && prev_lower && self.pos > start) {
+                break;
+            }
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            self.pos += 1;
+        }
+        (self.pos > start).then(|| &self.name[start..self.pos])
+    }
 }
 
 /// Well-known token formats, each message the kind of secret. Patterns
@@ -568,6 +616,32 @@ pub fn secret_file_kind(path: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_names_split_as_the_general_splitter_does() {
+        for name in [
+            "DB_PASSWORD",
+            "dbPassword",
+            "__a..B--cD9eF_",
+            "X",
+            "PWD",
+            "aB1C",
+            "",
+            "---",
+            "my.apiKey-ID",
+        ] {
+            let fast: Vec<String> = AsciiNameParts { name, pos: 0 }
+                .map(str::to_ascii_lowercase)
+                .collect();
+            assert_eq!(fast, name_parts(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn non_ascii_names_are_judged_too() {
+        assert!(is_secret_name("CLÉ_PASSWORD"));
+        assert!(!is_secret_name("PASSWORD_FICHIER_É_FILE"));
+    }
 
     #[test]
     fn secret_names() {

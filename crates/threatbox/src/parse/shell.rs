@@ -66,6 +66,10 @@ impl Redirect {
 }
 
 /// Words (and redirections) between control operators.
+///
+/// Build one with `SimpleCommand::default()` and fill its words before
+/// asking for its name: [`SimpleCommand::name_index`] is computed once, on
+/// first use.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SimpleCommand {
     pub words: Vec<ShellWord>,
@@ -73,7 +77,22 @@ pub struct SimpleCommand {
     /// Commands inside `$(…)`, backticks, `<(…)` and `>(…)` of this
     /// command's words and redirections.
     pub substitutions: Vec<Pipeline>,
+    name_index: NameIndexCache,
 }
+
+/// The cached [`SimpleCommand::name_index`]: rules ask each command for its
+/// name, arguments and prefix many times over. Not part of a command's
+/// value (equal commands are equal whether or not it was computed).
+#[derive(Debug, Clone, Default)]
+struct NameIndexCache(std::sync::OnceLock<Option<usize>>);
+
+impl PartialEq for NameIndexCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for NameIndexCache {}
 
 /// Commands joined by `|` (or `|&`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -125,6 +144,10 @@ impl SimpleCommand {
     /// wrapper: its command gets extra arguments from stdin, and its many
     /// options make the command position guesswork.
     pub fn name_index(&self) -> Option<usize> {
+        *self.name_index.0.get_or_init(|| self.find_name_index())
+    }
+
+    fn find_name_index(&self) -> Option<usize> {
         let words = &self.words;
         let mut i = 0;
         loop {
@@ -517,6 +540,7 @@ fn remap(cmd: &SimpleCommand, map: &dyn Fn(Range<usize>) -> Range<usize>) -> Sim
                 commands: p.commands.iter().map(|c| remap(c, map)).collect(),
             })
             .collect(),
+        name_index: cmd.name_index.clone(),
     }
 }
 
