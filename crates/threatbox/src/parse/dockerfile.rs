@@ -590,18 +590,15 @@ fn first_instruction_start(text: &str, from: usize) -> Option<usize> {
 fn line_ranges(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        if b == b'\n' {
-            let end = if i > start && text.as_bytes()[i - 1] == b'\r' {
-                i - 1
-            } else {
-                i
-            };
-            out.push(start..end);
-            start = i + 1;
-        }
+    // `split` finds line breaks with memchr, not a byte at a time.
+    for line in text.split('\n') {
+        let end = start + line.len();
+        // A CR before a line break is not part of the line (the last line
+        // has no break).
+        let ends_crlf = end < text.len() && line.ends_with('\r');
+        out.push(start..if ends_crlf { end - 1 } else { end });
+        start = end + 1;
     }
-    out.push(start..text.len());
     out
 }
 
@@ -673,6 +670,13 @@ fn prescan_heredocs(work: &mut String, escape: char) -> Vec<RunHeredocs> {
             break;
         }
         let end = end.min(lines.len() - 1);
+        // No `<` at all, no here-document: most instructions are passed over
+        // without being tokenised.
+        let raw = work.get(lines[i].start..lines[end].end).unwrap_or("");
+        if !raw.contains('<') {
+            i = end + 1;
+            continue;
+        }
         let logical = join_continuations(work, lines[i].start..lines[end].end, escape);
         let words = split_words(&logical.text, escape);
         let word = |k: usize| {
@@ -1512,6 +1516,13 @@ mod tests {
 
     fn keywords(d: &Dockerfile) -> Vec<&'static str> {
         d.instructions.iter().map(|i| i.keyword()).collect()
+    }
+
+    #[test]
+    fn line_ranges_leave_out_line_breaks_but_a_last_cr_stays() {
+        assert_eq!(line_ranges("a\r\nb\n\r\nc\r"), vec![0..1, 3..4, 5..5, 7..9]);
+        assert_eq!(line_ranges(""), vec![0..0]);
+        assert_eq!(line_ranges("x\n"), vec![0..1, 2..2]);
     }
 
     fn line(d: &Dockerfile, span: &Span) -> usize {
