@@ -534,11 +534,6 @@ pub fn secret_file_kind(path: &str) -> Option<&'static str> {
         .checked_sub(2)
         .and_then(|i| parts.get(i))
         .copied();
-    let examples = [
-        "example", "sample", "template", "dist", "defaults", "default", "tmpl", "tpl",
-    ];
-    let is_example = examples.iter().any(|e| base.contains(e));
-
     // Directories whose content is secret.
     if parts.contains(&".git") {
         return Some("Git metadata (the history may hold secrets)");
@@ -561,9 +556,6 @@ pub fn secret_file_kind(path: &str) -> Option<&'static str> {
         (Some(".docker"), "config.json") => return Some("Docker registry credentials"),
         (Some(".config"), "gcloud") => return Some("Google Cloud credentials"),
         _ => {}
-    }
-    if is_example {
-        return None;
     }
     let kind = match base {
         ".env" => "dotenv file",
@@ -610,7 +602,12 @@ pub fn secret_file_kind(path: &str) -> Option<&'static str> {
         }
         _ => return None,
     };
-    Some(kind)
+    // Asked last: most paths name no secret file at all.
+    let examples = [
+        "example", "sample", "template", "dist", "defaults", "default", "tmpl", "tpl",
+    ];
+    let is_example = examples.iter().any(|e| base.contains(e));
+    (!is_example).then_some(kind)
 }
 
 #[cfg(test)]
