@@ -1877,6 +1877,42 @@ mod tests {
         (source, scripts)
     }
 
+    #[test]
+    fn a_script_keeps_its_own_pipelines_apart_from_the_nested_ones() {
+        let (_, scripts) = parsed("FROM a\nRUN a | b \"$(c | d)\"; sh -c 'e | f'\n");
+        let names = |p: &[SimpleCommand]| -> Vec<String> {
+            p.iter()
+                .filter_map(|c| c.name())
+                .map(String::from)
+                .collect()
+        };
+        let own: Vec<_> = scripts[0].pipelines().map(names).collect();
+        assert_eq!(own, vec![vec!["a", "b"], vec!["sh"]]);
+        let all: Vec<_> = scripts[0].all_pipelines().map(names).collect();
+        assert_eq!(
+            all,
+            vec![vec!["a", "b"], vec!["c", "d"], vec!["sh"], vec!["e", "f"]]
+        );
+    }
+
+    #[test]
+    fn the_cached_name_index_is_not_part_of_a_commands_value() {
+        let asked = commands("sudo -u app apt-get install x").next().unwrap();
+        let fresh = commands("sudo -u app apt-get install x").next().unwrap();
+        assert_eq!(asked.name(), Some("apt-get"));
+        assert_eq!(asked, fresh);
+        // A copy keeps the answer, and a command built word by word gets its own.
+        assert_eq!(asked.clone().name_index(), Some(3));
+        let mut built = SimpleCommand::default();
+        for w in ["env", "A=1", "curl", "-k"] {
+            built.words.push(ShellWord {
+                value: w.into(),
+                range: 0..0,
+            });
+        }
+        assert_eq!(built.name(), Some("curl"));
+    }
+
     fn flag_source(source: &crate::source::SourceFile, scripts: &[RunScript]) -> Vec<String> {
         let mut out = Vec::new();
         for s in scripts {
