@@ -121,8 +121,8 @@ POLARIS = {
     "sensitiveContainerEnvVar": rule("TB414", msg=r"literal",
                                      note="literal secret values only: Polaris accepts "
                                      "`valueFrom.secretKeyRef`, our other subcase"),
-    "sensitiveConfigmapContent": nocover("ConfigMap data scanning for secrets is not a "
-                                         "threatbox rule"),
+    "sensitiveConfigmapContent": rule("TB524", note="secret-named keys and credential "
+                                      "values in ConfigMap data"),
     "hostProcess": nocover("Windows hostProcess containers are not modelled"),
     "tlsSettingsMissing": rule("TB522", note="Ingress without TLS"),
     "missingNetworkPolicy": rule("TB520 TB521", note="workload without NetworkPolicy"),
