@@ -85,6 +85,7 @@ mod tb520_workload_exposed_without_network_policy;
 mod tb521_namespace_without_default_deny;
 mod tb522_ingress_without_tls;
 mod tb523_service_external_ips_or_open_load_balancer;
+mod tb525_known_dangerous_software;
 mod tb601_apiserver_anonymous_auth;
 mod tb602_apiserver_authorization_always_allow;
 mod tb603_apiserver_insecure_port_or_bind;
@@ -186,6 +187,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb521_namespace_without_default_deny::NamespaceWithoutDefaultDeny,
         &tb522_ingress_without_tls::IngressWithoutTls,
         &tb523_service_external_ips_or_open_load_balancer::ServiceExternalIpsOrOpenLoadBalancer,
+        &tb525_known_dangerous_software::KnownDangerousSoftware,
         &tb601_apiserver_anonymous_auth::ApiserverAnonymousAuth,
         &tb602_apiserver_authorization_always_allow::ApiserverAuthorizationAlwaysAllow,
         &tb603_apiserver_insecure_port_or_bind::ApiserverInsecurePortOrBind,
