@@ -86,6 +86,7 @@ mod tb521_namespace_without_default_deny;
 mod tb522_ingress_without_tls;
 mod tb523_service_external_ips_or_open_load_balancer;
 mod tb524_secret_in_configmap;
+mod tb525_known_dangerous_software;
 mod tb526_default_namespace;
 mod tb601_apiserver_anonymous_auth;
 mod tb602_apiserver_authorization_always_allow;
@@ -189,6 +190,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb522_ingress_without_tls::IngressWithoutTls,
         &tb523_service_external_ips_or_open_load_balancer::ServiceExternalIpsOrOpenLoadBalancer,
         &tb524_secret_in_configmap::SecretInConfigMap,
+        &tb525_known_dangerous_software::KnownDangerousSoftware,
         &tb526_default_namespace::DefaultNamespace,
         &tb601_apiserver_anonymous_auth::ApiserverAnonymousAuth,
         &tb602_apiserver_authorization_always_allow::ApiserverAuthorizationAlwaysAllow,
