@@ -292,15 +292,23 @@ CHECKOV = {
     "KubletRotateCertificates": rule("TB613", msg=r"rotateCertificates|rotate-certificates",
                                      note="CKV_K8S_149"),
     "KubeletCryptographicCiphers": nocover("CKV_K8S_151: cipher suites not checked"),
+    "DefaultNamespace": rule("TB526", note="CKV_K8S_21: namespaced objects in `default` "
+                             "or in no namespace"),
+    "NoDefaultNamespace": rule("TB526", note="CKV_K8S_21"),
+    "KubernetesDashboard": rule("TB525", msg=r"dashboard",
+                                note="CKV_K8S_33: dashboard image, label or login flags"),
+    "Tiller": rule("TB525", msg=r"Tiller", note="CKV_K8S_34: Tiller image"),
+    "TillerDeploymentListener": rule("TB525", msg=r"Tiller",
+                                     note="CKV_K8S_45: Tiller (we report the image; its "
+                                     "listen address does not make it safe)"),
+    "DangerousGitSync": rule("TB525", msg=r"instead of `git`",
+                             note="CKV_K8S_159: git-sync told to run another program "
+                             "(our low git-sync-image subcase is not the peer's question)"),
+    "NginxIngressCVE202125742": rule("TB525", msg=r"CVE-2021-25742",
+                                     note="CKV_K8S_152..154: nginx snippet annotations"),
     # Not covered.
-    "DefaultNamespace": nocover("CKV_K8S_21: namespace hygiene"),
-    "NoDefaultNamespace": nocover("CKV_K8S_21: namespace hygiene"),
-    "KubernetesDashboard": nocover("CKV_K8S_33: product detection"),
-    "Tiller": nocover("CKV_K8S_34: product detection"),
-    "TillerService": nocover("CKV_K8S_44: product detection"),
-    "TillerDeploymentListener": nocover("CKV_K8S_45: product detection"),
-    "DangerousGitSync": nocover("CKV_K8S_159: product-specific"),
-    "NginxIngressCVE202125742": nocover("CKV_K8S_152..154: a product CVE"),
+    "TillerService": nocover("CKV_K8S_44: a Service named like Tiller's; we judge the "
+                             "workload's image"),
     "PSP": nocover("PodSecurityPolicy (removed in 1.25)"),
     "RootContainersPSP": nocover("CKV_K8S_6: PodSecurityPolicy"),
     "RootContainersHighUID": nocover("CKV_K8S_40: UID above 10000 is a convention, not a "
