@@ -37,8 +37,6 @@ NOTES = {
     42: "gap: image signatures need an admission policy or registry access; nothing in the manifests to judge",
     47: "TB524 reads ConfigMap data; TB414 only shares the peer id C-0012 with row 46",
     48: "attack analysis: mounted Secrets and service-account tokens are what `secret-read(workload)` and `credential(subject)` steps read (docs/attack-analysis.md); no separate finding",
-    62: "gap: `create` on `persistentvolumes` is not reported (a hostPath PersistentVolume mounts the node)",
-    63: "gap: `services/status` write (LoadBalancer IP hijack, CVE-2020-8554) is not reported",
     64: "gap: `delete` on events/logs is not reported",
     65: "gap: writes to ConfigMaps such as `aws-auth`/`coredns` and to networking objects are not reported",
     66: "gap: `pods/portforward` is not reported on its own (TB503 covers exec/attach)",

@@ -38,17 +38,23 @@ pub static META: RuleMeta = RuleMeta {
         "C-0191",
         "C-0280",
         "C-0282",
+        "C-0278",
+        "CKV2_K8S_4",
     ],
-    remediation: "Remove `bind`, `escalate` and `impersonate`, write access to roles and bindings, CSR approval and `serviceaccounts/token` creation from every role that is not a cluster administrator's.",
+    remediation: "Remove `bind`, `escalate` and `impersonate`, write access to roles, bindings and webhook configurations, CSR approval, `serviceaccounts/token` and PersistentVolume creation and `services/status` writes from every role that is not a cluster administrator's (or, for the last, a load-balancer controller's).",
     docs: r#"
 **What it detects.** A Role or ClusterRole rule that allows `bind` or
 `escalate` on roles, `impersonate` on users, groups or service accounts,
 `create`/`update`/`patch` on roles, cluster roles or their bindings,
 `update` on `certificatesigningrequests/approval` (approving also needs
 `approve` on a signer, which alone is harmless), `create` on
-`serviceaccounts/token`, or `create`/`update`/`patch` on mutating or
+`serviceaccounts/token`, `create`/`update`/`patch` on mutating or
 validating webhook configurations (a webhook it registers sees, and may
-rewrite, every object it asks for).
+rewrite, every object it asks for), `create` on `persistentvolumes` (a
+`hostPath` PersistentVolume gives the pod that claims it the node's
+filesystem, past any policy on pods' own volumes), or `update`/`patch` on
+`services/status` (a LoadBalancer's status IP is routed to the Service
+inside the cluster: CVE-2020-8554, traffic interception).
 
 **Why it is a threat.** Each of these lets the subject become someone more
 powerful: bind itself to `cluster-admin`, write a role with more rights than
@@ -113,6 +119,21 @@ fn escalation(rule: &PolicyRule) -> Option<String> {
     if rule.allows("create", "serviceaccounts/token") {
         return Some("`create` on `serviceaccounts/token` (minting tokens)".into());
     }
+    // A hostPath PersistentVolume hands the node's filesystem to whichever
+    // pod claims it, past any policy on pods' own volumes.
+    if rule.allows("create", "persistentvolumes") {
+        return Some(
+            "`create` on `persistentvolumes` (a hostPath volume mounts the node's filesystem)"
+                .into(),
+        );
+    }
+    // Writing a LoadBalancer's status sets the IP the cluster routes to it
+    // (CVE-2020-8554): the subject intercepts traffic meant for that IP.
+    if let Some(verb) = allowed_verb(rule, &["update", "patch"], "services/status") {
+        return Some(format!(
+            "`{verb}` on `services/status` (setting a LoadBalancer's IP intercepts traffic to it, CVE-2020-8554)"
+        ));
+    }
     None
 }
 
@@ -171,6 +192,22 @@ roleRef: {kind: ClusterRole, name: admin}
 subjects: [{kind: Group, name: team-leads}]
 ");
         assert_eq!(lines(&f), vec![4]);
+    }
+
+    #[test]
+    fn flags_creating_persistent_volumes_and_writing_service_status() {
+        let f = run("\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: storage-and-lb}
+rules:
+- {apiGroups: [\"\"], resources: [persistentvolumes], verbs: [get, create]}
+- {apiGroups: [\"\"], resources: [services/status], verbs: [patch]}
+- {apiGroups: [\"\"], resources: [persistentvolumes, services/status], verbs: [get, list]}
+- {apiGroups: [\"\"], resources: [persistentvolumeclaims], verbs: [create]}
+");
+        assert_eq!(lines(&f), vec![5, 6]);
+        assert!(f[1].message.contains("CVE-2020-8554"), "{}", f[1].message);
     }
 
     #[test]
