@@ -128,15 +128,7 @@ fn fingerprint(f: &Finding, line: &str) -> String {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    let digest = h.finalize();
-    // Hex by hand: a `format!` per byte was a tenth of the run's allocations.
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(32);
-    for b in &digest[..16] {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0xf)]));
-    }
-    out
+    crate::lower_hex(&h.finalize()[..16])
 }
 
 #[cfg(test)]

@@ -265,12 +265,7 @@ impl<R: Read> Read for TarGuard<R> {
 }
 
 fn hex(digest: &[u8]) -> String {
-    let mut s = String::with_capacity(7 + digest.len() * 2);
-    s.push_str("sha256:");
-    for b in digest {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
+    format!("sha256:{}", crate::lower_hex(digest))
 }
 
 /// sha256 of bytes already in memory, as `sha256:…`.
