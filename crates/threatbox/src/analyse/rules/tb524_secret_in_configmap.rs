@@ -169,4 +169,31 @@ data: {LOG_LEVEL: debug, API_URL: 'https://api.example.com', KEY_ID: abc}
         )]);
         assert!(check_system(&SecretInConfigMap, &system).is_empty());
     }
+
+    #[test]
+    fn malformed_data_is_skipped_without_a_finding() {
+        // `data` as a list or a scalar, non-string keys and values: the API
+        // server rejects these objects; there is nothing to judge in them.
+        let system = kube_system(&[(
+            "bad.yaml",
+            "\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: listed}
+data: [db_password, abc123]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: scalar}
+data: db_password=abc123
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: odd}
+data: {1: x, db_password: 12345, api_token: {nested: map}, empty_secret: ~}
+",
+        )]);
+        let f = check_system(&SecretInConfigMap, &system);
+        assert!(f.is_empty(), "{f:?}");
+    }
 }

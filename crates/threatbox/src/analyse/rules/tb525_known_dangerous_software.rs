@@ -482,4 +482,34 @@ spec:
         assert!(software("tiller-proxy:1").is_none());
         assert!(software("").is_none());
     }
+
+    #[test]
+    fn malformed_annotations_images_and_args_give_no_finding() {
+        let f = run("\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: listed
+  annotations: [nginx.ingress.kubernetes.io/server-snippet]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: odd}
+spec:
+  template:
+    metadata:
+      labels: [k8s-app, kubernetes-dashboard]
+    spec:
+      containers:
+      - {name: a, image: \"\"}
+      - {name: b, image: \":\"}
+      - {name: c, image: \"@\", args: 42}
+      - {name: d, image: [tiller]}
+");
+        assert!(f.is_empty(), "{f:?}");
+        for image in ["/", ":/", "a:b:c", "é/tiller:v1"] {
+            let _ = software(image);
+        }
+        assert!(software("é/tiller:v1") == Some(Software::Tiller));
+    }
 }

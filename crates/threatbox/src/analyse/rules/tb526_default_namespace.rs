@@ -201,4 +201,23 @@ metadata: {name: kubernetes, namespace: default}
         )]);
         assert!(check_system(&DefaultNamespace, &system).is_empty());
     }
+
+    #[test]
+    fn objects_without_metadata_or_with_a_malformed_namespace_point_at_the_object() {
+        let system = kube_system(&[(
+            "bad.yaml",
+            "\
+apiVersion: v1
+kind: Secret
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c, namespace: [a, b]}
+",
+        )]);
+        let f = check_system(&DefaultNamespace, &system);
+        // No `metadata`: the object's own line; a namespace that is not a
+        // string is no namespace.
+        assert_eq!(lines(&f), vec![1, 6]);
+    }
 }
