@@ -183,20 +183,23 @@ fn unreadable_vulns_file_is_an_input_error() {
         .stdout(predicates::str::contains("neither a Trivy"));
 }
 
-/// Unpacks a tar's regular files into `dir` (test archives only).
-fn extract(archive: &std::path::Path, dir: &std::path::Path) {
-    let mut a = tar::Archive::new(std::fs::File::open(archive).unwrap());
-    a.unpack(dir).unwrap();
+/// Writes the test archive to `root/api.tar` and unpacks it into
+/// `root/project/api-image`, as `docker save | tar -x` would: (archive, directory).
+fn archive_and_extracted_copy(root: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let tar = root.join("api.tar");
+    write_archive(&tar);
+    let extracted = root.join("project/api-image");
+    std::fs::create_dir_all(&extracted).unwrap();
+    tar::Archive::new(std::fs::File::open(&tar).unwrap())
+        .unpack(&extracted)
+        .unwrap();
+    (tar, extracted)
 }
 
 #[test]
 fn extracted_docker_save_directory_gives_what_the_archive_gives() {
     let dir = tempfile::tempdir().unwrap();
-    let tar = dir.path().join("api.tar");
-    write_archive(&tar);
-    let extracted = dir.path().join("project/api-image");
-    std::fs::create_dir_all(&extracted).unwrap();
-    extract(&tar, &extracted);
+    let (tar, _) = archive_and_extracted_copy(dir.path());
     let scan = |path: &std::path::Path| -> Value {
         let out = threatbox()
             .arg("scan")
@@ -230,11 +233,7 @@ fn extracted_docker_save_directory_gives_what_the_archive_gives() {
 #[test]
 fn extracted_docker_save_directory_with_a_missing_layer_is_an_error_and_the_rest_goes_on() {
     let dir = tempfile::tempdir().unwrap();
-    let tar = dir.path().join("api.tar");
-    write_archive(&tar);
-    let extracted = dir.path().join("project/api-image");
-    std::fs::create_dir_all(&extracted).unwrap();
-    extract(&tar, &extracted);
+    let (_, extracted) = archive_and_extracted_copy(dir.path());
     std::fs::remove_file(extracted.join("l1/layer.tar")).unwrap();
     std::fs::write(
         dir.path().join("project/Dockerfile"),
