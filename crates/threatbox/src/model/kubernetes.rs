@@ -12,7 +12,7 @@ use std::sync::Arc;
 use super::Fragment;
 use super::runtime::{
     Container, ContainerKind, EnvValue, EnvVar, Mount, MountSource, ObjectSuppression, Platform,
-    Port, Resources, Setting, Volume, Workload,
+    Port, Resources, Setting, Sysctl, Volume, Workload,
 };
 use crate::parse::yaml::{Node, Value};
 use crate::source::{Diagnostic, Location, SourceFile};
@@ -457,6 +457,8 @@ impl Reader<'_> {
             }),
             apparmor: pod_sc.and_then(|sc| self.apparmor_field(sc)),
             selinux: pod_sc.and_then(|sc| self.selinux(sc)),
+            host_process: pod_sc.and_then(|sc| self.host_process(sc)),
+            sysctls: pod_sc.map(|sc| self.sysctls(sc)).unwrap_or_default(),
             annotations: pod_annotations,
         };
 
@@ -595,6 +597,44 @@ impl Reader<'_> {
             return None;
         }
         Some(Setting::new(parts.join(","), self.loc_kv(k, v)))
+    }
+
+    /// `windowsOptions.hostProcess` in a security context.
+    fn host_process(&mut self, sc: &Node) -> Option<Setting<bool>> {
+        let options = self.map_at(sc, "windowsOptions")?;
+        self.bool_at(options, "hostProcess")
+    }
+
+    /// The pod's `sysctls` list (`{name, value}` items), each located at
+    /// its item; items without a string `name` are skipped with a warning.
+    fn sysctls(&mut self, sc: &Node) -> Vec<Sysctl> {
+        let mut out = Vec::new();
+        for item in self.seq_at(sc, "sysctls") {
+            let name = item
+                .get("name")
+                .and_then(|n| scalar_string(n, self.source))
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty());
+            let Some(name) = name.filter(|_| item.as_map().is_some()) else {
+                let loc = self.first_line(item);
+                self.warn(
+                    "invalid-value",
+                    "`sysctls` entry should be a mapping with a `name`; skipped".to_string(),
+                    loc,
+                );
+                continue;
+            };
+            let value = item
+                .get("value")
+                .and_then(|v| scalar_string(v, self.source))
+                .unwrap_or_default();
+            out.push(Sysctl {
+                name,
+                value,
+                location: self.loc(item),
+            });
+        }
+        out
     }
 
     /// Pod volumes, and the names of those declared read-only at volume
@@ -744,6 +784,10 @@ impl Reader<'_> {
                 .or_else(|| pod.selinux.clone()),
             unmasked_proc,
             proc_mount,
+            host_process: sc
+                .and_then(|sc| self.host_process(sc))
+                .or_else(|| pod.host_process.clone()),
+            sysctls: pod.sysctls.clone(),
             mounts: self.mounts(node, volumes, volume_read_only),
             resources: self.resources(node),
             env: self.env(node),
@@ -893,6 +937,10 @@ struct PodLevel<'n> {
     seccomp: Option<Setting<String>>,
     apparmor: Option<Setting<String>>,
     selinux: Option<Setting<String>>,
+    /// `windowsOptions.hostProcess` of the pod.
+    host_process: Option<Setting<bool>>,
+    /// `securityContext.sysctls`: pod-wide, copied into every container.
+    sysctls: Vec<Sysctl>,
     annotations: Option<&'n Node>,
 }
 
@@ -1653,6 +1701,108 @@ spec:
         assert_eq!(normalise_capability("cap_net_raw"), "NET_RAW");
         assert_eq!(normalise_capability("all"), "ALL");
         assert_eq!(normalise_capability(" SYS_ADMIN"), "SYS_ADMIN");
+    }
+
+    #[test]
+    fn pod_sysctls_reach_every_container_at_their_own_lines() {
+        let text = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  securityContext:
+    sysctls:
+    - name: net.core.somaxconn
+      value: \"1024\"
+    - {name: kernel/shm_rmid_forced, value: 1}
+  initContainers:
+  - {name: i, image: x}
+  containers:
+  - {name: c, image: x}
+";
+        let (system, diagnostics) = load(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let w = &system.workloads[0];
+        assert_eq!(w.containers.len(), 2);
+        for c in &w.containers {
+            let found: Vec<_> = c
+                .sysctls
+                .iter()
+                .map(|s| (s.name.as_str(), s.value.as_str(), s.location.start_line))
+                .collect();
+            assert_eq!(
+                found,
+                [
+                    ("net.core.somaxconn", "1024", 7),
+                    ("kernel/shm_rmid_forced", "1", 9)
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_sysctls_are_warned_and_skipped() {
+        for (sysctls, expected) in [
+            ("sysctls: net.core.somaxconn=1", 0),
+            ("sysctls: {name: a, value: b}", 0),
+            (
+                "sysctls: [net.core.somaxconn, [a], {value: 1}, {name: \"\"}, {name: [x]}]",
+                0,
+            ),
+            ("sysctls: [{name: a.b}]", 1),
+            ("sysctls: ~", 0),
+        ] {
+            let text = format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  securityContext:\n    {sysctls}\n  containers:\n  - {{name: c, image: x}}\n"
+            );
+            let (system, diagnostics) = load(&text);
+            let c = &system.workloads[0].containers[0];
+            assert_eq!(c.sysctls.len(), expected, "{sysctls}");
+            if expected == 1 {
+                assert_eq!(c.sysctls[0].value, "", "a missing value is empty");
+            }
+            if expected == 0 && !sysctls.ends_with('~') {
+                assert!(!diagnostics.is_empty(), "{sysctls}");
+            }
+        }
+    }
+
+    #[test]
+    fn windows_host_process_container_overrides_pod() {
+        let text = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  securityContext:
+    windowsOptions:
+      hostProcess: true
+  containers:
+  - name: inherits
+    image: x
+  - name: overrides
+    image: x
+    securityContext:
+      windowsOptions: {hostProcess: false}
+  - name: other-options
+    image: x
+    securityContext:
+      windowsOptions: {runAsUserName: \"NT AUTHORITY\\\\SYSTEM\"}
+";
+        let (system, diagnostics) = load(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let c = &system.workloads[0].containers;
+        assert_eq!(value(&c[0].host_process), Some(true));
+        assert_eq!(line(&c[0].host_process), Some(7));
+        assert_eq!(value(&c[1].host_process), Some(false));
+        assert_eq!(line(&c[1].host_process), Some(14));
+        assert_eq!(line(&c[2].host_process), Some(7));
+        let (system, diagnostics) = load(&text.replace(
+            "    windowsOptions:\n      hostProcess: true\n",
+            "    windowsOptions: [hostProcess]\n",
+        ));
+        assert!(system.workloads[0].containers[0].host_process.is_none());
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     }
 }
 

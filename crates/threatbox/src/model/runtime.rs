@@ -161,6 +161,11 @@ pub struct Container {
     /// Kubernetes `securityContext.procMount` as written (`Default`,
     /// `Unmasked`, or a value the API server would reject).
     pub proc_mount: Option<Setting<String>>,
+    /// Kubernetes `securityContext.windowsOptions.hostProcess` (container
+    /// level, else pod level): a Windows HostProcess container, which runs
+    /// on the node as a host process. `None`: not written (an ordinary,
+    /// isolated container). Never set outside Kubernetes.
+    pub host_process: Option<Setting<bool>>,
     pub mounts: Vec<Mount>,
     pub resources: Resources,
     pub env: Vec<EnvVar>,
@@ -172,7 +177,11 @@ pub struct Container {
     // Compose / docker settings with no Kubernetes counterpart.
     /// Host devices passed in (`devices`, docker `HostConfig.Devices`).
     pub devices: Vec<Device>,
-    /// Kernel parameters set for the container (`sysctls`).
+    /// Kernel parameters set for the container: compose `sysctls`, docker
+    /// `HostConfig.Sysctls`, and the Kubernetes pod's
+    /// `securityContext.sysctls`, copied into every container of the pod
+    /// (they apply to the pod's shared namespaces), each located at its own
+    /// list item. Names as written (Kubernetes allows `/` as separator).
     pub sysctls: Vec<Sysctl>,
     pub cgroup_parent: Option<Setting<String>>,
     pub ulimits: Vec<Ulimit>,
