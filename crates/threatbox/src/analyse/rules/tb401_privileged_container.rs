@@ -1,4 +1,5 @@
-//! TB401 `privileged-container`: a container runs privileged.
+//! TB401 `privileged-container`: a container runs privileged (or, on
+//! Windows, as a HostProcess container).
 
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
@@ -22,19 +23,27 @@ pub static META: RuleMeta = RuleMeta {
         "C-0057",
         "privileged-container",
         "runAsPrivileged",
+        "hostProcess",
+        "KSV-0103",
+        "C-0202",
     ],
-    remediation: "Remove `privileged: true` (Kubernetes `securityContext.privileged`, compose `privileged`, `docker run --privileged`); grant the one capability or device the workload really needs instead.",
+    remediation: "Remove `privileged: true` (Kubernetes `securityContext.privileged`, compose `privileged`, `docker run --privileged`); grant the one capability or device the workload really needs instead. On Windows, remove `windowsOptions.hostProcess: true` unless the pod is a node-management agent that must run on the host.",
     docs: r#"
 **What it detects.** A container with `privileged: true`: a Kubernetes
 `securityContext.privileged`, a compose service's `privileged`, or
-`HostConfig.Privileged` in `docker inspect` output.
+`HostConfig.Privileged` in `docker inspect` output. Also a Windows
+HostProcess container: Kubernetes `securityContext.windowsOptions.hostProcess:
+true` at container level, or at pod level when the container does not set
+it to `false` — the Windows counterpart of privileged.
 
 **Why it is a threat.** A privileged container gets every capability, every
 host device, no seccomp or AppArmor filtering and a writable `/sys`: root in
 it is root on the node. Anyone who gets code execution in it (a vulnerable
 dependency, an exposed debug endpoint) mounts the host disk or loads a kernel
 module and owns the node and every other container on it (STRIDE: Elevation
-of privilege).
+of privilege). A HostProcess container is not isolated at all: it runs on the
+Windows node as a host process, in the host's network, with the node's file
+system and the rights of its (host) user account.
 
 **Example.**
 ```yaml
@@ -48,6 +57,13 @@ containers:
 services:
   app:
     privileged: true
+```
+```yaml
+spec:
+  securityContext:
+    windowsOptions:
+      hostProcess: true
+  hostNetwork: true
 ```
 
 **Fix.** Drop the flag and add only what is needed:
@@ -82,6 +98,16 @@ impl Rule for PrivilegedContainer {
                     ),
                 ));
             }
+            if let Some(host_process) = container.host_process.as_ref().filter(|s| s.value) {
+                sink.push(Finding::new(
+                    &META,
+                    host_process.location.clone(),
+                    format!(
+                        "{} is a Windows HostProcess container (`hostProcess: true`): it runs on the node as a host process, with the host's file system and network",
+                        subject(workload, container)
+                    ),
+                ));
+            }
         }
     }
 }
@@ -90,7 +116,7 @@ impl Rule for PrivilegedContainer {
 mod tests {
     use super::*;
     use crate::analyse::rules::container_support::test_support::{loc, run_all};
-    use crate::analyse::rules::testing::lines;
+    use crate::analyse::rules::testing::{check_file, lines};
     use crate::model::runtime::{Container, Setting};
 
     #[test]
@@ -117,5 +143,81 @@ mod tests {
         for f in run_all(&PrivilegedContainer, Container::default()) {
             assert!(f.is_empty());
         }
+    }
+
+    #[test]
+    fn host_process_is_reported_like_privileged() {
+        let c = Container {
+            host_process: Some(Setting::new(true, loc(9))),
+            ..Default::default()
+        };
+        let [kube, ..] = run_all(&PrivilegedContainer, c);
+        assert_eq!(lines(&kube), vec![9]);
+        assert_eq!(kube[0].severity, Severity::Critical);
+        assert!(
+            kube[0].message.contains("HostProcess"),
+            "{}",
+            kube[0].message
+        );
+        let both = Container {
+            privileged: Some(Setting::new(true, loc(7))),
+            host_process: Some(Setting::new(true, loc(9))),
+            ..Default::default()
+        };
+        let [kube, ..] = run_all(&PrivilegedContainer, both);
+        assert_eq!(lines(&kube), vec![7, 9]);
+        let off = Container {
+            host_process: Some(Setting::new(false, loc(9))),
+            ..Default::default()
+        };
+        assert!(run_all(&PrivilegedContainer, off).iter().all(Vec::is_empty));
+    }
+
+    /// Pod- and container-level `hostProcess`, as in Polaris' fixtures.
+    const WINDOWS_POD: &str = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: win}
+spec:
+  containers:
+  - name: agent
+    image: mcr.microsoft.com/windows/nanoserver:ltsc2022
+    securityContext:
+      windowsOptions:
+        hostProcess: CONTAINER
+  - name: second
+    image: mcr.microsoft.com/windows/nanoserver:ltsc2022
+  securityContext:
+    windowsOptions:
+      hostProcess: POD
+  hostNetwork: true
+";
+
+    #[test]
+    fn kubernetes_host_process_at_pod_and_container_level() {
+        let case = |container: &str, pod: &str| {
+            let text = WINDOWS_POD
+                .replace("CONTAINER", container)
+                .replace("POD", pod);
+            lines(&check_file(&PrivilegedContainer, "pod.yaml", &text))
+        };
+        // The pod's setting reaches `second`; `agent` overrides it.
+        assert_eq!(case("false", "true"), vec![15]);
+        assert_eq!(case("true", "false"), vec![10]);
+        assert_eq!(case("true", "true"), vec![10, 15]);
+        assert!(case("false", "false").is_empty());
+        // Wrong types are ignored (the API server would reject them).
+        assert!(case("\"yes please\"", "[true]").is_empty());
+        let f = check_file(
+            &PrivilegedContainer,
+            "pod.yaml",
+            &WINDOWS_POD
+                .replace("CONTAINER", "true")
+                .replace("POD", "false"),
+        );
+        assert_eq!(
+            f[0].message,
+            "container `agent` of Pod `win` is a Windows HostProcess container (`hostProcess: true`): it runs on the node as a host process, with the host's file system and network"
+        );
     }
 }
