@@ -73,6 +73,9 @@ mod tb421_host_devices_exposed;
 mod tb422_workload_image_untrusted_source;
 mod tb423_sudo_in_container_command;
 mod tb424_unbounded_restart_policy;
+mod tb425_unsafe_sysctls;
+mod tb426_low_user_id;
+mod tb427_host_user_namespace;
 mod tb501_rbac_wildcard_or_cluster_admin;
 mod tb502_rbac_secrets_read;
 mod tb503_rbac_workload_create_or_exec;
@@ -177,6 +180,9 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb422_workload_image_untrusted_source::WorkloadImageUntrustedSource,
         &tb423_sudo_in_container_command::SudoInContainerCommand,
         &tb424_unbounded_restart_policy::UnboundedRestartPolicy,
+        &tb425_unsafe_sysctls::UnsafeSysctls,
+        &tb426_low_user_id::LowUserId,
+        &tb427_host_user_namespace::HostUserNamespace,
         &tb501_rbac_wildcard_or_cluster_admin::RbacWildcardOrClusterAdmin,
         &tb502_rbac_secrets_read::RbacSecretsRead,
         &tb503_rbac_workload_create_or_exec::RbacWorkloadCreateOrExec,
