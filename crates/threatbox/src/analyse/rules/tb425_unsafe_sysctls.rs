@@ -48,8 +48,9 @@ Severity follows the risk:
   buffers and queues charged to no pod's limits);
 - **low**: on compose / docker, other namespaced sysctls (`net.core.*`,
   `kernel.shm*`, `kernel.msg*`, `kernel.sem`, `fs.mqueue.*`): they stay in
-  the container's namespaces but can raise kernel resource use beyond its
-  limits; on every platform, sysctls that are not namespaced at all
+  the container's own namespaces, but are not vetted as isolated — some
+  (`kernel.shmmax`, `net.core.rmem_max`…) let it use kernel memory or
+  queues its limits do not count; on every platform, sysctls that are not namespaced at all
   (`vm.*`, `kernel.pid_max`, `fs.file-max`…): they would change the whole
   node, so Docker refuses them and the container does not start, and the
   kubelet never allow-lists them and rejects the pod — not a host-wide
@@ -165,7 +166,10 @@ impl UnsafeSysctls {
         if name.is_empty() || SAFE.contains(&name.as_str()) {
             return;
         }
-        let setting = format!("`{}={}`", sysctl.name.trim(), sysctl.value.trim());
+        let setting = match sysctl.value.trim() {
+            "" => format!("`{}`", sysctl.name.trim()),
+            value => format!("`{}={value}`", sysctl.name.trim()),
+        };
         let kubernetes = workload.platform == Platform::Kubernetes;
         let (severity, why) = if let Some(risk) = network_risk(&name, &sysctl.value) {
             (Severity::Medium, risk.to_string())
@@ -187,7 +191,7 @@ impl UnsafeSysctls {
         } else {
             (
                 Severity::Low,
-                "it is outside Kubernetes' safe set: namespaced, but it can raise kernel resource use beyond the container's limits".to_string(),
+                "it is outside Kubernetes' safe set: namespaced (it changes only the container's own network or IPC namespace), but not vetted as isolated — some such settings let it use kernel memory or queues its limits do not count".to_string(),
             )
         };
         sink.push(
@@ -330,6 +334,15 @@ mod tests {
             compose[0].message.contains("Docker refuses it"),
             "{}",
             compose[0].message
+        );
+    }
+
+    #[test]
+    fn a_missing_value_is_shown_as_the_name_alone() {
+        let [kube, ..] = run_all(&UnsafeSysctls, with(&[("kernel.sem", "")]));
+        assert_eq!(
+            kube[0].message,
+            "Pod `app` sets sysctl `kernel.sem`: it is outside the safe set: the pod runs only on nodes whose kubelet allows unsafe sysctls, and the setting is not isolated from other pods"
         );
     }
 

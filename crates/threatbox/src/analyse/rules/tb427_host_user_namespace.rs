@@ -4,7 +4,7 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
 use crate::analyse::rules::container_support::workload_subject;
-use crate::model::runtime::{Platform, Workload};
+use crate::model::runtime::{ContainerKind, Platform, Workload};
 
 pub struct HostUserNamespace;
 
@@ -96,7 +96,12 @@ impl Rule for HostUserNamespace {
                 } else {
                     &c.name
                 };
-                Some(format!("`{name}` {how}"))
+                let kind = match c.kind {
+                    ContainerKind::Regular => "",
+                    ContainerKind::Init => "init container ",
+                    ContainerKind::Ephemeral => "ephemeral container ",
+                };
+                Some(format!("{kind}`{name}` {how}"))
             })
             .collect();
         if root.is_empty() {
@@ -117,8 +122,13 @@ impl Rule for HostUserNamespace {
             root.join(", ")
         );
         if !host_namespaces.is_empty() {
+            let them = if host_namespaces.len() == 1 {
+                "it"
+            } else {
+                "them"
+            };
             message.push_str(&format!(
-                " (the API server rejects `hostUsers: false` with {}: that has to go first)",
+                " (the API server rejects `hostUsers: false` together with {}: drop {them} first)",
                 host_namespaces.join(", ")
             ));
         }
@@ -204,7 +214,7 @@ spec:
         assert_eq!(lines(&f), vec![6]);
         assert_eq!(
             f[0].message,
-            "DaemonSet `agent` does not set `hostUsers: false`, and `setup` runs as root: UID 0 in the container is UID 0 on the node (the API server rejects `hostUsers: false` with hostPID: that has to go first)"
+            "DaemonSet `agent` does not set `hostUsers: false`, and init container `setup` runs as root: UID 0 in the container is UID 0 on the node (the API server rejects `hostUsers: false` together with hostPID: drop it first)"
         );
         let unknown = POD.replace("      securityContext: {runAsUser: 1000}\n", "");
         let f = check_file(&HostUserNamespace, "ds.yaml", &unknown);
