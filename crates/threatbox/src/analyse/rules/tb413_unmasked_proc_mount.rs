@@ -26,8 +26,8 @@ Unmasked`, or a compose / docker container with
 than `Default` is reported too, as medium: the API server knows only
 `Default` and `Unmasked` and rejects other values today, and the Pod
 Security `baseline` level allows nothing but `Default`, so anything else
-asks for something other than the masked `/proc`. (Unsafe sysctls are not
-in the model yet and are not checked.)
+asks for something other than the masked `/proc`. (Unsafe sysctls, the
+other way to write kernel settings, are TB425's.)
 
 **Why it is a threat.** The runtime masks and makes read-only parts of
 `/proc` and `/sys` (`/proc/kcore`, `/proc/sysrq-trigger`, `/proc/keys`,
