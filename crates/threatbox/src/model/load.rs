@@ -94,7 +94,8 @@ pub fn load(source: &Arc<SourceFile>, json: bool, explicit: bool) -> (Fragment, 
             | InputKind::ImageArchive
             | InputKind::OciLayout
             | InputKind::ImageDirectory
-            | InputKind::VulnerabilityReport => {}
+            | InputKind::VulnerabilityReport
+            | InputKind::EnvFile => {}
         }
         if !kinds.contains(&kind) {
             kinds.push(kind);
