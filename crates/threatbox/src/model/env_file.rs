@@ -206,9 +206,8 @@ fn read_env_file(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Vec<EnvVar>> {
     let shown = path.display().to_string();
-    let note = |message: String| {
-        Diagnostic::note("env-file-not-read", message, entry.location.clone())
-    };
+    let note =
+        |message: String| Diagnostic::note("env-file-not-read", message, entry.location.clone());
     if has_interpolation(&entry.value) {
         diagnostics.push(note(format!(
             "env_file `{}` depends on the environment: its variables are not checked",
@@ -271,19 +270,15 @@ mod tests {
     use crate::discover::InputKind;
     use crate::{ScanOptions, scan};
 
-    fn vars(text: &str) -> (Vec<(String, EnvValue, usize, usize)>, Vec<Diagnostic>) {
+    /// Name, value, first and last line.
+    type Read = (String, EnvValue, usize, usize);
+
+    fn vars(text: &str) -> (Vec<Read>, Vec<Diagnostic>) {
         let source = SourceFile::new("app.env", text.to_string());
         let (vars, diagnostics) = parse(&source);
         let vars = vars
             .into_iter()
-            .map(|v| {
-                (
-                    v.name,
-                    v.value,
-                    v.location.start_line,
-                    v.location.end_line,
-                )
-            })
+            .map(|v| (v.name, v.value, v.location.start_line, v.location.end_line))
             .collect();
         (vars, diagnostics)
     }
@@ -333,10 +328,7 @@ mod tests {
     fn bad_lines_are_reported_and_the_rest_is_read() {
         let (v, d) = vars("=nokey\nTWO WORDS=x\nOPEN='abc\nOK=1\nLAST=\"never closed\n");
         assert_eq!(v, vec![("OK".into(), lit("1"), 4, 4)]);
-        let lines: Vec<(usize, &str)> = d
-            .iter()
-            .map(|d| (d.location.start_line, d.code))
-            .collect();
+        let lines: Vec<(usize, &str)> = d.iter().map(|d| (d.location.start_line, d.code)).collect();
         assert_eq!(
             lines,
             vec![
@@ -378,9 +370,17 @@ mod tests {
             "services:\n  app:\n    image: app:1\n    env_file: [.env, conf/app.env, missing.env]\n  worker:\n    image: app:1\n    env_file: .env\n",
         )
         .unwrap();
-        std::fs::write(dir.path().join(".env"), "MODE=prod\nDB_PASSWORD=hunter2-prod\n").unwrap();
+        std::fs::write(
+            dir.path().join(".env"),
+            "MODE=prod\nDB_PASSWORD=hunter2-prod\n",
+        )
+        .unwrap();
         std::fs::create_dir(dir.path().join("conf")).unwrap();
-        std::fs::write(dir.path().join("conf/app.env"), "API_TOKEN='s3cr3t-t0k3n-value'\n").unwrap();
+        std::fs::write(
+            dir.path().join("conf/app.env"),
+            "API_TOKEN='s3cr3t-t0k3n-value'\n",
+        )
+        .unwrap();
         let analysis = scan_dir(dir.path());
         let found: Vec<(String, usize)> = analysis
             .active()
@@ -419,7 +419,11 @@ mod tests {
     #[test]
     fn files_outside_the_compose_directory_are_not_read() {
         let outer = tempfile::tempdir().unwrap();
-        std::fs::write(outer.path().join("credentials"), "AWS_SECRET_ACCESS_KEY=abc\n").unwrap();
+        std::fs::write(
+            outer.path().join("credentials"),
+            "AWS_SECRET_ACCESS_KEY=abc\n",
+        )
+        .unwrap();
         let dir = outer.path().join("repo");
         std::fs::create_dir(&dir).unwrap();
         let mut compose =
@@ -441,9 +445,21 @@ mod tests {
             .filter(|d| d.code == "env-file-not-read")
             .map(|d| d.message.as_str())
             .collect();
-        assert!(notes.iter().any(|m| m.contains("outside") && m.contains("credentials")));
-        assert!(notes.iter().any(|m| m.contains("depends on the environment")));
+        assert!(
+            notes
+                .iter()
+                .any(|m| m.contains("outside") && m.contains("credentials"))
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|m| m.contains("depends on the environment"))
+        );
         #[cfg(unix)]
-        assert!(notes.iter().any(|m| m.contains("outside") && m.contains("link.env")));
+        assert!(
+            notes
+                .iter()
+                .any(|m| m.contains("outside") && m.contains("link.env"))
+        );
     }
 }

@@ -88,6 +88,7 @@ mod tb523_service_external_ips_or_open_load_balancer;
 mod tb524_secret_in_configmap;
 mod tb525_known_dangerous_software;
 mod tb526_default_namespace;
+mod tb531_image_signature_not_verified;
 mod tb601_apiserver_anonymous_auth;
 mod tb602_apiserver_authorization_always_allow;
 mod tb603_apiserver_insecure_port_or_bind;
@@ -192,6 +193,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb524_secret_in_configmap::SecretInConfigMap,
         &tb525_known_dangerous_software::KnownDangerousSoftware,
         &tb526_default_namespace::DefaultNamespace,
+        &tb531_image_signature_not_verified::ImageSignatureNotVerified,
         &tb601_apiserver_anonymous_auth::ApiserverAnonymousAuth,
         &tb602_apiserver_authorization_always_allow::ApiserverAuthorizationAlwaysAllow,
         &tb603_apiserver_insecure_port_or_bind::ApiserverInsecurePortOrBind,
