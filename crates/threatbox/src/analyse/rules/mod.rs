@@ -81,6 +81,8 @@ mod tb505_rbac_nodes_proxy;
 mod tb506_rbac_anonymous_or_broad_group_binding;
 mod tb507_default_service_account_bound;
 mod tb508_rbac_binding_to_undefined_role;
+mod tb509_rbac_delete_audit_evidence_or_resources;
+mod tb510_rbac_manage_sensitive_config_or_network;
 mod tb520_workload_exposed_without_network_policy;
 mod tb521_namespace_without_default_deny;
 mod tb522_ingress_without_tls;
@@ -185,6 +187,8 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb506_rbac_anonymous_or_broad_group_binding::RbacAnonymousOrBroadGroupBinding,
         &tb507_default_service_account_bound::DefaultServiceAccountBound,
         &tb508_rbac_binding_to_undefined_role::RbacBindingToUndefinedRole,
+        &tb509_rbac_delete_audit_evidence_or_resources::RbacDeleteAuditEvidenceOrResources,
+        &tb510_rbac_manage_sensitive_config_or_network::RbacManageSensitiveConfigOrNetwork,
         &tb520_workload_exposed_without_network_policy::WorkloadExposedWithoutNetworkPolicy,
         &tb521_namespace_without_default_deny::NamespaceWithoutDefaultDeny,
         &tb522_ingress_without_tls::IngressWithoutTls,
