@@ -90,6 +90,10 @@ mod tb523_service_external_ips_or_open_load_balancer;
 mod tb524_secret_in_configmap;
 mod tb525_known_dangerous_software;
 mod tb526_default_namespace;
+mod tb527_namespace_without_resource_quota;
+mod tb528_network_policy_selects_nothing;
+mod tb529_workload_in_kube_system;
+mod tb530_deprecated_api_version;
 mod tb601_apiserver_anonymous_auth;
 mod tb602_apiserver_authorization_always_allow;
 mod tb603_apiserver_insecure_port_or_bind;
@@ -196,6 +200,10 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb524_secret_in_configmap::SecretInConfigMap,
         &tb525_known_dangerous_software::KnownDangerousSoftware,
         &tb526_default_namespace::DefaultNamespace,
+        &tb527_namespace_without_resource_quota::NamespaceWithoutResourceQuota,
+        &tb528_network_policy_selects_nothing::NetworkPolicySelectsNothing,
+        &tb529_workload_in_kube_system::WorkloadInKubeSystem,
+        &tb530_deprecated_api_version::DeprecatedApiVersion,
         &tb601_apiserver_anonymous_auth::ApiserverAnonymousAuth,
         &tb602_apiserver_authorization_always_allow::ApiserverAuthorizationAlwaysAllow,
         &tb603_apiserver_insecure_port_or_bind::ApiserverInsecurePortOrBind,
