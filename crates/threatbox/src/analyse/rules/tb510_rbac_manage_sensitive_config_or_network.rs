@@ -23,14 +23,15 @@ pub static META: RuleMeta = RuleMeta {
     docs: r#"
 **What it detects.** A Role or ClusterRole rule that allows `create`,
 `update`, `patch` or `delete` (directly or through `*`):
-- on the ConfigMaps `aws-auth` or `coredns` (named in `resourceNames`), or
-  on every ConfigMap where the grant reaches `kube-system` (a Role in
-  `kube-system`, or a ClusterRole bound cluster-wide or in `kube-system`) —
-  high;
+- `update`, `patch` or `delete` on the ConfigMaps `aws-auth` or `coredns`
+  (named in `resourceNames`), or on every ConfigMap where the grant reaches
+  `kube-system` (a Role in `kube-system`, or a ClusterRole bound
+  cluster-wide or in `kube-system`) — high (`create` alone cannot change a
+  ConfigMap that exists, and these two always do where they matter);
 - on `networkpolicies`, `services`, `ingresses`, `endpoints` or
   `endpointslices` — medium;
-- on every ConfigMap elsewhere (or where the role's bindings are not in the
-  input) — low.
+- on every ConfigMap otherwise (elsewhere, `create` only, or where the
+  role's bindings are not in the input) — low.
 
 A rule limited by `resourceNames` to other ConfigMaps (a controller's
 leader-election lock, its own settings) is not reported: that is the narrow
@@ -66,6 +67,11 @@ through the cluster's add-on manager.
 
 const WRITE: &[&str] = &["create", "update", "patch", "delete"];
 
+/// Verbs that change a ConfigMap that already exists (`delete` then
+/// `create` replaces it); `create` alone cannot touch `aws-auth` or
+/// `coredns`, which every cluster that uses them already has.
+const CHANGE: &[&str] = &["update", "patch", "delete"];
+
 /// ConfigMaps whose content controls who is an administrator or where
 /// service names resolve.
 const SENSITIVE_CONFIGMAPS: &[&str] = &["aws-auth", "coredns"];
@@ -79,7 +85,7 @@ const NETWORKING: &[&str] = &[
 ];
 
 fn check(rule: &PolicyRule, reaches_kube_system: bool) -> Option<(String, Severity)> {
-    if let Some(verb) = allowed_verb(rule, WRITE, "configmaps") {
+    if let Some(verb) = allowed_verb(rule, CHANGE, "configmaps") {
         let named: Vec<&str> = SENSITIVE_CONFIGMAPS
             .iter()
             .copied()
@@ -236,6 +242,20 @@ subjects: [{kind: User, name: dev}]
             vec![Severity::High, Severity::High, Severity::Low]
         );
         assert!(f[1].message.contains("kube-system"), "{}", f[1].message);
+    }
+
+    #[test]
+    fn create_alone_in_kube_system_is_low() {
+        let f = run("\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: r, namespace: kube-system}
+rules:
+- {apiGroups: [\"\"], resources: [configmaps], verbs: [create]}
+- {apiGroups: [\"\"], resources: [configmaps], resourceNames: [coredns], verbs: [create, get]}
+");
+        assert_eq!(lines(&f), vec![5]);
+        assert_eq!(severities(&f), vec![Severity::Low]);
     }
 
     #[test]

@@ -135,7 +135,7 @@ impl Rule for NamespaceWithoutResourceQuota {
                 &META,
                 location,
                 format!(
-                    "namespace `{namespace}` ({} workloads) has {missing} among the scanned objects: its workloads can use up the cluster's shared CPU, memory and pod slots{whose}",
+                    "namespace `{namespace}` ({} workloads scanned) has {missing} among the scanned objects: workloads placed in it can use up the cluster's shared CPU, memory and pod slots{whose}",
                     view.workloads
                 ),
             ));
@@ -181,7 +181,7 @@ spec: {{limits: []}}
         assert_eq!(lines(&f), vec![6]);
         assert!(
             f[0].message
-                .contains("namespace `shop` (1 workloads) has no ResourceQuota among"),
+                .contains("namespace `shop` (1 workloads scanned) has no ResourceQuota among"),
             "{}",
             f[0].message
         );
