@@ -59,7 +59,8 @@ pub fn report_graded_role_rules(
 
 /// Whether a grant reaches the `kube-system` namespace, as far as the input
 /// shows: a Role there, or a ClusterRole bound cluster-wide or by a
-/// RoleBinding in `kube-system`.
+/// RoleBinding in `kube-system` (its own bindings: a ClusterRole reached only
+/// through aggregation into a bound one is not followed).
 fn reaches_kube_system(rbac: &Rbac, role: usize) -> bool {
     let Some(r) = rbac.roles.get(role) else {
         return false;
