@@ -81,6 +81,8 @@ mod tb505_rbac_nodes_proxy;
 mod tb506_rbac_anonymous_or_broad_group_binding;
 mod tb507_default_service_account_bound;
 mod tb508_rbac_binding_to_undefined_role;
+mod tb509_rbac_delete_audit_evidence_or_resources;
+mod tb510_rbac_manage_sensitive_config_or_network;
 mod tb520_workload_exposed_without_network_policy;
 mod tb521_namespace_without_default_deny;
 mod tb522_ingress_without_tls;
@@ -88,6 +90,10 @@ mod tb523_service_external_ips_or_open_load_balancer;
 mod tb524_secret_in_configmap;
 mod tb525_known_dangerous_software;
 mod tb526_default_namespace;
+mod tb527_namespace_without_resource_quota;
+mod tb528_network_policy_selects_nothing;
+mod tb529_workload_in_kube_system;
+mod tb530_deprecated_api_version;
 mod tb531_image_signature_not_verified;
 mod tb601_apiserver_anonymous_auth;
 mod tb602_apiserver_authorization_always_allow;
@@ -186,6 +192,8 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb506_rbac_anonymous_or_broad_group_binding::RbacAnonymousOrBroadGroupBinding,
         &tb507_default_service_account_bound::DefaultServiceAccountBound,
         &tb508_rbac_binding_to_undefined_role::RbacBindingToUndefinedRole,
+        &tb509_rbac_delete_audit_evidence_or_resources::RbacDeleteAuditEvidenceOrResources,
+        &tb510_rbac_manage_sensitive_config_or_network::RbacManageSensitiveConfigOrNetwork,
         &tb520_workload_exposed_without_network_policy::WorkloadExposedWithoutNetworkPolicy,
         &tb521_namespace_without_default_deny::NamespaceWithoutDefaultDeny,
         &tb522_ingress_without_tls::IngressWithoutTls,
@@ -193,6 +201,10 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb524_secret_in_configmap::SecretInConfigMap,
         &tb525_known_dangerous_software::KnownDangerousSoftware,
         &tb526_default_namespace::DefaultNamespace,
+        &tb527_namespace_without_resource_quota::NamespaceWithoutResourceQuota,
+        &tb528_network_policy_selects_nothing::NetworkPolicySelectsNothing,
+        &tb529_workload_in_kube_system::WorkloadInKubeSystem,
+        &tb530_deprecated_api_version::DeprecatedApiVersion,
         &tb531_image_signature_not_verified::ImageSignatureNotVerified,
         &tb601_apiserver_anonymous_auth::ApiserverAnonymousAuth,
         &tb602_apiserver_authorization_always_allow::ApiserverAuthorizationAlwaysAllow,
