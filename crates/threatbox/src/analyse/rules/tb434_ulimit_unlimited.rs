@@ -114,11 +114,11 @@ fn unbounded(limit: &Ulimit, container: &Container) -> Option<String> {
     };
     Some(match above {
         Some(v) if !unlimited => format!(
-            "ulimit `{}` is {v}, above what the kernel enforces: no bound on {what}",
+            "ulimit `{}` to {v}, above what the kernel enforces: no bound on {what}",
             limit.name
         ),
         _ => format!(
-            "ulimit `{}` is unlimited (-1): no bound on {what}",
+            "ulimit `{}` to unlimited (-1): no bound on {what}",
             limit.name
         ),
     })
@@ -166,7 +166,7 @@ mod tests {
         assert_eq!(lines(&f), [5, 7, 10]);
         assert_eq!(
             f[0].message,
-            "service `a` sets ulimit `nproc` is unlimited (-1): no bound on processes of its user, across every container running as that UID"
+            "service `a` sets ulimit `nproc` to unlimited (-1): no bound on processes of its user, across every container running as that UID"
         );
         assert!(f.iter().all(|f| f.severity == Severity::Low));
     }
@@ -180,7 +180,7 @@ mod tests {
         assert_eq!(lines(&f), [5, 6]);
         assert!(
             f[0].message
-                .contains("2000000, above what the kernel enforces"),
+                .contains("`nofile` to 2000000, above what the kernel enforces"),
             "{}",
             f[0].message
         );
