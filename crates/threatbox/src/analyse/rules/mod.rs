@@ -73,6 +73,9 @@ mod tb421_host_devices_exposed;
 mod tb422_workload_image_untrusted_source;
 mod tb423_sudo_in_container_command;
 mod tb424_unbounded_restart_policy;
+mod tb433_mount_propagation_shared;
+mod tb434_ulimit_unlimited;
+mod tb435_cgroup_parent_set;
 mod tb501_rbac_wildcard_or_cluster_admin;
 mod tb502_rbac_secrets_read;
 mod tb503_rbac_workload_create_or_exec;
@@ -115,6 +118,13 @@ mod tb635_daemon_userland_proxy;
 mod tb636_daemon_tcp_without_tls;
 mod tb637_daemon_log_driver_local;
 mod tb638_daemon_authorization_plugin_missing;
+mod tb639_daemon_log_level_not_info;
+mod tb640_daemon_iptables_disabled;
+mod tb641_daemon_deprecated_storage_settings;
+mod tb642_daemon_default_ulimits_missing;
+mod tb643_daemon_cgroup_parent_changed;
+mod tb644_daemon_seccomp_profile_weakened;
+mod tb645_daemon_experimental_enabled;
 #[cfg(test)]
 pub mod testing;
 
@@ -184,6 +194,9 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb422_workload_image_untrusted_source::WorkloadImageUntrustedSource,
         &tb423_sudo_in_container_command::SudoInContainerCommand,
         &tb424_unbounded_restart_policy::UnboundedRestartPolicy,
+        &tb433_mount_propagation_shared::MountPropagationShared,
+        &tb434_ulimit_unlimited::UlimitUnlimited,
+        &tb435_cgroup_parent_set::CgroupParentSet,
         &tb501_rbac_wildcard_or_cluster_admin::RbacWildcardOrClusterAdmin,
         &tb502_rbac_secrets_read::RbacSecretsRead,
         &tb503_rbac_workload_create_or_exec::RbacWorkloadCreateOrExec,
@@ -226,6 +239,13 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb636_daemon_tcp_without_tls::DaemonTcpWithoutTls,
         &tb637_daemon_log_driver_local::DaemonLogDriverLocal,
         &tb638_daemon_authorization_plugin_missing::DaemonAuthorizationPluginMissing,
+        &tb639_daemon_log_level_not_info::DaemonLogLevelNotInfo,
+        &tb640_daemon_iptables_disabled::DaemonIptablesDisabled,
+        &tb641_daemon_deprecated_storage_settings::DaemonDeprecatedStorageSettings,
+        &tb642_daemon_default_ulimits_missing::DaemonDefaultUlimitsMissing,
+        &tb643_daemon_cgroup_parent_changed::DaemonCgroupParentChanged,
+        &tb644_daemon_seccomp_profile_weakened::DaemonSeccompProfileWeakened,
+        &tb645_daemon_experimental_enabled::DaemonExperimentalEnabled,
     ]
 }
 

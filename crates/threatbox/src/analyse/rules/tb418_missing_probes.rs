@@ -16,7 +16,7 @@ pub static META: RuleMeta = RuleMeta {
     stride: &[Stride::DenialOfService],
     cwe: &[754],
     stage: LifecycleStage::Orchestrator,
-    cis: &[],
+    cis: &["CIS-Docker-5.27"],
     peers: &[
         "CKV_K8S_8",
         "CKV_K8S_9",
