@@ -789,6 +789,7 @@ impl Reader<'_> {
                 .or_else(|| pod.host_process.clone()),
             sysctls: pod.sysctls.clone(),
             mounts: self.mounts(node, volumes, volume_read_only),
+            shared_propagation: self.bidirectional_mounts(node),
             resources: self.resources(node),
             env: self.env(node),
             ports: self.ports(node),
@@ -829,6 +830,34 @@ impl Reader<'_> {
                 read_only: mount_ro || volume_read_only.get(&name).copied().unwrap_or(false),
                 location: self.first_line(item),
             });
+        }
+        out
+    }
+
+    /// Mount paths with `mountPropagation: Bidirectional` (mounts made in
+    /// the container reach the host), at the value. `HostToContainer` only
+    /// lets host mounts in and is not kept. The list itself was already
+    /// type-checked by `mounts`, so it is read here without warnings.
+    fn bidirectional_mounts(&mut self, node: &Node) -> Vec<Setting<String>> {
+        let items = node
+            .get("volumeMounts")
+            .and_then(Node::as_seq)
+            .unwrap_or(&[]);
+        let mut out = Vec::new();
+        for item in items {
+            if item.as_map().is_none() {
+                continue;
+            }
+            let Some(p) = self.string_at(item, "mountPropagation") else {
+                continue;
+            };
+            if p.value == "Bidirectional" {
+                let target = item
+                    .get("mountPath")
+                    .and_then(|n| scalar_string(n, self.source))
+                    .unwrap_or_default();
+                out.push(Setting::new(target, p.location));
+            }
         }
         out
     }
@@ -1803,6 +1832,41 @@ spec:
         ));
         assert!(system.workloads[0].containers[0].host_process.is_none());
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    }
+
+    #[test]
+    fn bidirectional_mount_propagation_is_kept_at_its_value() {
+        let text = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - name: a
+    image: x
+    volumeMounts:
+    - {name: root, mountPath: /host, mountPropagation: Bidirectional}
+    - {name: root, mountPath: /in, mountPropagation: HostToContainer}
+    - {name: root, mountPath: /odd, mountPropagation: [Bidirectional]}
+    - just-a-string
+  volumes:
+  - name: root
+    hostPath: {path: /}
+";
+        let (system, diagnostics) = load(text);
+        let c = &system.workloads[0].containers[0];
+        let shared: Vec<_> = c
+            .shared_propagation
+            .iter()
+            .map(|s| (s.value.as_str(), s.location.start_line))
+            .collect();
+        assert_eq!(shared, [("/host", 9)]);
+        // The list is read once by `mounts`; the wrong-typed value warns once.
+        let lines: Vec<usize> = diagnostics.iter().map(|d| d.location.start_line).collect();
+        assert!(
+            lines.iter().filter(|l| **l == 11).count() == 1,
+            "{diagnostics:?}"
+        );
     }
 }
 
