@@ -70,7 +70,9 @@ fn the_flaws_the_readme_promises_are_found_at_their_lines() {
         ("TB201", "api/Dockerfile", 24),
         // compose.yaml
         ("TB414", "compose.yaml", 16),
-        ("TB402", "compose.yaml", 26),
+        ("TB402", "compose.yaml", 27),
+        // api.env, read through the api service's `env_file`
+        ("TB414", "api.env", 4),
         // k8s
         ("TB417", "k8s/api.yaml", 14),
         ("TB414", "k8s/api.yaml", 22),

@@ -38,6 +38,11 @@ resolves it (container `securityContext`, else the pod's, else the image's
   or who joins group `0`/`root`/`docker` with compose `group_add` — low:
   root-group-owned files stay writable, the docker group opens the socket.
 
+In a Kubernetes pod with `hostUsers: false` (its own user namespace) the
+first two are low and the message says so: UID 0 inside maps to an
+unprivileged UID on the node, so an escape lands as nobody (TB427 reports
+pods that could use one and do not).
+
 **Why it is a threat.** Root in a container is root on the host's kernel,
 only fenced by namespaces and capabilities: a kernel or runtime escape
 (runc CVE-2019-5736, Dirty Pipe) or one of TB401–TB407 turns it into root on
@@ -81,6 +86,21 @@ impl Rule for ContainerRunsAsRoot {
             Platform::Compose => "`user:` with a non-root UID",
             Platform::Docker => "`--user` with a non-root UID",
         };
+        // `hostUsers: false`: UID 0 in the pod maps to an unprivileged UID
+        // on the node, so root inside is contained root.
+        let own_user_namespace = workload.host_users.as_ref().is_some_and(|h| !h.value);
+        let userns_note = if own_user_namespace {
+            " (in its own user namespace: UID 0 maps to an unprivileged UID on the node)"
+        } else {
+            ""
+        };
+        let capped = |severity: Severity| {
+            if own_user_namespace {
+                Severity::Low
+            } else {
+                severity
+            }
+        };
         for container in &workload.containers {
             let who = subject(workload, container);
             match container.runs_as_root() {
@@ -92,15 +112,20 @@ impl Rule for ContainerRunsAsRoot {
                         .or(container.user_name.as_ref().map(|s| &s.location))
                         .unwrap_or(&container.location)
                         .clone();
-                    sink.push(Finding::new(&META, location, format!("{who} runs as root")));
+                    sink.push(
+                        Finding::new(&META, location, format!("{who} runs as root{userns_note}"))
+                            .with_severity(capped(Severity::High)),
+                    );
                 }
                 None => sink.push(
                     Finding::new(
                         &META,
                         container.location.clone(),
-                        format!("{who} may run as root: nothing sets a non-root user ({hint})"),
+                        format!(
+                            "{who} may run as root: nothing sets a non-root user ({hint}){userns_note}"
+                        ),
                     )
-                    .with_severity(Severity::Medium),
+                    .with_severity(capped(Severity::Medium)),
                 ),
                 Some(false) => {
                     let root_group = container.run_as_group.as_ref().filter(|g| g.value == 0);
@@ -234,5 +259,17 @@ mod tests {
                 assert!(f.is_empty());
             }
         }
+    }
+
+    #[test]
+    fn root_in_its_own_user_namespace_is_low() {
+        let f = crate::analyse::rules::testing::check_file(
+            &ContainerRunsAsRoot,
+            "pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostUsers: false\n  containers:\n    - name: root\n      image: a:1\n      securityContext: {runAsUser: 0}\n    - name: unknown\n      image: a:1\n",
+        );
+        assert_eq!(lines(&f), vec![9, 10]);
+        assert!(f.iter().all(|f| f.severity == Severity::Low), "{f:?}");
+        assert!(f.iter().all(|f| f.message.contains("own user namespace")));
     }
 }

@@ -12,7 +12,7 @@ pub static META: RuleMeta = RuleMeta {
     code: "TB427",
     slug: "host-user-namespace",
     title: "Root containers without a user namespace (no hostUsers: false)",
-    severity: Severity::Low,
+    severity: Severity::Info,
     stride: &[Stride::ElevationOfPrivilege],
     cwe: &[653],
     stage: LifecycleStage::Runtime,
@@ -24,7 +24,9 @@ pub static META: RuleMeta = RuleMeta {
 Job, …) that does not set `hostUsers: false` while at least one of its
 containers runs as root after resolution — UID 0, or no user set and no
 `runAsNonRoot` (most images default to root). One finding per workload, at
-the pod spec, naming the containers. An explicit `hostUsers: true` is left
+the pod spec, naming the containers. Info: it is defence in depth that
+needs Kubernetes 1.30+ and runtime support, and TB408 already reports the
+root user itself. An explicit `hostUsers: true` is left
 to TB405 (host namespaces), which reports it for any pod. Windows
 HostProcess pods are skipped (user namespaces are a Linux feature; TB401
 reports them). Compose and docker are not checked here: user namespaces
@@ -155,7 +157,7 @@ mod tests {
         for c in [root(), Container::default()] {
             let f = run(&HostUserNamespace, workload(Platform::Kubernetes, c));
             assert_eq!(lines(&f), vec![2]);
-            assert_eq!(f[0].severity, Severity::Low);
+            assert_eq!(f[0].severity, Severity::Info);
         }
         let f = run(&HostUserNamespace, workload(Platform::Kubernetes, root()));
         assert_eq!(
