@@ -73,6 +73,10 @@ mod tb421_host_devices_exposed;
 mod tb422_workload_image_untrusted_source;
 mod tb423_sudo_in_container_command;
 mod tb424_unbounded_restart_policy;
+mod tb429_host_aliases;
+mod tb430_non_core_volume_type;
+mod tb431_no_resource_requests;
+mod tb432_no_ephemeral_storage_limit;
 mod tb501_rbac_wildcard_or_cluster_admin;
 mod tb502_rbac_secrets_read;
 mod tb503_rbac_workload_create_or_exec;
@@ -177,6 +181,10 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb422_workload_image_untrusted_source::WorkloadImageUntrustedSource,
         &tb423_sudo_in_container_command::SudoInContainerCommand,
         &tb424_unbounded_restart_policy::UnboundedRestartPolicy,
+        &tb429_host_aliases::HostAliases,
+        &tb430_non_core_volume_type::NonCoreVolumeType,
+        &tb431_no_resource_requests::NoResourceRequests,
+        &tb432_no_ephemeral_storage_limit::NoEphemeralStorageLimit,
         &tb501_rbac_wildcard_or_cluster_admin::RbacWildcardOrClusterAdmin,
         &tb502_rbac_secrets_read::RbacSecretsRead,
         &tb503_rbac_workload_create_or_exec::RbacWorkloadCreateOrExec,
