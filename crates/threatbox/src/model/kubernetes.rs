@@ -639,10 +639,12 @@ impl Reader<'_> {
                 if let Some(found) = found {
                     source = found;
                     ro = body.get("readOnly").and_then(Node::as_bool_yaml11) == Some(true);
-                    // A body that is neither a mapping nor empty is not a
-                    // volume source the API server would accept.
-                    volume_type = (body.is_null() || body.as_map().is_some())
-                        .then(|| Setting::new(key.to_string(), self.loc(key_node)));
+                }
+                // Volume sources are mappings (`emptyDir:` may be empty); a
+                // scalar beside them (`fsType: ext4` indented one level too
+                // far) is not a source and does not replace the type.
+                if key != "name" && (body.is_null() || body.as_map().is_some()) {
+                    volume_type = Some(Setting::new(key.to_string(), self.loc(key_node)));
                     size_limit = None;
                     in_memory = false;
                     if key == "emptyDir" {
@@ -1704,6 +1706,9 @@ spec:
   - name: site
     gitRepo: {repository: x}
   - name: bare
+  - name: disk
+    awsElasticBlockStore: {volumeID: v}
+    fsType: ext4
   containers:
   - name: a
     image: x
@@ -1752,13 +1757,20 @@ spec:
                 ("ram", Some("emptyDir".into()), Some(13), None, true),
                 ("site", Some("gitRepo".into()), Some(15), None, false),
                 ("bare", None, None, None, false),
+                (
+                    "disk",
+                    Some("awsElasticBlockStore".into()),
+                    Some(18),
+                    None,
+                    false
+                ),
             ]
         );
         let c = &w.containers[0];
         assert_eq!(c.mounted_volumes, ["scratch", "site"]);
         let r = &c.resources;
         assert_eq!(value(&r.ephemeral_storage_limit).as_deref(), Some("2Gi"));
-        assert_eq!(line(&r.ephemeral_storage_limit), Some(24));
+        assert_eq!(line(&r.ephemeral_storage_limit), Some(27));
         assert_eq!(value(&r.ephemeral_storage_request).as_deref(), Some("1Gi"));
     }
 

@@ -4,7 +4,7 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
 use crate::analyse::rules::container_support::{is_zero_quantity, subject};
-use crate::model::runtime::{Container, ContainerKind, MountSource, Platform, Volume, Workload};
+use crate::model::runtime::{Container, ContainerKind, Platform, Volume, Workload};
 
 pub struct NoEphemeralStorageLimit;
 
@@ -76,8 +76,7 @@ fn unbounded_empty_dirs<'w>(workload: &'w Workload, container: &Container) -> Ve
         let is_empty_dir = volume
             .volume_type
             .as_ref()
-            .is_some_and(|t| t.value == "emptyDir")
-            && volume.source == MountSource::Ephemeral;
+            .is_some_and(|t| t.value == "emptyDir");
         let bounded = volume
             .size_limit
             .as_ref()
