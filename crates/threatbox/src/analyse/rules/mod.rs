@@ -8,6 +8,7 @@ pub mod container_support;
 #[cfg(test)]
 mod image_end_to_end_tests;
 pub mod image_support;
+pub mod limit_ranges;
 pub mod packages;
 #[cfg(test)]
 mod runtime_end_to_end_tests;

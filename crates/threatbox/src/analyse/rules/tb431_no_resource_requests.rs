@@ -4,6 +4,7 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
 use crate::analyse::rules::container_support::{is_zero_quantity, subject};
+use crate::analyse::rules::limit_ranges::container_defaults;
 use crate::model::runtime::{ContainerKind, Platform, Setting, Workload};
 
 pub struct NoResourceRequests;
@@ -40,7 +41,10 @@ only the limit is written, Kubernetes sets the request to the limit, so that
 container is not reported. A request or limit of `0` counts as none (the
 scheduler and the QoS class ignore zero). One finding per container, at the
 container, naming the missing resource(s). Ephemeral containers cannot set
-resources and are skipped.
+resources and are skipped. A `LimitRange` of the same namespace scanned in
+the same run that gives containers a default for the resource
+(`defaultRequest`, or `default`, `max` or `min`, from which the API server
+derives one) fills the request at admission: not reported.
 
 Compose and docker are not checked: a single engine does not schedule or
 evict by request. Compose's `deploy.resources.reservations` (and
@@ -85,20 +89,21 @@ impl Rule for NoResourceRequests {
         &META
     }
 
-    fn check_workload(&self, workload: &Workload, _ctx: &RuleContext<'_>, sink: &mut Sink) {
+    fn check_workload(&self, workload: &Workload, ctx: &RuleContext<'_>, sink: &mut Sink) {
         if workload.platform != Platform::Kubernetes {
             return;
         }
+        let defaults = container_defaults(workload, ctx);
         for container in &workload.containers {
             if container.kind == ContainerKind::Ephemeral {
                 continue;
             }
             let r = &container.resources;
             let mut missing = Vec::new();
-            if unset(&r.cpu_request) && unset(&r.cpu_limit) {
+            if !defaults.cpu_request && unset(&r.cpu_request) && unset(&r.cpu_limit) {
                 missing.push("CPU");
             }
-            if unset(&r.memory_request) && unset(&r.memory_limit) {
+            if !defaults.memory_request && unset(&r.memory_request) && unset(&r.memory_limit) {
                 missing.push("memory");
             }
             if missing.is_empty() {
@@ -186,6 +191,37 @@ mod tests {
             ..Default::default()
         };
         assert!(run_all(&NoResourceRequests, c)[0].is_empty());
+    }
+
+    #[test]
+    fn a_limit_range_of_the_namespace_fills_the_request() {
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: team}\nspec:\n  containers:\n  - name: a\n    image: nginx\n";
+        let lr = |ns: &str, body: &str| {
+            format!(
+                "apiVersion: v1\nkind: LimitRange\nmetadata: {{name: l, namespace: {ns}}}\nspec:\n  limits:\n  - type: Container\n{body}"
+            )
+        };
+        let run = |lr: &str| {
+            let system =
+                crate::analyse::rules::testing::system(&[("pod.yaml", pod), ("lr.yaml", lr)]);
+            crate::analyse::rules::testing::check_system(&NoResourceRequests, &system)
+        };
+        let both = lr("team", "    defaultRequest: {cpu: 100m, memory: 64Mi}\n");
+        assert!(run(&both).is_empty());
+        let cpu = lr("team", "    default: {cpu: 500m}\n");
+        let f = run(&cpu);
+        assert_eq!(lines(&f), vec![6]);
+        assert!(
+            f[0].message.contains("has no memory request"),
+            "{}",
+            f[0].message
+        );
+        let elsewhere = lr("other", "    defaultRequest: {cpu: 100m, memory: 64Mi}\n");
+        assert!(
+            run(&elsewhere)[0]
+                .message
+                .contains("no CPU or memory request")
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
 use crate::analyse::rules::container_support::{is_zero_quantity, subject};
+use crate::analyse::rules::limit_ranges::container_defaults;
 use crate::model::runtime::{Container, ContainerKind, Platform, Volume, Workload};
 
 pub struct NoEphemeralStorageLimit;
@@ -27,7 +28,9 @@ can fill the node's disk: its root filesystem is writable (no
 (not `medium: Memory`) without `sizeLimit`. One finding per container, at
 the container, saying which applies; an unbounded emptyDir is added as a
 related location. Ephemeral containers cannot set resources and are
-skipped. Compose and docker are not checked (the engine has no per-container
+skipped. A `LimitRange` of the same namespace scanned in the same run with
+a container `default` or `max` for `ephemeral-storage` gives every
+container a limit at admission: not reported. Compose and docker are not checked (the engine has no per-container
 disk quota short of storage-driver options).
 
 A container with a read-only root filesystem whose emptyDir volumes all have
@@ -93,8 +96,10 @@ impl Rule for NoEphemeralStorageLimit {
         &META
     }
 
-    fn check_workload(&self, workload: &Workload, _ctx: &RuleContext<'_>, sink: &mut Sink) {
-        if workload.platform != Platform::Kubernetes {
+    fn check_workload(&self, workload: &Workload, ctx: &RuleContext<'_>, sink: &mut Sink) {
+        if workload.platform != Platform::Kubernetes
+            || container_defaults(workload, ctx).ephemeral_storage_limit
+        {
             return;
         }
         for container in &workload.containers {
@@ -217,6 +222,24 @@ mod tests {
         );
         let f = pod(&zero, "  - name: scratch\n    emptyDir: {sizeLimit: 0}\n");
         assert_eq!(lines(&f), vec![6]);
+    }
+
+    #[test]
+    fn a_limit_range_default_limit_counts() {
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: nginx\n";
+        for (lr, reported) in [
+            ("default: {ephemeral-storage: 1Gi}", false),
+            ("max: {ephemeral-storage: 4Gi}", false),
+            ("defaultRequest: {ephemeral-storage: 1Gi}", true),
+        ] {
+            let lr = format!(
+                "apiVersion: v1\nkind: LimitRange\nmetadata: {{name: l}}\nspec:\n  limits:\n  - type: Container\n    {lr}\n"
+            );
+            let system =
+                crate::analyse::rules::testing::system(&[("pod.yaml", pod), ("lr.yaml", &lr)]);
+            let f = crate::analyse::rules::testing::check_system(&NoEphemeralStorageLimit, &system);
+            assert_eq!(!f.is_empty(), reported, "{lr}");
+        }
     }
 
     #[test]
