@@ -2,9 +2,12 @@
 //! container that writes no request or limit may still get one from its
 //! namespace's LimitRange (TB431, TB432 read this).
 
-use crate::analyse::rule::RuleContext;
+use std::collections::HashMap;
+
 use crate::analyse::rules::container_support::is_zero_quantity;
+use crate::model::System;
 use crate::model::runtime::Workload;
+use crate::parse::yaml::Node;
 
 /// What the LimitRanges of a namespace fill in for a container.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -14,66 +17,69 @@ pub struct ContainerDefaults {
     pub ephemeral_storage_limit: bool,
 }
 
-/// Defaults from every `LimitRange` item of `type: Container` in the
-/// workload's namespace (an object naming none counts as `default`, as a
-/// workload does). The API server defaults a LimitRange item's missing
-/// `default` (limit) from `max`, and its missing `defaultRequest` from
-/// `default`, then from `min`; so a resource named in any of them gets a
-/// request, and one named in `default` or `max` gets a limit.
-pub fn container_defaults(workload: &Workload, ctx: &RuleContext<'_>) -> ContainerDefaults {
-    let mut out = ContainerDefaults::default();
-    let namespace = workload.namespace.as_deref().unwrap_or("default");
-    for object in &ctx.system.kube_objects {
-        if object.kind != "LimitRange"
-            || object.namespace.as_deref().unwrap_or("default") != namespace
-        {
-            continue;
-        }
-        let items = object
-            .node
-            .path(&["spec", "limits"])
-            .and_then(|l| l.as_seq())
-            .unwrap_or_default();
-        for item in items {
-            if item.get("type").and_then(|t| t.as_str()) != Some("Container") {
+/// Container defaults per namespace, read once per scan.
+#[derive(Debug, Default)]
+pub struct NamespaceDefaults(HashMap<String, ContainerDefaults>);
+
+impl NamespaceDefaults {
+    /// Defaults from every `LimitRange` item of `type: Container` (an
+    /// object naming no namespace counts as `default`, as a workload does).
+    pub fn of(system: &System) -> Self {
+        let mut out: HashMap<String, ContainerDefaults> = HashMap::new();
+        for object in &system.kube_objects {
+            if object.kind != "LimitRange" {
                 continue;
             }
-            let names = |keys: &[&str], resource: &str| {
-                keys.iter().any(|k| {
-                    item.get(k)
-                        .and_then(|m| m.get(resource))
-                        .and_then(quantity)
-                        .is_some_and(|q| !is_zero_quantity(&q))
-                })
-            };
-            let request_keys = ["defaultRequest", "default", "max", "min"];
-            out.cpu_request |= names(&request_keys, "cpu");
-            out.memory_request |= names(&request_keys, "memory");
-            out.ephemeral_storage_limit |= names(&["default", "max"], "ephemeral-storage");
+            let namespace = object.namespace.as_deref().unwrap_or("default");
+            add_items(&object.node, out.entry(namespace.to_string()).or_default());
         }
+        NamespaceDefaults(out)
     }
-    out
+
+    /// What the workload's namespace fills in.
+    pub fn for_workload(&self, workload: &Workload) -> ContainerDefaults {
+        let namespace = workload.namespace.as_deref().unwrap_or("default");
+        self.0.get(namespace).copied().unwrap_or_default()
+    }
 }
 
-/// A quantity written as a string or a number.
-fn quantity(node: &crate::parse::yaml::Node) -> Option<String> {
-    crate::model::compose::scalar_text(node)
+/// The API server defaults a LimitRange item's missing `default` (limit)
+/// from `max`, and its missing `defaultRequest` from `default`, then from
+/// `min`: a resource named in any of them gets a request, one named in
+/// `default` or `max` gets a limit.
+fn add_items(object: &Node, out: &mut ContainerDefaults) {
+    let items = object
+        .path(&["spec", "limits"])
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
+    for item in items {
+        if item.get("type").and_then(Node::as_str) != Some("Container") {
+            continue;
+        }
+        let names = |keys: &[&str], resource: &str| {
+            keys.iter().any(|k| {
+                item.get(k)
+                    .and_then(|m| m.get(resource))
+                    .and_then(crate::model::compose::scalar_text)
+                    .is_some_and(|q| !is_zero_quantity(&q))
+            })
+        };
+        let request_keys = ["defaultRequest", "default", "max", "min"];
+        out.cpu_request |= names(&request_keys, "cpu");
+        out.memory_request |= names(&request_keys, "memory");
+        out.ephemeral_storage_limit |= names(&["default", "max"], "ephemeral-storage");
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::analyse::rules::testing::system;
-    use crate::config::Config;
 
     fn defaults(limit_range: &str) -> ContainerDefaults {
         let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: team}\nspec:\n  containers: [{name: a, image: nginx}]\n";
         let system = system(&[("pod.yaml", pod), ("lr.yaml", limit_range)]);
-        let ctx = RuleContext {
-            config: &Config::default(),
-            system: &system,
-        };
-        container_defaults(&system.workloads[0], &ctx)
+        NamespaceDefaults::of(&system).for_workload(&system.workloads[0])
     }
 
     #[test]

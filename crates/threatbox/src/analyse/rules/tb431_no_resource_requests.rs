@@ -4,7 +4,7 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
 use crate::analyse::rules::container_support::{is_zero_quantity, subject};
-use crate::analyse::rules::limit_ranges::container_defaults;
+use crate::analyse::rules::limit_ranges::{ContainerDefaults, NamespaceDefaults};
 use crate::model::runtime::{ContainerKind, Platform, Setting, Workload};
 
 pub struct NoResourceRequests;
@@ -89,28 +89,36 @@ impl Rule for NoResourceRequests {
         &META
     }
 
-    fn check_workload(&self, workload: &Workload, ctx: &RuleContext<'_>, sink: &mut Sink) {
-        if workload.platform != Platform::Kubernetes {
-            return;
+    // Once per system: the namespaces' LimitRanges are read once, not per
+    // workload.
+    fn check_system(&self, ctx: &RuleContext<'_>, sink: &mut Sink) {
+        let defaults = NamespaceDefaults::of(ctx.system);
+        for workload in &ctx.system.workloads {
+            if workload.platform == Platform::Kubernetes {
+                check(workload, defaults.for_workload(workload), sink);
+            }
         }
-        let defaults = container_defaults(workload, ctx);
-        for container in &workload.containers {
-            if container.kind == ContainerKind::Ephemeral {
-                continue;
-            }
-            let r = &container.resources;
-            let mut missing = Vec::new();
-            if !defaults.cpu_request && unset(&r.cpu_request) && unset(&r.cpu_limit) {
-                missing.push("CPU");
-            }
-            if !defaults.memory_request && unset(&r.memory_request) && unset(&r.memory_limit) {
-                missing.push("memory");
-            }
-            if missing.is_empty() {
-                continue;
-            }
-            let what = missing.join(" or ");
-            sink.push(Finding::new(
+    }
+}
+
+fn check(workload: &Workload, defaults: ContainerDefaults, sink: &mut Sink) {
+    for container in &workload.containers {
+        if container.kind == ContainerKind::Ephemeral {
+            continue;
+        }
+        let r = &container.resources;
+        let mut missing = Vec::new();
+        if !defaults.cpu_request && unset(&r.cpu_request) && unset(&r.cpu_limit) {
+            missing.push("CPU");
+        }
+        if !defaults.memory_request && unset(&r.memory_request) && unset(&r.memory_limit) {
+            missing.push("memory");
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        let what = missing.join(" or ");
+        sink.push(Finding::new(
                 &META,
                 container.location.clone(),
                 format!(
@@ -118,7 +126,6 @@ impl Rule for NoResourceRequests {
                     subject(workload, container)
                 ),
             ));
-        }
     }
 }
 

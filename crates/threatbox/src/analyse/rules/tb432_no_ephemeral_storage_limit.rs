@@ -4,7 +4,7 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
 use crate::analyse::rules::container_support::{is_zero_quantity, subject};
-use crate::analyse::rules::limit_ranges::container_defaults;
+use crate::analyse::rules::limit_ranges::{ContainerDefaults, NamespaceDefaults};
 use crate::model::runtime::{Container, ContainerKind, Platform, Volume, Workload};
 
 pub struct NoEphemeralStorageLimit;
@@ -96,61 +96,69 @@ impl Rule for NoEphemeralStorageLimit {
         &META
     }
 
-    fn check_workload(&self, workload: &Workload, ctx: &RuleContext<'_>, sink: &mut Sink) {
-        if workload.platform != Platform::Kubernetes
-            || container_defaults(workload, ctx).ephemeral_storage_limit
-        {
-            return;
+    // Once per system: the namespaces' LimitRanges are read once, not per
+    // workload.
+    fn check_system(&self, ctx: &RuleContext<'_>, sink: &mut Sink) {
+        let defaults = NamespaceDefaults::of(ctx.system);
+        for workload in &ctx.system.workloads {
+            if workload.platform == Platform::Kubernetes {
+                check(workload, defaults.for_workload(workload), sink);
+            }
         }
-        for container in &workload.containers {
-            if container.kind == ContainerKind::Ephemeral {
-                continue;
-            }
-            let limited = container
-                .resources
-                .ephemeral_storage_limit
-                .as_ref()
-                .is_some_and(|l| !is_zero_quantity(&l.value));
-            if limited {
-                continue;
-            }
-            let writable_root = !container
-                .read_only_root_fs
-                .as_ref()
-                .is_some_and(|s| s.value);
-            let empty_dirs = unbounded_empty_dirs(workload, container);
-            let mut reasons = Vec::new();
-            if writable_root {
-                reasons.push("its root filesystem is writable".to_string());
-            }
-            if !empty_dirs.is_empty() {
-                let names: Vec<String> =
-                    empty_dirs.iter().map(|v| format!("`{}`", v.name)).collect();
-                reasons.push(format!(
-                    "it mounts emptyDir {} without sizeLimit",
-                    names.join(", ")
-                ));
-            }
-            if reasons.is_empty() {
-                continue;
-            }
-            let mut finding = Finding::new(
-                &META,
-                container.location.clone(),
-                format!(
-                    "{} has no ephemeral-storage limit and {}: it can fill the node's disk",
-                    subject(workload, container),
-                    reasons.join(" and ")
-                ),
+    }
+}
+
+fn check(workload: &Workload, defaults: ContainerDefaults, sink: &mut Sink) {
+    if defaults.ephemeral_storage_limit {
+        return;
+    }
+    for container in &workload.containers {
+        if container.kind == ContainerKind::Ephemeral {
+            continue;
+        }
+        let limited = container
+            .resources
+            .ephemeral_storage_limit
+            .as_ref()
+            .is_some_and(|l| !is_zero_quantity(&l.value));
+        if limited {
+            continue;
+        }
+        let writable_root = !container
+            .read_only_root_fs
+            .as_ref()
+            .is_some_and(|s| s.value);
+        let empty_dirs = unbounded_empty_dirs(workload, container);
+        let mut reasons = Vec::new();
+        if writable_root {
+            reasons.push("its root filesystem is writable".to_string());
+        }
+        if !empty_dirs.is_empty() {
+            let names: Vec<String> = empty_dirs.iter().map(|v| format!("`{}`", v.name)).collect();
+            reasons.push(format!(
+                "it mounts emptyDir {} without sizeLimit",
+                names.join(", ")
+            ));
+        }
+        if reasons.is_empty() {
+            continue;
+        }
+        let mut finding = Finding::new(
+            &META,
+            container.location.clone(),
+            format!(
+                "{} has no ephemeral-storage limit and {}: it can fill the node's disk",
+                subject(workload, container),
+                reasons.join(" and ")
+            ),
+        );
+        for v in empty_dirs {
+            finding = finding.with_related(
+                v.location.clone(),
+                format!("emptyDir `{}` has no sizeLimit", v.name),
             );
-            for v in empty_dirs {
-                finding = finding.with_related(
-                    v.location.clone(),
-                    format!("emptyDir `{}` has no sizeLimit", v.name),
-                );
-            }
-            sink.push(finding);
         }
+        sink.push(finding);
     }
 }
 
