@@ -92,19 +92,20 @@ impl Rule for HostAliases {
 
     fn check_workload(&self, workload: &Workload, _ctx: &RuleContext<'_>, sink: &mut Sink) {
         for alias in &workload.host_aliases {
-            let target = if alias.ip == "host-gateway" && workload.platform != Platform::Kubernetes
+            let effect = if alias.ip == "host-gateway" && workload.platform != Platform::Kubernetes
             {
-                "`host-gateway`, the host machine itself".to_string()
+                "the name reaches the host machine itself, bypassing DNS"
             } else {
-                format!("`{}`", alias.ip)
+                "name resolution bypasses DNS and one edit silently redirects the dependency"
             };
             sink.push(Finding::new(
                 &META,
                 alias.location.clone(),
                 format!(
-                    "{} pins {} to {target} in /etc/hosts: name resolution bypasses DNS and one edit silently redirects the dependency",
+                    "{} pins {} to `{}` in /etc/hosts: {effect}",
                     workload_subject(workload),
-                    names(alias)
+                    names(alias),
+                    alias.ip
                 ),
             ));
         }
@@ -157,8 +158,9 @@ spec:
         );
         assert!(f[2].message.contains("`api.example.com` to `203.0.113.7`"));
         assert!(
-            f[3].message
-                .contains("`host.docker.internal` to `host-gateway`, the host machine itself"),
+            f[3].message.ends_with(
+                "`host.docker.internal` to `host-gateway` in /etc/hosts: the name reaches the host machine itself, bypassing DNS"
+            ),
             "{}",
             f[3].message
         );
@@ -182,7 +184,7 @@ spec:
             f[0].message
                 .starts_with("container `web` pins `db` to `10.0.0.5`")
         );
-        assert!(f[1].message.contains("the host machine itself"));
+        assert!(f[1].message.contains("reaches the host machine itself"));
     }
 
     #[test]
