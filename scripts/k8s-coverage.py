@@ -33,19 +33,10 @@ NOTES = {
     29: "gap: volume types outside Pod Security `restricted` are not judged (hostPath is TB403/TB404)",
     34: "gap: requests are read into the model (`resources.requests`) but no rule reports them missing",
     35: "gap: ephemeral-storage is not read",
-    36: "gap: LimitRange and ResourceQuota objects are kept as unknown kinds, not judged",
-    42: "gap: image signatures need an admission policy or registry access; nothing in the manifests to judge",
     47: "TB524 reads ConfigMap data; TB414 only shares the peer id C-0012 with row 46",
     48: "attack analysis: mounted Secrets and service-account tokens are what `secret-read(workload)` and `credential(subject)` steps read (docs/attack-analysis.md); no separate finding",
-    64: "gap: `delete` on events/logs is not reported",
-    65: "gap: writes to ConfigMaps such as `aws-auth`/`coredns` and to networking objects are not reported",
-    66: "gap: `pods/portforward` is not reported on its own (TB503 covers exec/attach)",
     67: "attack analysis: workload → ServiceAccount → binding → role is joined for every goal (`control the cluster` paths), and TB501–TB505 name the bound subjects",
-    70: "gap: NetworkPolicies that select no pod are not reported",
-    76: "gap: user workloads in `kube-system` are not reported",
-    77: "partial: Tiller, the dashboard and git-sync are recognised; Argo CD versions are not",
-    78: "gap: deprecated `apiVersion`s are not reported",
-    79: "not applicable: PodSecurityPolicy was removed in Kubernetes 1.25",
+    79: "TB530 deprecated-api-version reports PodSecurityPolicy objects (`policy/v1beta1`, removed in Kubernetes 1.25) with Pod Security Admission as the replacement; the content of a policy the cluster can no longer enforce is not judged",
 }
 
 

@@ -31,6 +31,9 @@ pub enum InputKind {
     ImageDirectory,
     /// A Trivy or Grype JSON vulnerability report.
     VulnerabilityReport,
+    /// A compose `env_file`, read because a scanned compose service names
+    /// it (never found by the walk on its own).
+    EnvFile,
 }
 
 /// A file to read, with its kind.

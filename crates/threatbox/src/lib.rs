@@ -369,6 +369,15 @@ fn finish(
             .as_deref()
             .and_then(|c| days_between(c, &today));
     }
+    let (env_files, env_file_diagnostics) = model::env_file::attach(&mut system);
+    diagnostics.extend(env_file_diagnostics);
+    for source in env_files {
+        inputs.push(Input {
+            path: source.path.clone(),
+            kind: InputKind::EnvFile,
+        });
+        sources.insert(source.path.clone(), source);
+    }
     model::resolve::resolve(&mut system);
 
     let findings = analyse::analyse(

@@ -351,6 +351,7 @@ fn read_host_config(r: &mut Reader<'_>, w: &mut Workload, c: &mut Container, hos
                     });
                 }
             }
+            "PublishAllPorts" => c.publish_all_ports = r.bool(&key, v),
             "GroupAdd" => c.group_add = r.strings(&key, v, false),
             // `host:ip` strings, as `docker run --add-host` stored them.
             "ExtraHosts" => {
@@ -728,6 +729,8 @@ mod tests {
       "Sysctls": {"net.ipv4.ip_unprivileged_port_start": "0"},
       "Ulimits": [{"Name": "nofile", "Soft": 1024, "Hard": 2048}],
       "GroupAdd": ["docker"],
+      "PublishAllPorts": true,
+      "CgroupParent": "/batch",
       "OomKillDisable": false
     },
     "Config": {
@@ -838,6 +841,10 @@ mod tests {
         assert_eq!(c.ulimits[0].hard, Some(2048));
         assert_eq!(c.group_add[0].value, "docker");
         assert!(!c.oom_kill_disable.as_ref().unwrap().value);
+        let all = c.publish_all_ports.as_ref().unwrap();
+        assert!(all.value);
+        assert_eq!(all.location.start_line, line_of("\"PublishAllPorts\""));
+        assert_eq!(c.cgroup_parent.as_ref().unwrap().value, "/batch");
     }
 
     #[test]
@@ -927,6 +934,8 @@ mod tests {
             "Ulimits",
             "RestartPolicy",
             "Tmpfs",
+            "PublishAllPorts",
+            "CgroupParent",
             "User",
             "Env",
             "Healthcheck",

@@ -772,6 +772,7 @@ impl Reader<'_> {
             proc_mount,
             mounts,
             mounted_volumes,
+            shared_propagation: self.bidirectional_mounts(node),
             resources: self.resources(node),
             env: self.env(node),
             ports: self.ports(node),
@@ -816,6 +817,34 @@ impl Reader<'_> {
             names.push(name);
         }
         (out, names)
+    }
+
+    /// Mount paths with `mountPropagation: Bidirectional` (mounts made in
+    /// the container reach the host), at the value. `HostToContainer` only
+    /// lets host mounts in and is not kept. The list itself was already
+    /// type-checked by `mounts`, so it is read here without warnings.
+    fn bidirectional_mounts(&mut self, node: &Node) -> Vec<Setting<String>> {
+        let items = node
+            .get("volumeMounts")
+            .and_then(Node::as_seq)
+            .unwrap_or(&[]);
+        let mut out = Vec::new();
+        for item in items {
+            if item.as_map().is_none() {
+                continue;
+            }
+            let Some(p) = self.string_at(item, "mountPropagation") else {
+                continue;
+            };
+            if p.value == "Bidirectional" {
+                let target = item
+                    .get("mountPath")
+                    .and_then(|n| scalar_string(n, self.source))
+                    .unwrap_or_default();
+                out.push(Setting::new(target, p.location));
+            }
+        }
+        out
     }
 
     fn resources(&mut self, node: &Node) -> Resources {
@@ -1810,6 +1839,41 @@ spec:
         assert_eq!(normalise_capability("cap_net_raw"), "NET_RAW");
         assert_eq!(normalise_capability("all"), "ALL");
         assert_eq!(normalise_capability(" SYS_ADMIN"), "SYS_ADMIN");
+    }
+
+    #[test]
+    fn bidirectional_mount_propagation_is_kept_at_its_value() {
+        let text = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - name: a
+    image: x
+    volumeMounts:
+    - {name: root, mountPath: /host, mountPropagation: Bidirectional}
+    - {name: root, mountPath: /in, mountPropagation: HostToContainer}
+    - {name: root, mountPath: /odd, mountPropagation: [Bidirectional]}
+    - just-a-string
+  volumes:
+  - name: root
+    hostPath: {path: /}
+";
+        let (system, diagnostics) = load(text);
+        let c = &system.workloads[0].containers[0];
+        let shared: Vec<_> = c
+            .shared_propagation
+            .iter()
+            .map(|s| (s.value.as_str(), s.location.start_line))
+            .collect();
+        assert_eq!(shared, [("/host", 9)]);
+        // The list is read once by `mounts`; the wrong-typed value warns once.
+        let lines: Vec<usize> = diagnostics.iter().map(|d| d.location.start_line).collect();
+        assert!(
+            lines.iter().filter(|l| **l == 11).count() == 1,
+            "{diagnostics:?}"
+        );
     }
 }
 

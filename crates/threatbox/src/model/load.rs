@@ -28,7 +28,17 @@ const DAEMON_KEYS: &[&str] = &[
     "selinux-enabled",
     "iptables",
     "experimental",
+    "cgroup-parent",
+    "storage-opts",
 ];
+
+/// A mapping in a file named `daemon.json` is the daemon's configuration
+/// even when it holds none of [`DAEMON_KEYS`] (e.g. only `log-level` or
+/// `debug`, keys too generic to classify other JSON by).
+fn daemon_by_name(source: &SourceFile, root: &Node) -> Option<InputKind> {
+    let name = source.path.rsplit(['/', '\\']).next().unwrap_or("");
+    (name == "daemon.json" && root.as_map().is_some()).then_some(InputKind::DaemonConfig)
+}
 
 /// What a YAML/JSON document is.
 pub fn classify(root: &Node) -> Option<InputKind> {
@@ -82,7 +92,9 @@ pub fn load(source: &Arc<SourceFile>, json: bool, explicit: bool) -> (Fragment, 
         (docs.into_iter().map(|d| d.root).collect(), diags)
     };
     for root in &documents {
-        let Some(kind) = classify(root) else { continue };
+        let Some(kind) = classify(root).or_else(|| daemon_by_name(source, root)) else {
+            continue;
+        };
         match kind {
             InputKind::Kubernetes => kubernetes::add_document(&mut fragment, source, root),
             InputKind::Compose => compose::add_document(&mut fragment, source, root),
@@ -94,7 +106,8 @@ pub fn load(source: &Arc<SourceFile>, json: bool, explicit: bool) -> (Fragment, 
             | InputKind::ImageArchive
             | InputKind::OciLayout
             | InputKind::ImageDirectory
-            | InputKind::VulnerabilityReport => {}
+            | InputKind::VulnerabilityReport
+            | InputKind::EnvFile => {}
         }
         if !kinds.contains(&kind) {
             kinds.push(kind);
@@ -157,6 +170,21 @@ mod tests {
             Some(InputKind::DockerInspect)
         );
         assert_eq!(kind_of("name: CI\non: push\n"), None);
+    }
+
+    #[test]
+    fn a_file_named_daemon_json_is_a_daemon_config() {
+        for (path, daemons) in [
+            ("etc/docker/daemon.json", 1),
+            ("daemon.json", 1),
+            ("settings.json", 0),
+        ] {
+            let source = Arc::new(SourceFile::new(path, "{\"log-level\": \"debug\"}".into()));
+            let (fragment, _) = load(&source, true, true);
+            assert_eq!(fragment.daemons.len(), daemons, "{path}");
+        }
+        let source = Arc::new(SourceFile::new("daemon.json", "[\"debug\"]".into()));
+        assert!(load(&source, true, true).0.daemons.is_empty());
     }
 
     #[test]

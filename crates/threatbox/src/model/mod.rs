@@ -5,6 +5,7 @@ pub mod build;
 pub mod compose;
 pub mod control_plane;
 pub mod docker;
+pub mod env_file;
 pub mod image;
 pub mod image_archive;
 pub mod kubernetes;

@@ -202,9 +202,13 @@ pub struct Container {
     pub build_args: Vec<EnvVar>,
     /// Compose `env_file` paths as written (the files are not read).
     pub env_files: Vec<Setting<String>>,
-    /// Targets of mounts whose propagation is `shared` / `rshared` (mounts
-    /// made inside reach the host), located at the propagation value.
+    /// Targets of mounts whose propagation is `shared` / `rshared`
+    /// (compose, docker) or Kubernetes `mountPropagation: Bidirectional`:
+    /// mounts made inside reach the host. Located at the propagation value.
     pub shared_propagation: Vec<Setting<String>>,
+    /// Docker `HostConfig.PublishAllPorts` (`docker run -P`): every exposed
+    /// port is published on an engine-chosen host port, on all interfaces.
+    pub publish_all_ports: Option<Setting<bool>>,
     /// Compose `build.target`: the stage that ships instead of the last one.
     pub build_target: Option<String>,
     /// Index into `System::image_archives` when the image reference matches

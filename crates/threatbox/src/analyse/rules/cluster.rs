@@ -54,13 +54,45 @@ pub fn report_graded_role_rules(
     sink: &mut Sink,
     check: impl Fn(&PolicyRule) -> Option<(String, Severity)>,
 ) {
+    report_scoped_role_rules(ctx, meta, sink, |rule, _| check(rule));
+}
+
+/// Whether a grant reaches the `kube-system` namespace, as far as the input
+/// shows: a Role there, or a ClusterRole bound cluster-wide or by a
+/// RoleBinding in `kube-system` (its own bindings: a ClusterRole reached only
+/// through aggregation into a bound one is not followed).
+fn reaches_kube_system(rbac: &Rbac, role: usize) -> bool {
+    let Some(r) = rbac.roles.get(role) else {
+        return false;
+    };
+    match r.kind {
+        RoleKind::Role => r.namespace.as_deref() == Some("kube-system"),
+        RoleKind::ClusterRole => rbac.bindings_of_role(role).iter().any(|&b| {
+            rbac.bindings
+                .get(b)
+                .is_some_and(|b| b.scope().is_none_or(|ns| ns == "kube-system"))
+        }),
+    }
+}
+
+/// [`report_graded_role_rules`] for rules whose severity depends on where
+/// the grant applies: `check` also gets whether it reaches `kube-system`.
+pub fn report_scoped_role_rules(
+    ctx: &RuleContext<'_>,
+    meta: &'static RuleMeta,
+    sink: &mut Sink,
+    check: impl Fn(&PolicyRule, bool) -> Option<(String, Severity)>,
+) {
     let rbac = &ctx.system.rbac;
     for (r, role) in rbac.roles.iter().enumerate() {
         if role.managed {
             continue;
         }
+        let kube_system = reaches_kube_system(rbac, r);
         for rule in &role.rules {
-            let (Some((what, severity)), Some(location)) = (check(rule), &rule.location) else {
+            let (Some((what, severity)), Some(location)) =
+                (check(rule, kube_system), &rule.location)
+            else {
                 continue;
             };
             let mut finding = Finding::new(
@@ -86,10 +118,11 @@ pub fn report_graded_role_rules(
         if binding.managed || !role.managed {
             continue;
         }
+        let kube_system = binding.scope().is_none_or(|ns| ns == "kube-system");
         let found = rbac
             .effective_rules(binding.role.unwrap_or_default())
             .into_iter()
-            .find_map(|(r, i)| check(rbac.roles.get(r)?.rules.get(i)?));
+            .find_map(|(r, i)| check(rbac.roles.get(r)?.rules.get(i)?, kube_system));
         if let Some((what, severity)) = found {
             let subjects: Vec<String> =
                 binding.subjects.iter().map(|s| s.key.to_string()).collect();

@@ -78,6 +78,9 @@ mod tb429_host_aliases;
 mod tb430_non_core_volume_type;
 mod tb431_no_resource_requests;
 mod tb432_no_ephemeral_storage_limit;
+mod tb433_mount_propagation_shared;
+mod tb434_ulimit_unlimited;
+mod tb435_cgroup_parent_set;
 mod tb501_rbac_wildcard_or_cluster_admin;
 mod tb502_rbac_secrets_read;
 mod tb503_rbac_workload_create_or_exec;
@@ -86,6 +89,8 @@ mod tb505_rbac_nodes_proxy;
 mod tb506_rbac_anonymous_or_broad_group_binding;
 mod tb507_default_service_account_bound;
 mod tb508_rbac_binding_to_undefined_role;
+mod tb509_rbac_delete_audit_evidence_or_resources;
+mod tb510_rbac_manage_sensitive_config_or_network;
 mod tb520_workload_exposed_without_network_policy;
 mod tb521_namespace_without_default_deny;
 mod tb522_ingress_without_tls;
@@ -93,6 +98,11 @@ mod tb523_service_external_ips_or_open_load_balancer;
 mod tb524_secret_in_configmap;
 mod tb525_known_dangerous_software;
 mod tb526_default_namespace;
+mod tb527_namespace_without_resource_quota;
+mod tb528_network_policy_selects_nothing;
+mod tb529_workload_in_kube_system;
+mod tb530_deprecated_api_version;
+mod tb531_image_signature_not_verified;
 mod tb601_apiserver_anonymous_auth;
 mod tb602_apiserver_authorization_always_allow;
 mod tb603_apiserver_insecure_port_or_bind;
@@ -113,6 +123,13 @@ mod tb635_daemon_userland_proxy;
 mod tb636_daemon_tcp_without_tls;
 mod tb637_daemon_log_driver_local;
 mod tb638_daemon_authorization_plugin_missing;
+mod tb639_daemon_log_level_not_info;
+mod tb640_daemon_iptables_disabled;
+mod tb641_daemon_deprecated_storage_settings;
+mod tb642_daemon_default_ulimits_missing;
+mod tb643_daemon_cgroup_parent_changed;
+mod tb644_daemon_seccomp_profile_weakened;
+mod tb645_daemon_experimental_enabled;
 #[cfg(test)]
 pub mod testing;
 
@@ -186,6 +203,9 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb430_non_core_volume_type::NonCoreVolumeType,
         &tb431_no_resource_requests::NoResourceRequests,
         &tb432_no_ephemeral_storage_limit::NoEphemeralStorageLimit,
+        &tb433_mount_propagation_shared::MountPropagationShared,
+        &tb434_ulimit_unlimited::UlimitUnlimited,
+        &tb435_cgroup_parent_set::CgroupParentSet,
         &tb501_rbac_wildcard_or_cluster_admin::RbacWildcardOrClusterAdmin,
         &tb502_rbac_secrets_read::RbacSecretsRead,
         &tb503_rbac_workload_create_or_exec::RbacWorkloadCreateOrExec,
@@ -194,6 +214,8 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb506_rbac_anonymous_or_broad_group_binding::RbacAnonymousOrBroadGroupBinding,
         &tb507_default_service_account_bound::DefaultServiceAccountBound,
         &tb508_rbac_binding_to_undefined_role::RbacBindingToUndefinedRole,
+        &tb509_rbac_delete_audit_evidence_or_resources::RbacDeleteAuditEvidenceOrResources,
+        &tb510_rbac_manage_sensitive_config_or_network::RbacManageSensitiveConfigOrNetwork,
         &tb520_workload_exposed_without_network_policy::WorkloadExposedWithoutNetworkPolicy,
         &tb521_namespace_without_default_deny::NamespaceWithoutDefaultDeny,
         &tb522_ingress_without_tls::IngressWithoutTls,
@@ -201,6 +223,11 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb524_secret_in_configmap::SecretInConfigMap,
         &tb525_known_dangerous_software::KnownDangerousSoftware,
         &tb526_default_namespace::DefaultNamespace,
+        &tb527_namespace_without_resource_quota::NamespaceWithoutResourceQuota,
+        &tb528_network_policy_selects_nothing::NetworkPolicySelectsNothing,
+        &tb529_workload_in_kube_system::WorkloadInKubeSystem,
+        &tb530_deprecated_api_version::DeprecatedApiVersion,
+        &tb531_image_signature_not_verified::ImageSignatureNotVerified,
         &tb601_apiserver_anonymous_auth::ApiserverAnonymousAuth,
         &tb602_apiserver_authorization_always_allow::ApiserverAuthorizationAlwaysAllow,
         &tb603_apiserver_insecure_port_or_bind::ApiserverInsecurePortOrBind,
@@ -221,6 +248,13 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb636_daemon_tcp_without_tls::DaemonTcpWithoutTls,
         &tb637_daemon_log_driver_local::DaemonLogDriverLocal,
         &tb638_daemon_authorization_plugin_missing::DaemonAuthorizationPluginMissing,
+        &tb639_daemon_log_level_not_info::DaemonLogLevelNotInfo,
+        &tb640_daemon_iptables_disabled::DaemonIptablesDisabled,
+        &tb641_daemon_deprecated_storage_settings::DaemonDeprecatedStorageSettings,
+        &tb642_daemon_default_ulimits_missing::DaemonDefaultUlimitsMissing,
+        &tb643_daemon_cgroup_parent_changed::DaemonCgroupParentChanged,
+        &tb644_daemon_seccomp_profile_weakened::DaemonSeccompProfileWeakened,
+        &tb645_daemon_experimental_enabled::DaemonExperimentalEnabled,
     ]
 }
 

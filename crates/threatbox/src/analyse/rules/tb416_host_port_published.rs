@@ -19,6 +19,7 @@ pub static META: RuleMeta = RuleMeta {
     cis: &[
         "CIS-Docker-5.7",
         "CIS-Docker-5.8",
+        "CIS-Docker-5.9",
         "CIS-Docker-5.14",
         "CIS-Kubernetes-5.2.13",
     ],
@@ -31,7 +32,7 @@ pub static META: RuleMeta = RuleMeta {
         "privileged-ports",
         "ssh-port",
     ],
-    remediation: "Kubernetes: remove `hostPort` and expose the pod through a Service (ClusterIP, behind an Ingress). Compose: bind published ports to an interface, `\"127.0.0.1:8080:8080\"` (long form `host_ip: 127.0.0.1`), or use `expose:` for service-to-service traffic. Listen on ports above 1024 and never run SSH in a container.",
+    remediation: "Kubernetes: remove `hostPort` and expose the pod through a Service (ClusterIP, behind an Ingress). Docker: publish the ports needed with `-p 127.0.0.1:8080:8080` instead of `-P`. Compose: bind published ports to an interface, `\"127.0.0.1:8080:8080\"` (long form `host_ip: 127.0.0.1`), or use `expose:` for service-to-service traffic. Listen on ports above 1024 and never run SSH in a container.",
     docs: r#"
 **What it detects.**
 - Kubernetes `hostPort` — medium: the pod takes a port on the node's
@@ -41,6 +42,10 @@ pub static META: RuleMeta = RuleMeta {
 - A privileged port (< 1024) published on the host, or a container
   listening on one (it needs root or NET_BIND_SERVICE) — low.
 - Port 22 (SSH) exposed or published — medium.
+- A docker container with `HostConfig.PublishAllPorts: true`
+  (`docker run -P`) — low, at that setting: every port the image exposes
+  is published on an engine-chosen host port on all interfaces, whether
+  or not it is needed (CIS 5.9); the exposed ports are listed.
 
 **Why it is a threat.** A port bound on all host interfaces is reachable
 from every network the host is on, bypassing the firewall rules people
@@ -82,6 +87,26 @@ fn all_interfaces(port: &Port) -> bool {
         .is_none_or(|ip| matches!(ip.trim(), "" | "0.0.0.0" | "::" | "[::]"))
 }
 
+/// `docker run -P`: the exposed ports (those without a host binding) all
+/// get a host port on every interface.
+fn publish_all_message(who: &str, container: &crate::model::runtime::Container) -> String {
+    let mut exposed: Vec<String> = container
+        .ports
+        .iter()
+        .filter(|p| p.host_port.is_none())
+        .filter_map(|p| Some(format!("{}/{}", p.container_port?, p.protocol)))
+        .collect();
+    exposed.dedup();
+    let which = if exposed.is_empty() {
+        "every port its image exposes".to_string()
+    } else {
+        format!("every exposed port ({})", exposed.join(", "))
+    };
+    format!(
+        "{who} publishes {which} on engine-chosen host ports on all interfaces (`PublishAllPorts`, `docker run -P`)"
+    )
+}
+
 impl Rule for HostPortPublished {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -91,6 +116,16 @@ impl Rule for HostPortPublished {
         let kube = workload.platform == Platform::Kubernetes;
         for container in &workload.containers {
             let who = subject(workload, container);
+            if let Some(all) = container.publish_all_ports.as_ref().filter(|s| s.value) {
+                sink.push(
+                    Finding::new(
+                        &META,
+                        all.location.clone(),
+                        publish_all_message(&who, container),
+                    )
+                    .with_severity(Severity::Low),
+                );
+            }
             for port in &container.ports {
                 // `host_port` is `Some(0)` for compose `ports: ["80"]` (the
                 // engine picks a host port); compose `expose` and Kubernetes
@@ -215,5 +250,30 @@ mod tests {
             port(8080, Some(8080), Some("127.0.0.1")),
         );
         assert!(c.is_empty() && d.is_empty());
+    }
+
+    #[test]
+    fn publish_all_ports_is_one_low_finding_at_the_setting() {
+        let text = "[{\"Name\": \"/web\",\n \"HostConfig\": {\n  \"PublishAllPorts\": true,\n  \"PortBindings\": {}\n },\n \"Config\": {\"ExposedPorts\": {\"8080/tcp\": {}, \"9090/tcp\": {}}}}]";
+        let f =
+            crate::analyse::rules::testing::check_file(&HostPortPublished, "inspect.json", text);
+        assert_eq!(lines(&f), [3]);
+        assert_eq!(f[0].severity, Severity::Low);
+        assert_eq!(
+            f[0].message,
+            "container `web` publishes every exposed port (8080/tcp, 9090/tcp) on engine-chosen host ports on all interfaces (`PublishAllPorts`, `docker run -P`)"
+        );
+        for off in ["false", "null", "[true]", "{}"] {
+            let text = text.replace(
+                "\"PublishAllPorts\": true",
+                &format!("\"PublishAllPorts\": {off}"),
+            );
+            let f = crate::analyse::rules::testing::check_file(
+                &HostPortPublished,
+                "inspect.json",
+                &text,
+            );
+            assert!(f.is_empty(), "{off}: {f:?}");
+        }
     }
 }

@@ -16,7 +16,7 @@ pub static META: RuleMeta = RuleMeta {
     stride: &[Stride::DenialOfService],
     cwe: &[754],
     stage: LifecycleStage::Orchestrator,
-    cis: &[],
+    cis: &["CIS-Docker-5.27"],
     peers: &[
         "CKV_K8S_8",
         "CKV_K8S_9",
@@ -32,8 +32,11 @@ pub static META: RuleMeta = RuleMeta {
 **What it detects.** A regular container of a long-running Kubernetes
 workload (not a Job or CronJob, which run to completion) without a `livenessProbe` or a
 `readinessProbe`; a compose service or docker container whose health check
-is disabled (`healthcheck: {disable: true}`, test `NONE`). A compose
-service without `healthcheck:` falls back to the image's (TB203).
+is disabled (`healthcheck: {disable: true}`, test `NONE`); a docker
+container whose inspect record has no `Config.Healthcheck` at all (the
+record merges the image's, so neither the image nor `docker run` set one:
+CIS Docker 5.27). A compose service without `healthcheck:` falls back to
+the image's (TB203).
 
 **Why it is a threat.** Without a readiness probe a Service sends traffic to
 pods that cannot serve it yet; without a liveness probe a hung process
@@ -71,15 +74,25 @@ impl Rule for MissingProbes {
 
     fn check_workload(&self, workload: &Workload, _ctx: &RuleContext<'_>, sink: &mut Sink) {
         if workload.platform != Platform::Kubernetes {
-            // Compose and docker: only an explicitly disabled health check;
-            // a missing one falls back to the image's (TB203).
+            // Compose: only an explicitly disabled health check; a missing
+            // one falls back to the image's (TB203). Docker inspect shows the
+            // image's health check merged in, so none there means none at all.
             for container in &workload.containers {
-                if let Some(check) = container.healthcheck.as_ref().filter(|h| !h.value) {
-                    sink.push(Finding::new(
+                match &container.healthcheck {
+                    Some(check) if !check.value => sink.push(Finding::new(
                         &META,
                         check.location.clone(),
                         format!("{} disables its health check", subject(workload, container)),
-                    ));
+                    )),
+                    None if workload.platform == Platform::Docker => sink.push(Finding::new(
+                        &META,
+                        container.location.clone(),
+                        format!(
+                            "{} runs without a health check: neither its image nor `docker run` set one",
+                            subject(workload, container)
+                        ),
+                    )),
+                    _ => {}
                 }
             }
             return;
@@ -159,5 +172,29 @@ mod tests {
         );
         assert_eq!(lines(&f), vec![5], "{f:?}");
         assert!(f[0].message.contains("disables its health check"));
+    }
+
+    #[test]
+    fn flags_inspected_container_without_any_health_check() {
+        let inspect = |config: &str| {
+            crate::analyse::rules::testing::check_file(
+                &MissingProbes,
+                "inspect.json",
+                &format!(
+                    "[{{\"Id\": \"abc\", \"Name\": \"/web\", \"Config\": {{\"Image\": \"nginx:1.27\"{config}}}, \"HostConfig\": {{}}}}]"
+                ),
+            )
+        };
+        let f = inspect("");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("without a health check"),
+            "{}",
+            f[0].message
+        );
+        let with_check = inspect(", \"Healthcheck\": {\"Test\": [\"CMD\", \"true\"]}");
+        assert!(with_check.is_empty(), "{with_check:?}");
+        let disabled = inspect(", \"Healthcheck\": {\"Test\": [\"NONE\"]}");
+        assert!(disabled[0].message.contains("disables"));
     }
 }

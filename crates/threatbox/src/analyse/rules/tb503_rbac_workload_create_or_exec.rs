@@ -3,7 +3,7 @@
 
 use crate::analyse::finding::{LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
-use crate::analyse::rules::cluster::{allowed_verb, report_role_rules};
+use crate::analyse::rules::cluster::{allowed_verb, report_graded_role_rules};
 
 pub struct RbacWorkloadCreateOrExec;
 
@@ -29,19 +29,25 @@ pub static META: RuleMeta = RuleMeta {
         "clusterrolebindingPodExecAttach",
         "rolebindingClusterRolePodExecAttach",
         "rolebindingRolePodExecAttach",
+        "C-0063",
     ],
-    remediation: "Give pod creation to the controllers that need it (a deployment pipeline) and remove `pods/exec` and `pods/attach` from everyday roles.",
+    remediation: "Give pod creation to the controllers that need it (a deployment pipeline) and remove `pods/exec`, `pods/attach` and `pods/portforward` from everyday roles.",
     docs: r#"
 **What it detects.** A Role or ClusterRole rule that allows `create` on
 `pods` or on a workload kind (Deployment, DaemonSet, StatefulSet,
 ReplicaSet, Job, CronJob, ReplicationController), or `create`/`get` on
-`pods/exec` or `pods/attach`.
+`pods/exec` or `pods/attach` — high; `create` or `get` on
+`pods/portforward` — medium (one finding per rule, at its most severe
+case).
 
 **Why it is a threat.** Whoever can create a pod in a namespace can run any
 image with any service account of that namespace, mount its secrets and,
 without admission control, a privileged container on the node; exec and
 attach run commands inside existing pods with their tokens and data
-(STRIDE: Elevation of privilege).
+(STRIDE: Elevation of privilege). Port-forwarding opens a tunnel from the
+subject's machine to any port of any pod of the namespace, past
+NetworkPolicies and without a Service: admin interfaces, databases and
+debug ports that were never meant to be reachable.
 
 **Example.**
 ```yaml
@@ -73,11 +79,12 @@ impl Rule for RbacWorkloadCreateOrExec {
     }
 
     fn check_system(&self, ctx: &RuleContext<'_>, sink: &mut Sink) {
-        report_role_rules(ctx, &META, sink, |rule| {
+        report_graded_role_rules(ctx, &META, sink, |rule| {
             for sub in ["pods/exec", "pods/attach"] {
                 if let Some(verb) = allowed_verb(rule, &["create", "get"], sub) {
-                    return Some(format!(
-                        "`{verb}` on `{sub}` (commands inside running pods)"
+                    return Some((
+                        format!("`{verb}` on `{sub}` (commands inside running pods)"),
+                        META.severity,
                     ));
                 }
             }
@@ -86,10 +93,22 @@ impl Rule for RbacWorkloadCreateOrExec {
                 .copied()
                 .filter(|r| rule.allows("create", r))
                 .collect();
-            (!created.is_empty()).then(|| {
-                format!(
-                    "`create` on {} (runs code as any service account of the namespace)",
-                    created.join(", ")
+            if !created.is_empty() {
+                return Some((
+                    format!(
+                        "`create` on {} (runs code as any service account of the namespace)",
+                        created.join(", ")
+                    ),
+                    META.severity,
+                ));
+            }
+            // A tunnel to any pod port, past NetworkPolicies.
+            allowed_verb(rule, &["create", "get"], "pods/portforward").map(|verb| {
+                (
+                    format!(
+                        "`{verb}` on `pods/portforward` (tunnels to any pod port, past NetworkPolicies)"
+                    ),
+                    Severity::Medium,
                 )
             })
         });
@@ -141,6 +160,43 @@ rules:
 - {apiGroups: [\"\"], resources: [pods, pods/log], verbs: [get, list, watch]}
 - {apiGroups: [apps], resources: [deployments, deployments/scale], verbs: [update, patch]}
 - {apiGroups: [\"\"], resources: [deployments], verbs: [create]}
+");
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn port_forward_is_medium_and_exec_wins_on_the_same_rule() {
+        let f = run("\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: r, namespace: app}
+rules:
+- {apiGroups: [\"\"], resources: [pods/portforward], verbs: [create]}
+- {apiGroups: [\"\"], resources: [pods/portforward], verbs: [get, list]}
+- {apiGroups: [\"\"], resources: [pods/portforward, pods/exec], verbs: [create]}
+- {apiGroups: [\"\"], resources: [pods/portforward], verbs: [list, watch]}
+- {apiGroups: [apps], resources: [pods/portforward], verbs: [create]}
+");
+        assert_eq!(lines(&f), vec![5, 6, 7]);
+        assert_eq!(f[0].severity, Severity::Medium);
+        assert!(
+            f[1].message.contains("`get` on `pods/portforward`"),
+            "{}",
+            f[1].message
+        );
+        assert_eq!(f[2].severity, Severity::High);
+        assert!(f[2].message.contains("pods/exec"), "{}", f[2].message);
+    }
+
+    #[test]
+    fn malformed_portforward_rules_give_nothing() {
+        let f = run("\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: r, namespace: app}
+rules:
+- {apiGroups: \"\", resources: pods/portforward, verbs: create}
+- {apiGroups: [[\"\"]], resources: [{pods/portforward: 1}], verbs: [[create]]}
 ");
         assert!(f.is_empty(), "{f:?}");
     }

@@ -1,6 +1,7 @@
 //! TB525 `known-dangerous-workload-software`: workloads that run software
-//! known to open the cluster (Tiller, the Kubernetes dashboard, git-sync)
-//! and ingress-nginx snippet annotations (CVE-2021-25742).
+//! known to open the cluster (Tiller, the Kubernetes dashboard, git-sync,
+//! Argo CD versions with CVE-2022-24348) and ingress-nginx snippet
+//! annotations (CVE-2021-25742).
 
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
@@ -18,7 +19,7 @@ pub static META: RuleMeta = RuleMeta {
     title: "Known dangerous software or nginx snippet annotation",
     severity: Severity::High,
     stride: &[Stride::ElevationOfPrivilege, Stride::InformationDisclosure],
-    cwe: &[306, 94, 1104, 829],
+    cwe: &[306, 94, 1104, 829, 22],
     stage: LifecycleStage::Orchestrator,
     cis: &[],
     peers: &[
@@ -33,8 +34,9 @@ pub static META: RuleMeta = RuleMeta {
         "KCV-0093",
         "C-0014",
         "C-0059",
+        "C-0081",
     ],
-    remediation: "Remove Tiller (migrate to Helm 3, which has no in-cluster server); do not deploy the Kubernetes dashboard, or reach it only through `kubectl proxy` with a token and never with `--enable-skip-login`; pin git-sync to a reviewed repository and never set `GITSYNC_GIT`; replace `nginx.ingress.kubernetes.io/*-snippet` annotations by dedicated annotations and set `allow-snippet-annotations: \"false\"` in the controller's ConfigMap.",
+    remediation: "Remove Tiller (migrate to Helm 3, which has no in-cluster server); do not deploy the Kubernetes dashboard, or reach it only through `kubectl proxy` with a token and never with `--enable-skip-login`; pin git-sync to a reviewed repository and never set `GITSYNC_GIT`; upgrade Argo CD to 2.1.9, 2.2.4 or later; replace `nginx.ingress.kubernetes.io/*-snippet` annotations by dedicated annotations and set `allow-snippet-annotations: \"false\"` in the controller's ConfigMap.",
     docs: r#"
 **What it detects.**
 - a container image that is Tiller (`…/tiller:…`, Helm v2's in-cluster
@@ -46,6 +48,12 @@ pub static META: RuleMeta = RuleMeta {
 - a container image of git-sync (`…/git-sync`) — low; medium at a
   `GITSYNC_GIT` / `GIT_SYNC_GIT` variable or `--git` argument, which makes
   git-sync run another program instead of `git`;
+- a container image of Argo CD (`…/argocd`, or the 1.x component images
+  `…/argocd-server`, `…/argocd-repo-server`,
+  `…/argocd-application-controller`) whose tag is a version affected by
+  CVE-2022-24348 (before 2.1.9, or 2.2.0 to 2.2.3) — high. Only plain
+  `X.Y.Z` / `vX.Y.Z` tags are judged: `latest`, pre-releases, other tags
+  and digests give no finding, since the version is then unknown;
 - any object with an `nginx.ingress.kubernetes.io/…-snippet` annotation
   (`server-snippet`, `configuration-snippet`, `auth-snippet`,
   `stream-snippet`, …), whatever its value — high (CVE-2021-25742).
@@ -55,7 +63,11 @@ installs charts with its own (usually cluster-admin) service account; Helm 3
 removed it. The dashboard is a web UI holding cluster credentials; with
 skip-login anyone who reaches it acts as its service account. git-sync
 fetches and runs code at runtime with the pod's service account, and its
-`GITSYNC_GIT` setting executes an arbitrary binary. Snippet annotations
+`GITSYNC_GIT` setting executes an arbitrary binary. Argo CD before 2.1.9
+and 2.2.4 lets whoever may create an Application point Helm at values files
+outside the chart's directory (path traversal, CVE-2022-24348): the repo
+server then reads other applications' manifests and secrets from its disk.
+Snippet annotations
 inject raw nginx configuration into the shared controller: whoever may edit
 an Ingress can read the controller's service-account token and every Secret
 it sees (STRIDE: Elevation of privilege, Information disclosure).
@@ -113,6 +125,47 @@ enum Software {
     Tiller,
     Dashboard,
     GitSync,
+    ArgoCd,
+}
+
+/// Argo CD's image (2.x) and its 1.x per-component images.
+const ARGO_CD_IMAGES: &[&str] = &[
+    "argocd",
+    "argocd-server",
+    "argocd-repo-server",
+    "argocd-application-controller",
+];
+
+/// The tag of an image reference; `None` with a digest (the version is
+/// then not what the tag says) or without a tag.
+fn tag(image: &str) -> Option<&str> {
+    if image.contains('@') {
+        return None;
+    }
+    let colon = image.rfind(':')?;
+    let tag = image.get(colon + 1..)?;
+    (!tag.contains('/')).then_some(tag)
+}
+
+/// A plain release version `X.Y.Z` or `vX.Y.Z`; anything else (`latest`,
+/// `v2.2.4-rc1`, `2.2`) is unknown.
+fn release_version(tag: &str) -> Option<(u64, u64, u64)> {
+    let text = tag.strip_prefix('v').unwrap_or(tag);
+    let mut parts = text.split('.');
+    let mut next = || -> Option<u64> {
+        let part = parts.next()?;
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        part.parse().ok()
+    };
+    let version = (next()?, next()?, next()?);
+    parts.next().is_none().then_some(version)
+}
+
+/// Affected by CVE-2022-24348: before 2.1.9, and 2.2.0 up to 2.2.3.
+fn argo_cd_path_traversal(version: (u64, u64, u64)) -> bool {
+    version < (2, 1, 9) || ((2, 2, 0)..(2, 2, 4)).contains(&version)
 }
 
 fn software(image: &str) -> Option<Software> {
@@ -128,6 +181,8 @@ fn software(image: &str) -> Option<Software> {
         Some(Software::Dashboard)
     } else if is_named(last, "git-sync") {
         Some(Software::GitSync)
+    } else if ARGO_CD_IMAGES.contains(&last) {
+        Some(Software::ArgoCd)
     } else {
         None
     }
@@ -248,6 +303,20 @@ impl Rule for KnownDangerousSoftware {
                             )
                             .with_severity(Severity::Medium),
                         );
+                    }
+                }
+                Some(Software::ArgoCd) => {
+                    let version = tag(&image.value).and_then(release_version);
+                    if let Some((major, minor, patch)) =
+                        version.filter(|v| argo_cd_path_traversal(*v))
+                    {
+                        sink.push(Finding::new(
+                            &META,
+                            image.location.clone(),
+                            format!(
+                                "{who} runs Argo CD {major}.{minor}.{patch}, affected by CVE-2022-24348: Helm values files outside the chart are read from the repo server, leaking other applications' manifests and secrets (fixed in 2.1.9 and 2.2.4)"
+                            ),
+                        ));
                     }
                 }
                 None => {}
@@ -511,5 +580,63 @@ spec:
             let _ = software(image);
         }
         assert!(software("é/tiller:v1") == Some(Software::Tiller));
+    }
+
+    #[test]
+    fn flags_argo_cd_versions_affected_by_cve_2022_24348() {
+        let f = run("\
+apiVersion: v1
+kind: Pod
+metadata: {name: argocd}
+spec:
+  containers:
+  - {name: a, image: quay.io/argoproj/argocd:v2.1.8}
+  - {name: b, image: quay.io/argoproj/argocd:v2.1.9}
+  - {name: c, image: argoproj/argocd:v2.2.3}
+  - {name: d, image: argoproj/argocd:v2.2.4}
+  - {name: e, image: argoproj/argocd:2.0.10}
+  - {name: f, image: argoproj/argocd-server:v1.8.7}
+  - {name: g, image: argoproj/argocd:v2.3.0}
+  - {name: h, image: argoproj/argocd:v2.10.1}
+  - {name: i, image: argoproj/argocd:latest}
+  - {name: j, image: argoproj/argocd:v2.2.3-rc1}
+  - {name: k, image: argoproj/argocd}
+  - {name: l, image: \"argoproj/argocd:v2.2.3@sha256:0123456789abcdef\"}
+  - {name: m, image: registry:5000/argoproj/argocd}
+  - {name: n, image: example/argocd-notifications:v1.0.0}
+");
+        assert_eq!(lines(&f), vec![6, 8, 10, 11]);
+        assert!(f.iter().all(|f| f.severity == Severity::High), "{f:?}");
+        assert!(
+            f[1].message
+                .contains("runs Argo CD 2.2.3, affected by CVE-2022-24348"),
+            "{}",
+            f[1].message
+        );
+    }
+
+    #[test]
+    fn reads_release_versions_only() {
+        assert_eq!(release_version("v2.1.8"), Some((2, 1, 8)));
+        assert_eq!(release_version("2.10.0"), Some((2, 10, 0)));
+        for unknown in [
+            "latest",
+            "v2.2",
+            "v2.2.4-rc1",
+            "v2.2.4.1",
+            "v..1",
+            "vé.1.2",
+            "",
+        ] {
+            assert_eq!(release_version(unknown), None, "{unknown}");
+        }
+        assert_eq!(tag("a/b:v1"), Some("v1"));
+        assert_eq!(tag("registry:5000/b"), None);
+        assert_eq!(tag("b@sha256:ab"), None);
+        assert!(argo_cd_path_traversal((1, 8, 7)));
+        assert!(!argo_cd_path_traversal((2, 1, 9)));
+        assert!(argo_cd_path_traversal((2, 2, 0)));
+        assert!(!argo_cd_path_traversal((2, 2, 4)));
+        assert!(!argo_cd_path_traversal((2, 3, 0)));
     }
 }
