@@ -123,7 +123,7 @@ POLARIS = {
                                      "`valueFrom.secretKeyRef`, our other subcase"),
     "sensitiveConfigmapContent": rule("TB524", note="secret-named keys and credential "
                                       "values in ConfigMap data"),
-    "hostProcess": nocover("Windows hostProcess containers are not modelled"),
+    "hostProcess": rule("TB401", msg="host process", note="Windows HostProcess is TB401's subcase"),
     "tlsSettingsMissing": rule("TB522", note="Ingress without TLS"),
     "missingNetworkPolicy": rule("TB520 TB521", note="workload without NetworkPolicy"),
     # RBAC.
@@ -158,8 +158,8 @@ POLARIS = {
                                            "RoleBinding, or a RoleBinding to a missing Role "
                                            "(TB508)"),
     # Reliability / hygiene checks with no security property of ours.
-    "cpuRequestsMissing": nocover("requests are scheduling hygiene, not a threat"),
-    "memoryRequestsMissing": nocover("requests are scheduling hygiene, not a threat"),
+    "cpuRequestsMissing": rule("TB431", msg="CPU"),
+    "memoryRequestsMissing": rule("TB431", msg="memory"),
     "deploymentMissingReplicas": nocover("reliability"),
     "hpaMaxAvailability": nocover("reliability"),
     "hpaMinAvailability": nocover("reliability"),
@@ -311,8 +311,8 @@ CHECKOV = {
                              "workload's image"),
     "PSP": nocover("PodSecurityPolicy (removed in 1.25)"),
     "RootContainersPSP": nocover("CKV_K8S_6: PodSecurityPolicy"),
-    "RootContainersHighUID": nocover("CKV_K8S_40: UID above 10000 is a convention, not a "
-                                     "boundary"),
+    "RootContainersHighUID": any_of([("TB408", r"^(?!.*own user namespace)"), ("TB426", None)],
+                                    note="CKV_K8S_40: root or unknown (TB408, not in a user namespace) or a UID/GID below 10000 (TB426)"),
     "SecurityContexts": nocover("CKV_K8S_29/30: presence of a securityContext block"),
     "Suppressed": nocover("Checkov's own suppression comments"),
     "WildcardEntities": nocover("Checkov graph check, file unlabelled"),

@@ -24,11 +24,7 @@ import subprocess
 # attack analysis; "gap" marks what is still to build). A note that starts
 # with "gap" replaces the rules the peer ids found.
 NOTES = {
-    16: "gap: no rule for UIDs/GIDs at or below 10000 (a host-UID collision only matters without user namespaces)",
-    24: "gap: `securityContext.sysctls` is not in the model (TB413 says so)",
-    25: "gap: Windows `hostProcess` is not read",
     26: "by design: each missing setting is its own finding (TB406 privilege escalation, TB407 capabilities, TB408 root, TB409 read-only root, TB410 seccomp/AppArmor/SELinux); no finding for an absent `securityContext` block itself",
-    27: "partial: TB405 reports `hostUsers: true` written out; the default (host user namespace) is not reported",
     28: "gap: `hostAliases` is not read",
     29: "gap: volume types outside Pod Security `restricted` are not judged (hostPath is TB403/TB404)",
     34: "gap: requests are read into the model (`resources.requests`) but no rule reports them missing",

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use super::Fragment;
 use super::resolve::normalise;
 use super::runtime::{
-    Container, Device, EnvValue, EnvVar, Mount, MountSource, ObjectSuppression, Platform, Port,
-    Setting, Sysctl, Ulimit, Workload,
+    Container, Device, EnvValue, EnvVar, HostAlias, Mount, MountSource, ObjectSuppression,
+    Platform, Port, Setting, Sysctl, Ulimit, Workload,
 };
 use crate::parse::yaml::{Node, Value};
 use crate::source::{Diagnostic, Location, SourceFile, Span};
@@ -651,6 +651,7 @@ fn service(
             "group_add" => c.group_add = r.strings(k, v, false),
             "cgroup_parent" => c.cgroup_parent = r.string(k, v),
             "restart" => w.restart_policy = r.string(k, v),
+            "extra_hosts" => w.host_aliases = extra_hosts(r, k, v),
             "x-threatbox-ignore" => w.suppressions = suppressions(r, v),
             _ => {}
         }
@@ -1128,6 +1129,84 @@ fn expose(r: &mut Reader<'_>, c: &mut Container, v: &Node) {
             });
         }
     }
+}
+
+/// `host:ip` or `host=ip` (compose and docker's `--add-host` forms) as
+/// `(host, ip)`. `=` wins when present, so `host=::1` splits once; with `:`
+/// the first colon separates the name (`myhost:::1` → `myhost`, `::1`).
+/// Brackets around an IPv6 address are removed. `None` when either side is
+/// empty.
+pub(crate) fn split_extra_host(text: &str) -> Option<(String, String)> {
+    let (host, ip) = text.split_once('=').or_else(|| text.split_once(':'))?;
+    let host = host.trim();
+    let ip = unbracket(ip);
+    (!host.is_empty() && !ip.is_empty()).then(|| (host.to_string(), ip.to_string()))
+}
+
+/// An address without surrounding space and IPv6 brackets (`[::1]` → `::1`).
+fn unbracket(ip: &str) -> &str {
+    let ip = ip.trim();
+    ip.strip_prefix('[')
+        .and_then(|i| i.strip_suffix(']'))
+        .unwrap_or(ip)
+}
+
+/// `extra_hosts`: a list of `host:ip` / `host=ip` strings, or a mapping of
+/// host to an address (or to a list of addresses). One entry per address,
+/// at its line; items that name no host or no address are warned about.
+fn extra_hosts(r: &mut Reader<'_>, key: &str, v: &Node) -> Vec<HostAlias> {
+    let mut out = Vec::new();
+    if let Some(entries) = v.as_map() {
+        for (k, value) in entries {
+            let Some(host) = scalar_text(k).filter(|h| !h.trim().is_empty()) else {
+                r.bad(key, k, "a host name");
+                continue;
+            };
+            let addresses: Vec<&Node> = match value.as_seq() {
+                Some(items) => items.iter().collect(),
+                None => vec![value],
+            };
+            for a in addresses {
+                let Some(ip) = scalar_text(a)
+                    .map(|t| unbracket(&interpolate_defaults(&t)).to_string())
+                    .filter(|t| !t.is_empty())
+                else {
+                    r.bad(key, a, "an address");
+                    continue;
+                };
+                let location = if std::ptr::eq(a, value) {
+                    r.source
+                        .location(&(k.span.start..a.span.end.max(k.span.end)))
+                } else {
+                    r.loc(a)
+                };
+                out.push(HostAlias {
+                    ip,
+                    hostnames: vec![host.trim().to_string()],
+                    location,
+                });
+            }
+        }
+        return out;
+    }
+    for item in r.strings(key, v, false) {
+        match split_extra_host(&item.value) {
+            Some((host, ip)) => out.push(HostAlias {
+                ip,
+                hostnames: vec![host],
+                location: item.location,
+            }),
+            None => r.diagnostics.push(Diagnostic::warning(
+                "invalid-value",
+                format!(
+                    "{}: `{key}` entry `{}` should be `host:ip` or `host=ip`; ignored",
+                    r.what, item.value
+                ),
+                item.location,
+            )),
+        }
+    }
+    out
 }
 
 /// `deploy`: resources, `mode: global`, `restart_policy`.
@@ -1651,6 +1730,58 @@ mod tests {
         assert_eq!(c.env[2].location.start_line, 6);
         let files: Vec<&str> = c.env_files.iter().map(|s| s.value.as_str()).collect();
         assert_eq!(files, [".env", "./x.env"]);
+    }
+
+    #[test]
+    fn extra_hosts_list_and_map() {
+        let (w, _) = one(
+            "services:\n  a:\n    extra_hosts:\n      - \"db:10.0.0.1\"\n      - \"v6=::1\"\n      - \"gw:host-gateway\"\n",
+        );
+        let hosts: Vec<_> = w
+            .host_aliases
+            .iter()
+            .map(|h| {
+                (
+                    h.hostnames[0].as_str(),
+                    h.ip.as_str(),
+                    h.location.start_line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            hosts,
+            [
+                ("db", "10.0.0.1", 4),
+                ("v6", "::1", 5),
+                ("gw", "host-gateway", 6)
+            ]
+        );
+        let (w, _) = one(
+            "services:\n  a:\n    extra_hosts:\n      db: 10.0.0.1\n      two: [\"10.0.0.2\", \"[::2]\"]\n",
+        );
+        let hosts: Vec<_> = w
+            .host_aliases
+            .iter()
+            .map(|h| {
+                (
+                    h.hostnames[0].as_str(),
+                    h.ip.as_str(),
+                    h.location.start_line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            hosts,
+            [
+                ("db", "10.0.0.1", 4),
+                ("two", "10.0.0.2", 5),
+                ("two", "::2", 5)
+            ]
+        );
+        let (workloads, diagnostics) =
+            compose("services:\n  a:\n    extra_hosts: [\"nohost\", \"db:\"]\n");
+        assert!(workloads[0].host_aliases.is_empty());
+        assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
     }
 
     #[test]

@@ -12,11 +12,11 @@ use std::sync::Arc;
 use super::Fragment;
 use super::compose::{
     Reader, apply_security_opt, apply_user, env_value, normalise_capability, restart_text,
-    scalar_text,
+    scalar_text, split_extra_host,
 };
 use super::runtime::{
-    Container, Device, EnvVar, Mount, MountSource, Platform, Port, Setting, Sysctl, Ulimit,
-    Workload,
+    Container, Device, EnvVar, HostAlias, Mount, MountSource, Platform, Port, Setting, Sysctl,
+    Ulimit, Workload,
 };
 use crate::parse::yaml::Node;
 use crate::source::{Diagnostic, Location, SourceFile};
@@ -353,6 +353,18 @@ fn read_host_config(r: &mut Reader<'_>, w: &mut Workload, c: &mut Container, hos
             }
             "PublishAllPorts" => c.publish_all_ports = r.bool(&key, v),
             "GroupAdd" => c.group_add = r.strings(&key, v, false),
+            // `host:ip` strings, as `docker run --add-host` stored them.
+            "ExtraHosts" => {
+                for item in r.strings(&key, v, false) {
+                    if let Some((host, ip)) = split_extra_host(&item.value) {
+                        w.host_aliases.push(HostAlias {
+                            ip,
+                            hostnames: vec![host],
+                            location: item.location,
+                        });
+                    }
+                }
+            }
             "CgroupParent" => {
                 c.cgroup_parent = r.string(&key, v).filter(|s| !s.value.is_empty());
             }

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use super::Fragment;
 use super::runtime::{
-    Container, ContainerKind, EnvValue, EnvVar, Mount, MountSource, ObjectSuppression, Platform,
-    Port, Resources, Setting, Sysctl, Volume, Workload,
+    Container, ContainerKind, EnvValue, EnvVar, HostAlias, Mount, MountSource, ObjectSuppression,
+    Platform, Port, Resources, Setting, Sysctl, Volume, Workload,
 };
 use crate::parse::yaml::{Node, Value};
 use crate::source::{Diagnostic, Location, SourceFile};
@@ -513,6 +513,7 @@ impl Reader<'_> {
             network_mode: None,
             logging_driver: None,
             suppressions,
+            host_aliases: self.host_aliases(spec),
             // Compose / docker-only settings (uts, cgroupns, restart policy).
             ..Default::default()
         })
@@ -654,7 +655,13 @@ impl Reader<'_> {
             };
             let mut source = MountSource::Volume(name.clone());
             let mut ro = false;
-            for (key, body) in item.str_entries() {
+            let mut volume_type = None;
+            let mut size_limit = None;
+            let mut in_memory = false;
+            for (key_node, body) in item.as_map().unwrap_or_default() {
+                let Some(key) = key_node.as_str() else {
+                    continue;
+                };
                 let field = |f: &str| body.get(f).and_then(|n| scalar_string(n, self.source));
                 let found = match key {
                     "hostPath" => Some(MountSource::HostPath(field("path").unwrap_or_default())),
@@ -673,12 +680,30 @@ impl Reader<'_> {
                     source = found;
                     ro = body.get("readOnly").and_then(Node::as_bool_yaml11) == Some(true);
                 }
+                // Volume sources are mappings (`emptyDir:` may be empty); a
+                // scalar beside them (`fsType: ext4` indented one level too
+                // far) is not a source and does not replace the type.
+                if key != "name" && (body.is_null() || body.as_map().is_some()) {
+                    volume_type = Some(Setting::new(key.to_string(), self.loc(key_node)));
+                    size_limit = None;
+                    in_memory = false;
+                    if key == "emptyDir" {
+                        size_limit = entry(body, "sizeLimit").and_then(|(k, v)| {
+                            let text = scalar_string(v, self.source)?;
+                            Some(Setting::new(text, self.loc_kv(k, v)))
+                        });
+                        in_memory = body.get("medium").and_then(Node::as_str) == Some("Memory");
+                    }
+                }
             }
             read_only.insert(name.clone(), ro);
             volumes.push(Volume {
                 name,
                 source,
                 location: self.first_line(item),
+                volume_type,
+                size_limit,
+                in_memory,
             });
         }
         (volumes, read_only)
@@ -746,6 +771,7 @@ impl Reader<'_> {
             .as_ref()
             .map(|s| Setting::new(s.value == "Unmasked", s.location.clone()));
 
+        let (mounts, mounted_volumes) = self.mounts(node, volumes, volume_read_only);
         let mut command = Vec::new();
         for key in ["command", "args"] {
             for word in self.seq_at(node, key) {
@@ -788,7 +814,8 @@ impl Reader<'_> {
                 .and_then(|sc| self.host_process(sc))
                 .or_else(|| pod.host_process.clone()),
             sysctls: pod.sysctls.clone(),
-            mounts: self.mounts(node, volumes, volume_read_only),
+            mounts,
+            mounted_volumes,
             shared_propagation: self.bidirectional_mounts(node),
             resources: self.resources(node),
             env: self.env(node),
@@ -806,10 +833,11 @@ impl Reader<'_> {
         node: &Node,
         volumes: &[Volume],
         volume_read_only: &HashMap<String, bool>,
-    ) -> Vec<Mount> {
+    ) -> (Vec<Mount>, Vec<String>) {
         let by_name: HashMap<&str, &Volume> =
             volumes.iter().map(|v| (v.name.as_str(), v)).collect();
         let mut out = Vec::new();
+        let mut names = Vec::new();
         for item in self.seq_at(node, "volumeMounts") {
             let name = item
                 .get("name")
@@ -830,8 +858,9 @@ impl Reader<'_> {
                 read_only: mount_ro || volume_read_only.get(&name).copied().unwrap_or(false),
                 location: self.first_line(item),
             });
+            names.push(name);
         }
-        out
+        (out, names)
     }
 
     /// Mount paths with `mountPropagation: Bidirectional` (mounts made in
@@ -870,12 +899,53 @@ impl Reader<'_> {
         if let Some(limits) = self.map_at(res, "limits") {
             r.cpu_limit = self.string_at(limits, "cpu");
             r.memory_limit = self.string_at(limits, "memory");
+            r.ephemeral_storage_limit = self.string_at(limits, "ephemeral-storage");
         }
         if let Some(requests) = self.map_at(res, "requests") {
             r.cpu_request = self.string_at(requests, "cpu");
             r.memory_request = self.string_at(requests, "memory");
+            r.ephemeral_storage_request = self.string_at(requests, "ephemeral-storage");
         }
         r
+    }
+
+    /// `hostAliases: [{ip, hostnames: [...]}]`, one entry per list item.
+    /// Items without an `ip` or without any string hostname change nothing
+    /// in `/etc/hosts` and are skipped.
+    fn host_aliases(&mut self, spec: &Node) -> Vec<HostAlias> {
+        let mut out = Vec::new();
+        for item in self.seq_at(spec, "hostAliases") {
+            if item.as_map().is_none() {
+                let loc = self.first_line(item);
+                self.warn(
+                    "invalid-value",
+                    "`hostAliases` entry should be a mapping; skipped".to_string(),
+                    loc,
+                );
+                continue;
+            }
+            let Some(ip) = self
+                .string_at(item, "ip")
+                .filter(|s| !s.value.trim().is_empty())
+            else {
+                continue;
+            };
+            let hostnames: Vec<String> = self
+                .seq_at(item, "hostnames")
+                .iter()
+                .filter_map(|n| scalar_string(n, self.source))
+                .filter(|h| !h.trim().is_empty())
+                .collect();
+            if hostnames.is_empty() {
+                continue;
+            }
+            out.push(HostAlias {
+                ip: ip.value.trim().to_string(),
+                hostnames,
+                location: self.first_line(item),
+            });
+        }
+        out
     }
 
     fn env(&mut self, node: &Node) -> Vec<EnvVar> {
@@ -1692,6 +1762,93 @@ spec:
             ),
             (Some(53), Some(53), Some("127.0.0.1"), "UDP")
         );
+    }
+
+    #[test]
+    fn host_aliases_volume_types_and_ephemeral_storage() {
+        let text = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  hostAliases:
+  - ip: 10.0.0.1
+    hostnames: [db, db.internal]
+  - {ip: 10.0.0.2}
+  volumes:
+  - name: scratch
+    emptyDir: {sizeLimit: 1Gi}
+  - name: ram
+    emptyDir: {medium: Memory}
+  - name: site
+    gitRepo: {repository: x}
+  - name: bare
+  - name: disk
+    awsElasticBlockStore: {volumeID: v}
+    fsType: ext4
+  containers:
+  - name: a
+    image: x
+    volumeMounts:
+    - {name: scratch, mountPath: /tmp}
+    - {name: site, mountPath: /site}
+    resources:
+      limits: {ephemeral-storage: 2Gi}
+      requests: {ephemeral-storage: 1Gi}
+";
+        let (system, diagnostics) = load(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let w = &system.workloads[0];
+        let aliases: Vec<_> = w
+            .host_aliases
+            .iter()
+            .map(|a| (a.ip.as_str(), a.hostnames.clone(), a.location.start_line))
+            .collect();
+        assert_eq!(
+            aliases,
+            [("10.0.0.1", vec!["db".to_string(), "db.internal".into()], 6)]
+        );
+        let volumes: Vec<_> = w
+            .volumes
+            .iter()
+            .map(|v| {
+                (
+                    v.name.as_str(),
+                    value(&v.volume_type),
+                    line(&v.volume_type),
+                    value(&v.size_limit),
+                    v.in_memory,
+                )
+            })
+            .collect();
+        assert_eq!(
+            volumes,
+            [
+                (
+                    "scratch",
+                    Some("emptyDir".into()),
+                    Some(11),
+                    Some("1Gi".into()),
+                    false
+                ),
+                ("ram", Some("emptyDir".into()), Some(13), None, true),
+                ("site", Some("gitRepo".into()), Some(15), None, false),
+                ("bare", None, None, None, false),
+                (
+                    "disk",
+                    Some("awsElasticBlockStore".into()),
+                    Some(18),
+                    None,
+                    false
+                ),
+            ]
+        );
+        let c = &w.containers[0];
+        assert_eq!(c.mounted_volumes, ["scratch", "site"]);
+        let r = &c.resources;
+        assert_eq!(value(&r.ephemeral_storage_limit).as_deref(), Some("2Gi"));
+        assert_eq!(line(&r.ephemeral_storage_limit), Some(27));
+        assert_eq!(value(&r.ephemeral_storage_request).as_deref(), Some("1Gi"));
     }
 
     #[test]

@@ -97,6 +97,21 @@ pub struct Workload {
     /// `restart` / `deploy.restart_policy` / docker `RestartPolicy`, as
     /// `no`, `always`, `unless-stopped`, `on-failure` or `on-failure:N`.
     pub restart_policy: Option<Setting<String>>,
+    /// Static `/etc/hosts` entries: Kubernetes `spec.hostAliases`, compose
+    /// `extra_hosts`, docker `HostConfig.ExtraHosts`, each at its entry.
+    pub host_aliases: Vec<HostAlias>,
+}
+
+/// One static name-to-address entry the platform writes into the
+/// container's `/etc/hosts`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostAlias {
+    /// The address as written: an IP, or compose/docker's `host-gateway`
+    /// (the host's own address on the container network).
+    pub ip: String,
+    /// The names that resolve to `ip` (never empty).
+    pub hostnames: Vec<String>,
+    pub location: Location,
 }
 
 /// `threatbox.io/ignore: "TB401,TB402 reason"` on an object, or
@@ -211,6 +226,10 @@ pub struct Container {
     /// Indices into `System::vulnerability_reports` about this container's
     /// image (by reference, or through its archive).
     pub vulnerability_reports: Vec<usize>,
+    /// Kubernetes: the pod volumes the container's `volumeMounts` name, in
+    /// the order written (to look up a mount's [`Volume`] by name). Empty
+    /// for compose and docker, whose mounts carry their own source.
+    pub mounted_volumes: Vec<String>,
 }
 
 /// A host device given to a container.
@@ -272,6 +291,15 @@ pub struct Volume {
     pub name: String,
     pub source: MountSource,
     pub location: Location,
+    /// Kubernetes: the volume source key as written (`emptyDir`, `nfs`,
+    /// `gitRepo`, an unknown key…), located at that key; `None` when the
+    /// entry names no source.
+    pub volume_type: Option<Setting<String>>,
+    /// Kubernetes `emptyDir.sizeLimit` as written (unparsed quantity).
+    pub size_limit: Option<Setting<String>>,
+    /// Kubernetes `emptyDir.medium: Memory`: a tmpfs counted against the
+    /// container's memory, not the node's disk.
+    pub in_memory: bool,
 }
 
 /// Limits and requests as written (quantities unparsed).
@@ -283,6 +311,11 @@ pub struct Resources {
     pub memory_request: Option<Setting<String>>,
     /// Compose `pids_limit`, docker `PidsLimit`.
     pub pids_limit: Option<Setting<i64>>,
+    /// Kubernetes `limits.ephemeral-storage` / `requests.ephemeral-storage`:
+    /// the container's share of the node's local disk (writable layer,
+    /// logs, emptyDir volumes).
+    pub ephemeral_storage_limit: Option<Setting<String>>,
+    pub ephemeral_storage_request: Option<Setting<String>>,
 }
 
 /// Where an environment variable's value comes from.

@@ -107,6 +107,17 @@ pub fn normalise_host_path(path: &str) -> &str {
     }
 }
 
+/// A Kubernetes quantity that amounts to nothing: `""`, `0`, `0.0`, `0m`,
+/// `0Mi`. The scheduler, the QoS class and the kubelet's eviction ignore a
+/// zero request or limit.
+pub fn is_zero_quantity(value: &str) -> bool {
+    let number = value
+        .trim()
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    number.chars().all(|c| c == '0' || c == '.')
+        && (number.contains('0') || value.trim().is_empty())
+}
+
 /// A container runtime's API socket, or a directory holding one mounted
 /// whole (`/var/run`, `/run`, `/run/containerd`).
 pub fn is_runtime_socket_path(path: &str) -> bool {

@@ -8,6 +8,7 @@ pub mod container_support;
 #[cfg(test)]
 mod image_end_to_end_tests;
 pub mod image_support;
+pub mod limit_ranges;
 pub mod packages;
 #[cfg(test)]
 mod runtime_end_to_end_tests;
@@ -76,6 +77,10 @@ mod tb424_unbounded_restart_policy;
 mod tb425_unsafe_sysctls;
 mod tb426_low_user_id;
 mod tb427_host_user_namespace;
+mod tb429_host_aliases;
+mod tb430_non_core_volume_type;
+mod tb431_no_resource_requests;
+mod tb432_no_ephemeral_storage_limit;
 mod tb433_mount_propagation_shared;
 mod tb434_ulimit_unlimited;
 mod tb435_cgroup_parent_set;
@@ -200,6 +205,10 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb425_unsafe_sysctls::UnsafeSysctls,
         &tb426_low_user_id::LowUserId,
         &tb427_host_user_namespace::HostUserNamespace,
+        &tb429_host_aliases::HostAliases,
+        &tb430_non_core_volume_type::NonCoreVolumeType,
+        &tb431_no_resource_requests::NoResourceRequests,
+        &tb432_no_ephemeral_storage_limit::NoEphemeralStorageLimit,
         &tb433_mount_propagation_shared::MountPropagationShared,
         &tb434_ulimit_unlimited::UlimitUnlimited,
         &tb435_cgroup_parent_set::CgroupParentSet,

@@ -243,7 +243,7 @@ fn input_kind_name(kind: InputKind) -> &'static str {
         InputKind::OciLayout => "OCI image layout",
         InputKind::ImageDirectory => "extracted image archive",
         InputKind::VulnerabilityReport => "vulnerability report",
-        InputKind::EnvFile => "compose env file",
+        InputKind::EnvFile => "Compose env file",
     }
 }
 

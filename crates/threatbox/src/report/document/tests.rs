@@ -80,7 +80,8 @@ fn scope_counts_inputs_by_kind_and_keeps_assumptions() {
     assert_eq!(kinds.get("Dockerfile"), Some(&2));
     assert_eq!(kinds.get("Compose file"), Some(&1));
     assert_eq!(kinds.get("Kubernetes manifest"), Some(&6));
-    assert_eq!(doc.scope.inputs.len(), 9);
+    assert_eq!(kinds.get("Compose env file"), Some(&1));
+    assert_eq!(doc.scope.inputs.len(), 10);
     assert_eq!(doc.scope.assumptions.len(), ASSUMPTIONS.len());
     assert_eq!(doc.scope.tool_version, env!("CARGO_PKG_VERSION"));
 }
