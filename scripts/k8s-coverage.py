@@ -25,10 +25,7 @@ import subprocess
 # with "gap" replaces the rules the peer ids found.
 NOTES = {
     26: "by design: each missing setting is its own finding (TB406 privilege escalation, TB407 capabilities, TB408 root, TB409 read-only root, TB410 seccomp/AppArmor/SELinux); no finding for an absent `securityContext` block itself",
-    28: "gap: `hostAliases` is not read",
-    29: "gap: volume types outside Pod Security `restricted` are not judged (hostPath is TB403/TB404)",
-    34: "gap: requests are read into the model (`resources.requests`) but no rule reports them missing",
-    35: "gap: ephemeral-storage is not read",
+    35: "TB432 no-ephemeral-storage-limit (kube-score's check has no id to join): containers that can fill the node's disk (writable root filesystem, or an emptyDir without sizeLimit) with no ephemeral-storage limit",
     47: "TB524 reads ConfigMap data; TB414 only shares the peer id C-0012 with row 46",
     48: "attack analysis: mounted Secrets and service-account tokens are what `secret-read(workload)` and `credential(subject)` steps read (docs/attack-analysis.md); no separate finding",
     67: "attack analysis: workload → ServiceAccount → binding → role is joined for every goal (`control the cluster` paths), and TB501–TB505 name the bound subjects",

@@ -186,7 +186,9 @@ pub fn attach(system: &mut System) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>) {
         for container in &mut workload.containers {
             let mut added = Vec::new();
             for entry in &container.env_files {
-                let path = normalise(&compose_dir.join(&entry.value));
+                // Only the entry is normalised (`./a.env` → `a.env`): the
+                // compose file's own directory stays as the user gave it.
+                let path = compose_dir.join(normalise(Path::new(&entry.value)));
                 let vars = read.entry(path.clone()).or_insert_with(|| {
                     read_env_file(&path, &compose_dir, entry, &mut sources, &mut diagnostics)
                 });
