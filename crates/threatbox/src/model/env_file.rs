@@ -20,6 +20,11 @@ use crate::source::{Diagnostic, Location, SourceFile};
 /// not multiply into every service that names it).
 const MAX_VARIABLES: usize = 10_000;
 
+/// One env file named by every one of 10 000 services must not multiply
+/// into 10 000 copies of its variables: past this many variables added in
+/// all, the rest are not added (and a warning says so).
+const MAX_VARIABLES_ADDED: usize = 100_000;
+
 /// Env files are small; a bigger one is not read (and says so).
 const MAX_ENV_FILE_BYTES: u64 = 1024 * 1024;
 
@@ -175,6 +180,7 @@ pub fn attach(system: &mut System) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>) {
     let mut sources = Vec::new();
     let mut diagnostics = Vec::new();
     let mut read: BTreeMap<PathBuf, Option<Vec<EnvVar>>> = BTreeMap::new();
+    let (mut total, mut capped) = (0, false);
     for workload in &mut system.workloads {
         if workload.platform != Platform::Compose {
             continue;
@@ -192,7 +198,22 @@ pub fn attach(system: &mut System) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>) {
                 let vars = read.entry(path.clone()).or_insert_with(|| {
                     read_env_file(&path, &compose_dir, entry, &mut sources, &mut diagnostics)
                 });
-                added.extend(vars.iter().flatten().cloned());
+                let vars = vars.as_deref().unwrap_or_default();
+                if total + vars.len() > MAX_VARIABLES_ADDED {
+                    if !capped {
+                        capped = true;
+                        diagnostics.push(Diagnostic::warning(
+                            "input-limit",
+                            format!(
+                                "env files would add more than {MAX_VARIABLES_ADDED} variables to the services: this one and the rest are not added"
+                            ),
+                            entry.location.clone(),
+                        ));
+                    }
+                    continue;
+                }
+                total += vars.len();
+                added.extend(vars.iter().cloned());
             }
             container.env.extend(added);
         }
@@ -463,5 +484,32 @@ mod tests {
                 .iter()
                 .any(|m| m.contains("outside") && m.contains("link.env"))
         );
+    }
+
+    #[test]
+    fn a_shared_env_file_does_not_multiply_without_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let services = 30;
+        let mut compose = String::from("services:\n");
+        for i in 0..services {
+            compose.push_str(&format!("  s{i}:\n    image: a:1\n    env_file: big.env\n"));
+        }
+        std::fs::write(dir.path().join("compose.yaml"), compose).unwrap();
+        std::fs::write(dir.path().join("big.env"), "A=1\n".repeat(MAX_VARIABLES)).unwrap();
+        let analysis = scan_dir(dir.path());
+        let added: usize = analysis
+            .system
+            .workloads
+            .iter()
+            .flat_map(|w| &w.containers)
+            .map(|c| c.env.len())
+            .sum();
+        assert_eq!(added, MAX_VARIABLES_ADDED);
+        let limits: Vec<_> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "input-limit")
+            .collect();
+        assert_eq!(limits.len(), 1, "{limits:?}");
     }
 }

@@ -47,6 +47,9 @@ pub const IGNORE_ANNOTATION: &str = "threatbox.io/ignore";
 /// lists at all; this only bounds recursion on hostile input).
 const MAX_LIST_DEPTH: usize = 8;
 
+/// A pod's sysctls beyond this many are not read (real pods set a handful).
+const MAX_POD_SYSCTLS: usize = 256;
+
 /// Adds one YAML/JSON document that holds a Kubernetes object (or a `List`)
 /// to the fragment.
 pub fn add_document(fragment: &mut Fragment, source: &Arc<SourceFile>, root: &Node) {
@@ -610,7 +613,18 @@ impl Reader<'_> {
     /// its item; items without a string `name` are skipped with a warning.
     fn sysctls(&mut self, sc: &Node) -> Vec<Sysctl> {
         let mut out = Vec::new();
-        for item in self.seq_at(sc, "sysctls") {
+        for (index, item) in self.seq_at(sc, "sysctls").iter().enumerate() {
+            // They are copied into every container: a hostile pod with
+            // thousands of each must not make millions.
+            if index == MAX_POD_SYSCTLS {
+                let loc = self.first_line(item);
+                self.warn(
+                    "input-limit",
+                    format!("more than {MAX_POD_SYSCTLS} `sysctls` entries: the rest are skipped"),
+                    loc,
+                );
+                break;
+            }
             let name = item
                 .get("name")
                 .and_then(|n| scalar_string(n, self.source))
@@ -1924,6 +1938,26 @@ spec:
                 ]
             );
         }
+    }
+
+    #[test]
+    fn a_pods_sysctls_are_bounded_before_they_are_copied_into_containers() {
+        let sysctls: String = (0..MAX_POD_SYSCTLS + 50)
+            .map(|i| format!("    - {{name: net.core.x{i}, value: \"1\"}}\n"))
+            .collect();
+        let text = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  securityContext:\n    sysctls:\n{sysctls}  containers:\n  - {{name: a, image: x}}\n  - {{name: b, image: x}}\n"
+        );
+        let (system, diagnostics) = load(&text);
+        for c in &system.workloads[0].containers {
+            assert_eq!(c.sysctls.len(), MAX_POD_SYSCTLS);
+        }
+        let limits: Vec<_> = diagnostics
+            .iter()
+            .filter(|d| d.code == "input-limit")
+            .collect();
+        assert_eq!(limits.len(), 1, "{diagnostics:?}");
+        assert_eq!(limits[0].location.start_line, 7 + MAX_POD_SYSCTLS);
     }
 
     #[test]

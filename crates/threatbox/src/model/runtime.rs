@@ -209,7 +209,9 @@ pub struct Container {
     /// Compose `build.args` (values as literal, or `Other` when taken from
     /// the environment).
     pub build_args: Vec<EnvVar>,
-    /// Compose `env_file` paths as written (the files are not read).
+    /// Compose `env_file` paths as written. `model::env_file` reads them
+    /// (when inside the compose file's directory) and appends their
+    /// variables to `env`.
     pub env_files: Vec<Setting<String>>,
     /// Targets of mounts whose propagation is `shared` / `rshared`
     /// (compose, docker) or Kubernetes `mountPropagation: Bidirectional`:

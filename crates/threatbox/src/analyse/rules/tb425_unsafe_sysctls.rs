@@ -143,7 +143,7 @@ fn network_risk(name: &str, value: &str) -> Option<&'static str> {
     };
     if (name == "net.ipv4.ip_forward" || conf("forwarding")) && on {
         return Some(
-            "the container forwards packets between the networks it joins: it becomes a router",
+            "the container forwards packets between the networks it joins (it becomes a router)",
         );
     }
     if conf("route_localnet") && on {
@@ -186,7 +186,7 @@ impl UnsafeSysctls {
         } else if kubernetes {
             (
                 Severity::Medium,
-                "it is outside the safe set: the pod runs only on nodes whose kubelet allows unsafe sysctls, and the setting is not isolated from other pods".to_string(),
+                "outside the safe set, so the pod runs only on nodes whose kubelet allows unsafe sysctls, and the setting is not isolated from other pods".to_string(),
             )
         } else {
             (
@@ -342,7 +342,7 @@ mod tests {
         let [kube, ..] = run_all(&UnsafeSysctls, with(&[("kernel.sem", "")]));
         assert_eq!(
             kube[0].message,
-            "Pod `app` sets sysctl `kernel.sem`: it is outside the safe set: the pod runs only on nodes whose kubelet allows unsafe sysctls, and the setting is not isolated from other pods"
+            "Pod `app` sets sysctl `kernel.sem`: outside the safe set, so the pod runs only on nodes whose kubelet allows unsafe sysctls, and the setting is not isolated from other pods"
         );
     }
 
@@ -382,7 +382,7 @@ spec:
         assert_eq!(lines(&f), vec![11, 13]);
         assert_eq!(
             f[0].message,
-            "Deployment `web` sets sysctl `net.core.somaxconn=4096`: it is outside the safe set: the pod runs only on nodes whose kubelet allows unsafe sysctls, and the setting is not isolated from other pods"
+            "Deployment `web` sets sysctl `net.core.somaxconn=4096`: outside the safe set, so the pod runs only on nodes whose kubelet allows unsafe sysctls, and the setting is not isolated from other pods"
         );
         assert!(f[1].message.contains("`net.ipv4.ip_forward=1`"));
     }

@@ -1,7 +1,9 @@
 //! TB531 `image-signature-not-verified`: Kubernetes workloads whose images no
 //! admission policy among the scanned objects verifies the signature of.
 
-use globset::{GlobBuilder, GlobMatcher};
+use std::collections::HashMap;
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
@@ -88,37 +90,101 @@ spec:
 
 /// One image-verification policy read from the scanned objects.
 struct Policy {
-    /// `Kind/name`, for messages.
+    /// `Kind `name``, for messages.
     name: String,
     /// A namespaced Kyverno `Policy` applies in its own namespace only.
     namespace: Option<String>,
     enforces: bool,
     /// `None`: every image.
-    patterns: Option<Vec<GlobMatcher>>,
-}
-
-impl Policy {
-    fn covers(&self, namespace: Option<&str>, forms: &[String]) -> bool {
-        if self.namespace.is_some() && self.namespace.as_deref() != namespace {
-            return false;
-        }
-        match &self.patterns {
-            None => true,
-            Some(patterns) => patterns
-                .iter()
-                .any(|p| forms.iter().any(|form| p.is_match(form))),
-        }
-    }
+    patterns: Option<Vec<Glob>>,
 }
 
 /// `*` across path segments (Kyverno's wildcard) or within one (Sigstore).
-fn pattern(text: &str, star_crosses_slash: bool) -> Option<GlobMatcher> {
+fn pattern(text: &str, star_crosses_slash: bool) -> Option<Glob> {
     GlobBuilder::new(text.trim())
         .literal_separator(!star_crosses_slash)
         .backslash_escape(false)
         .build()
         .ok()
-        .map(|g| g.compile_matcher())
+}
+
+/// The policies that apply in one place (every namespace, or one) and
+/// either enforce or only audit, merged into one glob set: a container is
+/// matched against at most four sets however many policies a scan holds.
+struct Scope {
+    /// A policy covering every image, if any.
+    every_image: Option<String>,
+    globs: GlobSet,
+    /// The policy each glob of `globs` came from.
+    names: Vec<String>,
+}
+
+impl Scope {
+    /// The name of a policy of this scope that covers one of `forms`.
+    fn covering(&self, forms: &[String]) -> Option<&str> {
+        if let Some(name) = &self.every_image {
+            return Some(name);
+        }
+        forms
+            .iter()
+            .find_map(|form| self.globs.matches(form).first().copied())
+            .and_then(|i| self.names.get(i))
+            .map(String::as_str)
+    }
+}
+
+/// Scopes keyed by (namespace, enforces).
+struct Coverage(HashMap<(Option<String>, bool), Scope>);
+
+impl Coverage {
+    fn new(policies: Vec<Policy>) -> Coverage {
+        let mut building: HashMap<_, (Option<String>, GlobSetBuilder, Vec<String>)> =
+            HashMap::new();
+        for policy in policies {
+            let (every_image, builder, names) = building
+                .entry((policy.namespace, policy.enforces))
+                .or_insert_with(|| (None, GlobSetBuilder::new(), Vec::new()));
+            match policy.patterns {
+                None => {
+                    every_image.get_or_insert(policy.name);
+                }
+                Some(globs) => {
+                    for glob in globs {
+                        builder.add(glob);
+                        names.push(policy.name.clone());
+                    }
+                }
+            }
+        }
+        Coverage(
+            building
+                .into_iter()
+                .map(|(key, (every_image, builder, names))| {
+                    // Each glob compiled on its own above: the set builds.
+                    let globs = builder.build().unwrap_or_else(|_| GlobSet::empty());
+                    let scope = Scope {
+                        every_image,
+                        globs,
+                        names,
+                    };
+                    (key, scope)
+                })
+                .collect(),
+        )
+    }
+
+    /// A policy covering the image in `namespace` that enforces (or, with
+    /// `enforces` false, that only audits).
+    fn covering(&self, namespace: Option<&str>, forms: &[String], enforces: bool) -> Option<&str> {
+        let everywhere = self.0.get(&(None, enforces));
+        let here = self
+            .0
+            .get(&(Some(namespace.unwrap_or("default").to_string()), enforces));
+        [everywhere, here]
+            .into_iter()
+            .flatten()
+            .find_map(|scope| scope.covering(forms))
+    }
 }
 
 fn strings(node: Option<&Node>) -> Vec<&str> {
@@ -293,6 +359,7 @@ impl Rule for ImageSignatureNotVerified {
             }
             return;
         }
+        let coverage = Coverage::new(policies);
         for workload in workloads {
             for container in &workload.containers {
                 if container.kind == ContainerKind::Ephemeral {
@@ -302,19 +369,15 @@ impl Rule for ImageSignatureNotVerified {
                     continue;
                 };
                 let forms = image_forms(&image.value);
-                let covering: Vec<&Policy> = policies
-                    .iter()
-                    .filter(|p| p.covers(workload.namespace.as_deref(), &forms))
-                    .collect();
-                if covering.iter().any(|p| p.enforces) {
+                let namespace = workload.namespace.as_deref();
+                if coverage.covering(namespace, &forms, true).is_some() {
                     continue;
                 }
-                let message = match covering.first() {
+                let message = match coverage.covering(namespace, &forms, false) {
                     Some(policy) => format!(
-                        "{} runs `{}`, whose signature {} only audits: an unsigned image is still admitted",
+                        "{} runs `{}`, whose signature {policy} only audits: an unsigned image is still admitted",
                         subject(workload, container),
                         image.value,
-                        policy.name
                     ),
                     None => format!(
                         "{} runs `{}`, which no image-verification policy among the scanned objects covers",
