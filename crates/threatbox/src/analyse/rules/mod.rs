@@ -117,6 +117,7 @@ mod tb610_kubelet_anonymous_auth;
 mod tb611_kubelet_authorization_always_allow;
 mod tb612_kubelet_read_only_port;
 mod tb613_kubelet_weak_settings;
+mod tb614_kubelet_hardening_missing;
 mod tb630_daemon_icc_enabled;
 mod tb631_daemon_insecure_registries;
 mod tb632_daemon_userns_remap_missing;
@@ -245,6 +246,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb611_kubelet_authorization_always_allow::KubeletAuthorizationAlwaysAllow,
         &tb612_kubelet_read_only_port::KubeletReadOnlyPort,
         &tb613_kubelet_weak_settings::KubeletWeakSettings,
+        &tb614_kubelet_hardening_missing::KubeletHardeningMissing,
         &tb630_daemon_icc_enabled::DaemonIccEnabled,
         &tb631_daemon_insecure_registries::DaemonInsecureRegistries,
         &tb632_daemon_userns_remap_missing::DaemonUsernsRemapMissing,
