@@ -573,6 +573,38 @@ mod tests {
     }
 
     #[test]
+    fn key_files_follow_checkov_pairing() {
+        let serving = |f: &[Finding]| {
+            f.iter()
+                .filter(|f| f.message.contains("CIS 4.2.9"))
+                .map(|f| (f.location.start_line, f.message.clone()))
+                .collect::<Vec<_>>()
+        };
+        let cert_only = serving(&run(&pod(&["--tls-cert-file=test.pem"])));
+        assert_eq!(cert_only.len(), 1, "{cert_only:?}");
+        assert_eq!(cert_only[0].0, 12);
+        assert!(
+            cert_only[0]
+                .1
+                .starts_with("`--tls-cert-file` is set without `--tls-private-key-file`")
+        );
+        let key_only = serving(&run(&pod(&["--tls-private-key-file=test.key"])));
+        assert_eq!(key_only.len(), 1, "{key_only:?}");
+        assert!(
+            key_only[0]
+                .1
+                .starts_with("`--tls-private-key-file` is set without `--tls-cert-file`")
+        );
+        let both = run(&pod(&[
+            "--tls-cert-file=test.pem",
+            "--tls-private-key-file=test.key",
+        ]));
+        assert!(serving(&both).is_empty());
+        let bootstrap = run(&pod(&["--rotate-server-certificates"]));
+        assert!(serving(&bootstrap).is_empty());
+    }
+
+    #[test]
     fn config_flag_means_unset_settings_are_not_judged() {
         let f = run(&pod(&["--config=/var/lib/kubelet/config.yaml"]));
         assert!(f.is_empty(), "{f:?}");
