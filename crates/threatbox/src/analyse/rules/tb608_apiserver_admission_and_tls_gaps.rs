@@ -58,7 +58,8 @@ pub static META: RuleMeta = RuleMeta {
   its limits are set. Low.
 - An `AdmissionConfiguration` file whose `plugins` do not configure
   `EventRateLimit` (as Checkov's CKV_K8S_78 reads it), unless an API server
-  in the same input is already reported for not enabling the plugin. Low.
+  already reported for not enabling the plugin names a file of that name in
+  its `--admission-control-config-file` (the same gap). Low.
 - `--tls-cipher-suites` not set (Go's default list still offers CBC-mode
   suites): low; set with weak suites (RC4, 3DES, CBC mode, or RSA key
   exchange without forward secrecy, `TLS_RSA_WITH_*`): medium, naming them;
@@ -249,6 +250,12 @@ fn cipher_gaps(api: &Component) -> Vec<Gap> {
     out
 }
 
+/// The last segment of a path, to match a flag's path on the node with a
+/// scanned file.
+fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
 /// Whether an `AdmissionConfiguration` configures EventRateLimit; `None`
 /// when its `plugins` is not a list (nothing to judge).
 fn configures_event_rate_limit(object: &KubeObject) -> Option<bool> {
@@ -268,23 +275,29 @@ impl Rule for ApiserverAdmissionAndTlsGaps {
     }
 
     fn check_system(&self, ctx: &RuleContext<'_>, sink: &mut Sink) {
-        let mut event_rate_limit_reported = false;
+        // File names of the admission configurations of API servers already
+        // reported for not enabling EventRateLimit: the same gap again.
+        let mut covered: Vec<&str> = Vec::new();
         for api in components(ctx, ComponentKind::ApiServer) {
             for (flag, cis, message, severity) in
                 admission_gaps(api).into_iter().chain(cipher_gaps(api))
             {
-                event_rate_limit_reported |= message.starts_with("admission plugin EventRateLimit");
+                if message.starts_with("admission plugin EventRateLimit is not enabled")
+                    || message.starts_with("admission plugin EventRateLimit is disabled")
+                {
+                    covered.extend(
+                        api.flag("admission-control-config-file")
+                            .and_then(|f| f.value.as_deref())
+                            .map(file_name),
+                    );
+                }
                 sink.push(flag_finding(&META, api, flag, cis, message).with_severity(severity));
             }
-        }
-        // The plugin's configuration file on its own: reported only when no
-        // API server in the input already shows the same gap.
-        if event_rate_limit_reported {
-            return;
         }
         for object in &ctx.system.kube_objects {
             if object.kind != "AdmissionConfiguration"
                 || configures_event_rate_limit(object) != Some(false)
+                || covered.contains(&file_name(&object.source.path))
             {
                 continue;
             }
@@ -488,14 +501,24 @@ plugins:
 
     #[test]
     fn an_admission_configuration_is_not_reported_twice() {
-        // The API server already shows the gap: the file adds nothing.
+        // The API server that reads this file already shows the gap: the
+        // file adds nothing.
         let lacking = pod(
-            "    - --enable-admission-plugins=AlwaysPullImages,DenyServiceExternalIPs\n    - --tls-cipher-suites=TLS_AES_128_GCM_SHA256\n",
+            "    - --enable-admission-plugins=AlwaysPullImages,DenyServiceExternalIPs\n    - --tls-cipher-suites=TLS_AES_128_GCM_SHA256\n    - --admission-control-config-file=/etc/kubernetes/admission.yaml\n",
         );
-        let system = kube_system(&[("api.yaml", &lacking), ("admission.yaml", ADMISSION_CONFIG)]);
+        let system = kube_system(&[
+            ("api.yaml", &lacking),
+            ("conf/admission.yaml", ADMISSION_CONFIG),
+        ]);
         let f = check_system(&ApiserverAdmissionAndTlsGaps, &system);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(&*f[0].location.path, "api.yaml");
+        // A file of another name is not that API server's: it is reported.
+        let system = kube_system(&[("api.yaml", &lacking), ("other.yaml", ADMISSION_CONFIG)]);
+        let f = check_system(&ApiserverAdmissionAndTlsGaps, &system);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!(&*f[0].location.path, "api.yaml");
+        assert_eq!(&*f[1].location.path, "other.yaml");
         // An API server that enables it with a file that does not configure
         // it: the file is reported.
         let system = kube_system(&[
