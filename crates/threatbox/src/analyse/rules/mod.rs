@@ -113,6 +113,7 @@ mod tb604_apiserver_audit_log_missing;
 mod tb605_apiserver_weak_flags;
 mod tb606_etcd_tls_weak;
 mod tb607_controller_manager_scheduler_flags;
+mod tb608_apiserver_admission_and_tls_gaps;
 mod tb610_kubelet_anonymous_auth;
 mod tb611_kubelet_authorization_always_allow;
 mod tb612_kubelet_read_only_port;
@@ -242,6 +243,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &tb605_apiserver_weak_flags::ApiserverWeakFlags,
         &tb606_etcd_tls_weak::EtcdTlsWeak,
         &tb607_controller_manager_scheduler_flags::ControllerManagerSchedulerFlags,
+        &tb608_apiserver_admission_and_tls_gaps::ApiserverAdmissionAndTlsGaps,
         &tb610_kubelet_anonymous_auth::KubeletAnonymousAuth,
         &tb611_kubelet_authorization_always_allow::KubeletAuthorizationAlwaysAllow,
         &tb612_kubelet_read_only_port::KubeletReadOnlyPort,
