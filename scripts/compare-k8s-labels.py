@@ -222,10 +222,9 @@ CHECKOV = {
         note="CKV_K8S_75: Node missing from the modes"),
     "ApiServerAuthorizationModeRBAC": rule("TB602", msg=r"is not set|lacks RBAC",
                                            note="CKV_K8S_77: RBAC missing from the modes"),
-    "ApiServerAdmissionControlEventRateLimit": nocover("CKV_K8S_78: EventRateLimit is "
-                                                       "availability tuning, not checked"),
+    "ApiServerAdmissionControlEventRateLimit": rule("TB608", msg=r"EventRateLimit", note="CKV_K8S_78"),
     "ApiServerAdmissionControlAlwaysAdmit": rule("TB605", msg=r"AlwaysAdmit", note="CKV_K8S_79"),
-    "ApiServerAlwaysPullImagesPlugin": nocover("CKV_K8S_80: AlwaysPullImages not checked"),
+    "ApiServerAlwaysPullImagesPlugin": rule("TB608", msg=r"AlwaysPullImages", note="CKV_K8S_80"),
     "ApiServerSecurityContextDenyPlugin": nocover("CKV_K8S_81: SecurityContextDeny is "
                                                   "deprecated and removed in 1.30"),
     "ApiServerServiceAccountPlugin": rule("TB605", msg=r"ServiceAccount is disabled",
@@ -254,7 +253,7 @@ CHECKOV = {
     "ApiServerEtcdCaFile": rule("TB605", msg=r"etcd-cafile", note="CKV_K8S_102"),
     "ApiServerEncryptionProviders": rule("TB605", msg=r"encryption-provider-config",
                                          note="CKV_K8S_104"),
-    "ApiServerStrongCryptographicCiphers": nocover("CKV_K8S_105: cipher suites not checked"),
+    "ApiServerStrongCryptographicCiphers": rule("TB608", msg=r"tls-cipher-suites", note="CKV_K8S_105"),
     # Controller manager and scheduler.
     "KubeControllerManagerTerminatedPods": nocover("CKV_K8S_106: GC threshold is availability"),
     "KubeControllerManagerBlockProfiles": rule("TB607", msg=r"profiling", note="CKV_K8S_107"),
@@ -284,14 +283,12 @@ CHECKOV = {
     "KubeletProtectKernelDefaults": rule("TB613", msg=r"protectKernelDefaults|protect-kernel",
                                          note="CKV_K8S_144"),
     "KubeletMakeIptablesUtilChains": rule("TB613", msg=r"(?i)iptables", note="CKV_K8S_145"),
-    "KubeletHostnameOverride": nocover("CKV_K8S_146: hostname override is node identity "
-                                       "hygiene"),
-    "KubletEventCapture": nocover("CKV_K8S_147: event QPS"),
-    "KubeletKeyFilesSetAppropriate": nocover("CKV_K8S_148: kubelet serving certificate not "
-                                             "checked (it rotates its own by default)"),
+    "KubeletHostnameOverride": rule("TB614", msg=r"hostname-override", note="CKV_K8S_146"),
+    "KubletEventCapture": rule("TB614", msg=r"event-qps|eventRecordQPS", note="CKV_K8S_147"),
+    "KubeletKeyFilesSetAppropriate": rule("TB614", msg=r"self-signed", note="CKV_K8S_148: serving certificate and key"),
     "KubletRotateCertificates": rule("TB613", msg=r"rotateCertificates|rotate-certificates",
                                      note="CKV_K8S_149"),
-    "KubeletCryptographicCiphers": nocover("CKV_K8S_151: cipher suites not checked"),
+    "KubeletCryptographicCiphers": rule("TB614", msg=r"cipher suite", note="CKV_K8S_151"),
     "DefaultNamespace": rule("TB526", note="CKV_K8S_21: namespaced objects in `default` "
                              "or in no namespace"),
     "NoDefaultNamespace": rule("TB526", note="CKV_K8S_21"),
