@@ -1732,13 +1732,9 @@ mod tests {
         assert_eq!(files, [".env", "./x.env"]);
     }
 
-    #[test]
-    fn extra_hosts_list_and_map() {
-        let (w, _) = one(
-            "services:\n  a:\n    extra_hosts:\n      - \"db:10.0.0.1\"\n      - \"v6=::1\"\n      - \"gw:host-gateway\"\n",
-        );
-        let hosts: Vec<_> = w
-            .host_aliases
+    /// `(first host name, address, line)` of each `/etc/hosts` entry.
+    fn hosts(w: &Workload) -> Vec<(&str, &str, usize)> {
+        w.host_aliases
             .iter()
             .map(|h| {
                 (
@@ -1747,9 +1743,16 @@ mod tests {
                     h.location.start_line,
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn extra_hosts_list_and_map() {
+        let (w, _) = one(
+            "services:\n  a:\n    extra_hosts:\n      - \"db:10.0.0.1\"\n      - \"v6=::1\"\n      - \"gw:host-gateway\"\n",
+        );
         assert_eq!(
-            hosts,
+            hosts(&w),
             [
                 ("db", "10.0.0.1", 4),
                 ("v6", "::1", 5),
@@ -1759,19 +1762,8 @@ mod tests {
         let (w, _) = one(
             "services:\n  a:\n    extra_hosts:\n      db: 10.0.0.1\n      two: [\"10.0.0.2\", \"[::2]\"]\n",
         );
-        let hosts: Vec<_> = w
-            .host_aliases
-            .iter()
-            .map(|h| {
-                (
-                    h.hostnames[0].as_str(),
-                    h.ip.as_str(),
-                    h.location.start_line,
-                )
-            })
-            .collect();
         assert_eq!(
-            hosts,
+            hosts(&w),
             [
                 ("db", "10.0.0.1", 4),
                 ("two", "10.0.0.2", 5),
