@@ -517,6 +517,7 @@ impl Reader<'_> {
             logging_driver: None,
             suppressions,
             host_aliases: self.host_aliases(spec),
+            pod_resources: self.resources(spec),
             // Compose / docker-only settings (uts, cgroupns, restart policy).
             ..Default::default()
         })

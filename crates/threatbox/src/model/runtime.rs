@@ -100,6 +100,10 @@ pub struct Workload {
     /// Static `/etc/hosts` entries: Kubernetes `spec.hostAliases`, compose
     /// `extra_hosts`, docker `HostConfig.ExtraHosts`, each at its entry.
     pub host_aliases: Vec<HostAlias>,
+    /// Kubernetes pod-level `spec.resources` (the PodLevelResources feature,
+    /// 1.32+): CPU and memory limits and requests shared by the pod's
+    /// containers. Empty elsewhere.
+    pub pod_resources: Resources,
 }
 
 /// One static name-to-address entry the platform writes into the

@@ -36,7 +36,9 @@ limit or — in compose and docker, where it is a container setting — a PID
 limit (low when only those are missing). A limit of `0` or `-1` counts as
 none. `oom_kill_disable: true` without a memory limit is high, at the
 setting. One finding per container lists what is missing. Ephemeral
-containers cannot set resources and are skipped.
+containers cannot set resources and are skipped. A Kubernetes pod-level
+limit (`spec.resources`, Kubernetes 1.32+) counts for every container of
+the pod.
 
 **Why it is a threat.** Limits are the cgroups the seed recommends against
 denial of service: without them one container — a memory leak, a fork
@@ -89,11 +91,13 @@ impl Rule for NoResourceLimits {
             }
             let r = &container.resources;
             let mut missing = Vec::new();
-            let no_memory = unlimited(&r.memory_limit);
+            // A pod-level limit bounds every container of the pod.
+            let pod = &workload.pod_resources;
+            let no_memory = unlimited(&r.memory_limit) && unlimited(&pod.memory_limit);
             if no_memory {
                 missing.push("memory");
             }
-            if unlimited(&r.cpu_limit) {
+            if unlimited(&r.cpu_limit) && unlimited(&pod.cpu_limit) {
                 missing.push("CPU");
             }
             // Kubernetes sets PID limits per node (kubelet `podPidsLimit`).
@@ -201,5 +205,29 @@ mod tests {
         for f in run_all(&NoResourceLimits, c) {
             assert!(f.is_empty());
         }
+    }
+
+    #[test]
+    fn pod_level_resources_count_for_every_container() {
+        let pod = |resources: &str| {
+            crate::analyse::rules::testing::check_file(
+                &NoResourceLimits,
+                "pod.yaml",
+                &format!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n{resources}  containers:\n    - {{name: a, image: x}}\n    - {{name: b, image: x}}\n"
+                ),
+            )
+        };
+        assert_eq!(pod("").len(), 2);
+        let covered = pod("  resources:\n    limits: {cpu: \"1\", memory: 1Gi}\n");
+        assert!(covered.is_empty(), "{covered:?}");
+        // Only memory at pod level: the CPU limit is still missing.
+        let half = pod("  resources:\n    limits: {memory: 1Gi}\n");
+        assert_eq!(half.len(), 2);
+        assert!(
+            half.iter()
+                .all(|f| f.message.contains("CPU") && !f.message.contains("memory")),
+            "{half:?}"
+        );
     }
 }

@@ -44,7 +44,9 @@ container, naming the missing resource(s). Ephemeral containers cannot set
 resources and are skipped. A `LimitRange` of the same namespace scanned in
 the same run that gives containers a default for the resource
 (`defaultRequest`, or `default`, `max` or `min`, from which the API server
-derives one) fills the request at admission: not reported.
+derives one) fills the request at admission: not reported. Neither is a
+container of a pod with a pod-level request or limit for the resource
+(`spec.resources`, Kubernetes 1.32+), which reserves for the whole pod.
 
 Compose and docker are not checked: a single engine does not schedule or
 evict by request. Compose's `deploy.resources.reservations` (and
@@ -108,10 +110,19 @@ fn check(workload: &Workload, defaults: ContainerDefaults, sink: &mut Sink) {
         }
         let r = &container.resources;
         let mut missing = Vec::new();
-        if !defaults.cpu_request && unset(&r.cpu_request) && unset(&r.cpu_limit) {
+        // Pod-level requests or limits (`spec.resources`) reserve for the
+        // whole pod.
+        let pod = &workload.pod_resources;
+        let pod_cpu = !unset(&pod.cpu_request) || !unset(&pod.cpu_limit);
+        let pod_memory = !unset(&pod.memory_request) || !unset(&pod.memory_limit);
+        if !defaults.cpu_request && !pod_cpu && unset(&r.cpu_request) && unset(&r.cpu_limit) {
             missing.push("CPU");
         }
-        if !defaults.memory_request && unset(&r.memory_request) && unset(&r.memory_limit) {
+        if !defaults.memory_request
+            && !pod_memory
+            && unset(&r.memory_request)
+            && unset(&r.memory_limit)
+        {
             missing.push("memory");
         }
         if missing.is_empty() {
@@ -244,5 +255,29 @@ mod tests {
             assert_eq!(lines(&f), vec![6], "{resources}");
             assert!(f[0].message.contains("no CPU or memory request"));
         }
+    }
+
+    #[test]
+    fn pod_level_resources_count_for_every_container() {
+        let pod = |resources: &str| {
+            crate::analyse::rules::testing::check_file(
+                &NoResourceRequests,
+                "pod.yaml",
+                &format!(
+                    "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n{resources}  containers:\n    - {{name: a, image: x}}\n    - {{name: b, image: x}}\n"
+                ),
+            )
+        };
+        assert_eq!(pod("").len(), 2);
+        let covered = pod("  resources:\n    limits: {cpu: \"1\", memory: 1Gi}\n");
+        assert!(covered.is_empty(), "{covered:?}");
+        // Only memory at pod level: the CPU request is still missing.
+        let half = pod("  resources:\n    limits: {memory: 1Gi}\n");
+        assert_eq!(half.len(), 2);
+        assert!(
+            half.iter()
+                .all(|f| f.message.contains("CPU") && !f.message.contains("memory")),
+            "{half:?}"
+        );
     }
 }
