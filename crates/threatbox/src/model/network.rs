@@ -218,14 +218,15 @@ pub struct Network {
     pub workloads: Vec<WorkloadNetwork>,
 }
 
-/// Index of Kubernetes workloads by namespace and by `key=value` label.
-struct LabelIndex<'a> {
+/// Index of Kubernetes workloads by namespace and by `key=value` label
+/// (shared with rules that match selectors of their own, e.g. TB528).
+pub(crate) struct LabelIndex<'a> {
     by_namespace: HashMap<&'a str, Vec<usize>>,
     by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
 }
 
 impl<'a> LabelIndex<'a> {
-    fn new(workloads: &'a [Workload]) -> Self {
+    pub(crate) fn new(workloads: &'a [Workload]) -> Self {
         let mut index = LabelIndex {
             by_namespace: HashMap::new(),
             by_label: HashMap::new(),
@@ -245,7 +246,12 @@ impl<'a> LabelIndex<'a> {
 
     /// Workloads of `namespace` the selector selects: candidates from the
     /// rarest `matchLabels` pair, each then checked in full.
-    fn select(&self, workloads: &[Workload], namespace: &str, selector: &Selector) -> Vec<usize> {
+    pub(crate) fn select(
+        &self,
+        workloads: &[Workload],
+        namespace: &str,
+        selector: &Selector,
+    ) -> Vec<usize> {
         let candidates: &[usize] = if selector.match_labels.is_empty() {
             self.by_namespace.get(namespace).map_or(&[], Vec::as_slice)
         } else {
@@ -265,6 +271,11 @@ impl<'a> LabelIndex<'a> {
             .copied()
             .filter(|&i| selector.matches(&workloads[i].pod_labels))
             .collect()
+    }
+
+    /// How many Kubernetes workloads `namespace` has (`None`: none scanned).
+    pub(crate) fn namespace_size(&self, namespace: &str) -> Option<usize> {
+        self.by_namespace.get(namespace).map(Vec::len)
     }
 }
 

@@ -2,13 +2,11 @@
 //! `podSelector`, or one of whose same-namespace `from`/`to` peers, matches
 //! no pod of the scanned workloads.
 
-use std::collections::{BTreeMap, HashMap};
-
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
 use crate::model::kubernetes::KubeObject;
-use crate::model::network::Selector;
-use crate::model::runtime::{Platform, Workload};
+use crate::model::network::{LabelIndex, Selector};
+use crate::model::runtime::Workload;
 use crate::parse::yaml::Node;
 
 pub struct NetworkPolicySelectsNothing;
@@ -61,51 +59,22 @@ spec:
 "#,
 };
 
-/// Kubernetes workloads of one namespace, indexed by `key=value` label so
-/// that a selector is checked against its candidates only.
-#[derive(Default)]
+/// The scanned workloads of one namespace, looked up through the label
+/// index the network model uses.
 struct NamespacePods<'a> {
-    all: Vec<&'a BTreeMap<String, String>>,
-    by_label: HashMap<(&'a str, &'a str), Vec<&'a BTreeMap<String, String>>>,
+    index: &'a LabelIndex<'a>,
+    workloads: &'a [Workload],
+    namespace: &'a str,
+    count: usize,
 }
 
 impl NamespacePods<'_> {
     fn any_selected(&self, selector: &Selector) -> bool {
-        let candidates = match selector
-            .match_labels
-            .iter()
-            .map(|(k, v)| {
-                self.by_label
-                    .get(&(k.as_str(), v.as_str()))
-                    .map_or(&[][..], Vec::as_slice)
-            })
-            .min_by_key(|c| c.len())
-        {
-            Some(c) => c,
-            None => &self.all,
-        };
-        candidates.iter().any(|labels| selector.matches(labels))
+        !self
+            .index
+            .select(self.workloads, self.namespace, selector)
+            .is_empty()
     }
-}
-
-fn index(workloads: &[Workload]) -> HashMap<&str, NamespacePods<'_>> {
-    let mut out: HashMap<&str, NamespacePods<'_>> = HashMap::new();
-    for w in workloads {
-        if w.platform != Platform::Kubernetes {
-            continue;
-        }
-        let pods = out
-            .entry(w.namespace.as_deref().unwrap_or("default"))
-            .or_default();
-        pods.all.push(&w.pod_labels);
-        for (k, v) in &w.pod_labels {
-            pods.by_label
-                .entry((k.as_str(), v.as_str()))
-                .or_default()
-                .push(&w.pod_labels);
-        }
-    }
-    out
 }
 
 /// The selector as written, for messages: `app=web, tier In (a, b)`.
@@ -146,7 +115,7 @@ fn check_policy(object: &KubeObject, pods: &NamespacePods<'_>, namespace: &str, 
     let Some(spec) = object.node.get("spec") else {
         return;
     };
-    let count = pods.all.len();
+    let count = pods.count;
     if let Some(node) = spec.get("podSelector").filter(|s| s.as_map().is_some()) {
         let selector = Selector::from_label_selector(node);
         if !selector.is_empty() && !pods.any_selected(&selector) {
@@ -183,15 +152,22 @@ impl Rule for NetworkPolicySelectsNothing {
     }
 
     fn check_system(&self, ctx: &RuleContext<'_>, sink: &mut Sink) {
-        let by_namespace = index(&ctx.system.workloads);
+        let workloads = &ctx.system.workloads;
+        let index = LabelIndex::new(workloads);
         for object in &ctx.system.kube_objects {
             if object.kind != "NetworkPolicy" {
                 continue;
             }
             let namespace = object.namespace.as_deref().unwrap_or("default");
             // Without the namespace's workloads we cannot know.
-            if let Some(pods) = by_namespace.get(namespace) {
-                check_policy(object, pods, namespace, sink);
+            if let Some(count) = index.namespace_size(namespace) {
+                let pods = NamespacePods {
+                    index: &index,
+                    workloads,
+                    namespace,
+                    count,
+                };
+                check_policy(object, &pods, namespace, sink);
             }
         }
     }
