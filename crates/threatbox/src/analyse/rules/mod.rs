@@ -137,6 +137,7 @@ mod tb644_daemon_seccomp_profile_weakened;
 mod tb645_daemon_experimental_enabled;
 #[cfg(test)]
 pub mod testing;
+mod tls_suites;
 
 use super::rule::{Rule, RuleMeta};
 use crate::config::Config;

@@ -6,6 +6,7 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
 use crate::analyse::rules::cluster::{components, flag_finding};
+use crate::analyse::rules::tls_suites::{self, Suite};
 use crate::model::control_plane::{Component, ComponentKind};
 use crate::model::kubernetes::KubeObject;
 use crate::parse::yaml::Node;
@@ -88,48 +89,6 @@ that configures EventRateLimit, and for example
 `--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256`.
 "#,
 };
-
-/// Every cipher-suite name kube-apiserver accepts: Go's `tls.CipherSuites()`
-/// and `tls.InsecureCipherSuites()` plus the two legacy ChaCha20 aliases.
-/// Any other name makes it refuse to start.
-const KNOWN_SUITES: &[&str] = &[
-    "TLS_AES_128_GCM_SHA256",
-    "TLS_AES_256_GCM_SHA384",
-    "TLS_CHACHA20_POLY1305_SHA256",
-    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
-    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
-    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305",
-    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
-    "TLS_RSA_WITH_RC4_128_SHA",
-    "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
-    "TLS_RSA_WITH_AES_128_CBC_SHA",
-    "TLS_RSA_WITH_AES_256_CBC_SHA",
-    "TLS_RSA_WITH_AES_128_CBC_SHA256",
-    "TLS_RSA_WITH_AES_128_GCM_SHA256",
-    "TLS_RSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
-    "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
-    "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
-    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
-    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
-];
-
-/// RC4, 3DES, CBC mode (padding-oracle attacks such as Lucky13), or RSA key
-/// exchange (no forward secrecy).
-fn is_weak_suite(name: &str) -> bool {
-    name.contains("RC4")
-        || name.contains("3DES")
-        || name.contains("_CBC_")
-        || name.starts_with("TLS_RSA_WITH_")
-}
 
 /// The plugins kube-apiserver checks, with the benchmark item and what their
 /// absence allows.
@@ -222,9 +181,14 @@ fn cipher_gaps(api: &Component) -> Vec<Gap> {
         )];
     }
     let mut out = Vec::new();
-    let (known, unknown): (Vec<&str>, Vec<&str>) =
-        suites.into_iter().partition(|s| KNOWN_SUITES.contains(s));
-    let weak: Vec<&str> = known.into_iter().filter(|s| is_weak_suite(s)).collect();
+    let of = |class: Suite| -> Vec<&str> {
+        suites
+            .iter()
+            .copied()
+            .filter(|s| tls_suites::classify(s) == class)
+            .collect()
+    };
+    let (weak, unknown) = (of(Suite::Weak), of(Suite::Unknown));
     if !weak.is_empty() {
         out.push((
             "tls-cipher-suites",

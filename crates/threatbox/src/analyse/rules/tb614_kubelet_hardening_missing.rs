@@ -5,6 +5,7 @@
 use crate::analyse::finding::{Finding, LifecycleStage, Severity, Stride};
 use crate::analyse::rule::{Rule, RuleContext, RuleMeta, Sink};
 use crate::analyse::rules::cluster::{Kubelet, kubelets};
+use crate::analyse::rules::tls_suites::{self, Suite};
 use crate::source::Location;
 
 pub struct KubeletHardeningMissing;
@@ -103,32 +104,6 @@ podPidsLimit: 4096
 ```
 "#,
 };
-
-/// Cipher suites Go's `crypto/tls` offers that the benchmark counts as strong
-/// (ECDHE key exchange, AEAD), plus the TLS 1.3 suites.
-const STRONG_SUITES: &[&str] = &[
-    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305",
-    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
-    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
-    "TLS_AES_128_GCM_SHA256",
-    "TLS_AES_256_GCM_SHA384",
-    "TLS_CHACHA20_POLY1305_SHA256",
-];
-
-/// A suite with a broken cipher, CBC mode or RSA key exchange (no forward
-/// secrecy).
-fn is_weak_suite(suite: &str) -> bool {
-    let upper = suite.to_ascii_uppercase();
-    ["RC4", "3DES", "_DES_", "_NULL_", "EXPORT", "_CBC_", "MD5"]
-        .iter()
-        .any(|w| upper.contains(w))
-        || upper.starts_with("TLS_RSA_WITH_")
-}
 
 /// One gap of one kubelet.
 struct Gap {
@@ -347,11 +322,13 @@ fn cipher_suites(kubelet: &Kubelet<'_>, judge_missing: bool, out: &mut Vec<Gap>)
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let weak: Vec<&String> = suites.iter().filter(|s| is_weak_suite(s)).collect();
-    let unknown: Vec<&String> = suites
-        .iter()
-        .filter(|s| !is_weak_suite(s) && !STRONG_SUITES.contains(&s.as_str()))
-        .collect();
+    let of = |class: Suite| -> Vec<&String> {
+        suites
+            .iter()
+            .filter(|s| tls_suites::classify(s) == class)
+            .collect()
+    };
+    let (weak, unknown) = (of(Suite::Weak), of(Suite::Unknown));
     if !weak.is_empty() {
         let mut message = format!(
             "`{}` allows weak cipher suites {}: a network attacker can read or alter kubelet traffic (CIS 4.2.12)",
