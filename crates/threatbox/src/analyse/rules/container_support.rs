@@ -264,6 +264,19 @@ spec:
     }
 
     /// A location on `line` of `pod.yaml`.
+    /// Findings of `rule` for a two-container Pod whose pod-level
+    /// `spec.resources` is `resources` (YAML lines indented by two spaces,
+    /// or empty).
+    pub fn two_container_pod_with(rule: &'static dyn Rule, resources: &str) -> Vec<Finding> {
+        crate::analyse::rules::testing::check_file(
+            rule,
+            "pod.yaml",
+            &format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n{resources}  containers:\n    - {{name: a, image: x}}\n    - {{name: b, image: x}}\n"
+            ),
+        )
+    }
+
     pub fn loc(line: usize) -> Location {
         Location {
             path: "pod.yaml".into(),

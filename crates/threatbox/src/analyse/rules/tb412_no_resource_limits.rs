@@ -210,12 +210,9 @@ mod tests {
     #[test]
     fn pod_level_resources_count_for_every_container() {
         let pod = |resources: &str| {
-            crate::analyse::rules::testing::check_file(
+            crate::analyse::rules::container_support::test_support::two_container_pod_with(
                 &NoResourceLimits,
-                "pod.yaml",
-                &format!(
-                    "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n{resources}  containers:\n    - {{name: a, image: x}}\n    - {{name: b, image: x}}\n"
-                ),
+                resources,
             )
         };
         assert_eq!(pod("").len(), 2);
